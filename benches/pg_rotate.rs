@@ -1,0 +1,156 @@
+//! Rotates 1,000 PostgreSQL roles at concurrency 1, 8 and 32 and prints
+//! rotations per second, each rotation including its login test.
+//!
+//! Two figures per level:
+//! - `workflow`: the whole persisted workflow through the engine (stage in
+//!   the local vault, ALTER ROLE, login test, promote, retire), as `tenure`
+//!   runs it;
+//! - `target`: the target's own steps only (issue, ALTER ROLE, login test).
+//!
+//! Needs TENURE_TEST_PG_URL (scripts/services start; . target/test-services/env).
+//! Run: `cargo bench --bench pg_rotate`
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use tenure::audit::AuditLog;
+use tenure::plugins::Plugins;
+use tenure::state::{RunKind, SqliteStore};
+use tenure::workflow::Engine;
+use tenure_plugin_api::{SecretAddress, SecretValue, TargetContext};
+
+const ROLES: usize = 1_000;
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let roles = if full { ROLES } else { 20 };
+    let Ok(url) = std::env::var("TENURE_TEST_PG_URL") else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!(
+                "TENURE_TEST_PG_URL is not set: run scripts/services start and source target/test-services/env"
+            );
+        }
+        println!(
+            "skipped: TENURE_TEST_PG_URL is not set (scripts/services start; . target/test-services/env)"
+        );
+        return;
+    };
+    let admin = sqlx::PgPool::connect(&url).await.expect("admin");
+    let setup = format!(
+        "DO $$ BEGIN FOR i IN 0..{} LOOP
+           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench_role_' || i) THEN
+             EXECUTE format('CREATE ROLE %I LOGIN', 'bench_role_' || i);
+           END IF;
+           EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', 'bench_role_' || i, 'initial-password');
+         END LOOP; END $$",
+        roles - 1
+    );
+    sqlx::raw_sql(&setup).execute(&admin).await.expect("roles");
+    let options: sqlx::postgres::PgConnectOptions = url.parse().expect("url");
+    let secret = |i: usize| {
+        SecretValue::new(format!(
+            r#"{{"username":"bench_role_{i}","password":"initial-password","host":"{}","port":{}}}"#,
+            options.get_host(),
+            options.get_port()
+        ))
+    };
+    println!(
+        "{roles} PostgreSQL roles (scram-sha-256), each rotation including a fresh login test"
+    );
+    println!(
+        "{:>11}  {:>24}  {:>22}",
+        "concurrency", "workflow (rotations/s)", "target (rotations/s)"
+    );
+    for concurrency in [1usize, 8, 32] {
+        // Reset every password, so each level starts from the same state.
+        sqlx::raw_sql(&setup).execute(&admin).await.expect("reset");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config_path = dir.path().join("tenure.toml");
+        std::fs::write(
+            &config_path,
+            format!(
+                "[tenure]\nstate_dir = \"state\"\nconcurrency = {concurrency}\n[providers.local]\ntype = \"local\"\npath = \"vault.tvault\"\n[targets.pg]\ntype = \"postgres\"\nadmin_url = {{ env = \"TENURE_TEST_PG_URL\" }}\nmax_admin_connections = {}\n[[records]]\nid = \"bench\"\nsecrets = \"local:bench/*\"\ntarget = \"pg\"\nowner = \"o\"\npurpose = \"bench\"\ngrace = \"0s\"\napproval = {{ by = \"c\", at = 2026-01-01 }}\n",
+                concurrency.max(4)
+            ),
+        )
+        .expect("config");
+        let config = Arc::new(tenure::config::load(&config_path).expect("config"));
+        let plugins = Plugins::build(&config).expect("plugins");
+        let vault = Arc::clone(plugins.provider("local").expect("local"));
+        for i in 0..roles {
+            vault
+                .put_current(&format!("bench/{i}"), &secret(i), &Default::default())
+                .await
+                .expect("put");
+        }
+        let store = SqliteStore::open(&config.state_dir.join("state.db"))
+            .await
+            .expect("store");
+        let engine = Arc::new(Engine::new(
+            Arc::clone(&config),
+            plugins.clone(),
+            Arc::new(store),
+            AuditLog::new(&config.audit_log),
+            "bench".into(),
+        ));
+        let record = config.governance.records.first().expect("record").clone();
+
+        let started = Instant::now();
+        let outcomes: Vec<bool> = futures_util::stream::iter(0..roles)
+            .map(|i| {
+                let (engine, record) = (Arc::clone(&engine), record.clone());
+                async move {
+                    let address: SecretAddress =
+                        format!("local:bench/{i}").parse().expect("address");
+                    engine
+                        .start(
+                            &address,
+                            RunKind::Rotate,
+                            vec!["bench".into()],
+                            Some(&record),
+                        )
+                        .await
+                        .expect("engine")
+                        .is_success()
+                }
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        let workflow = roles as f64 / started.elapsed().as_secs_f64();
+        assert!(outcomes.iter().all(|ok| *ok), "a rotation failed");
+
+        let target = Arc::clone(plugins.target("pg").expect("target"));
+        let started = Instant::now();
+        let _: Vec<()> = futures_util::stream::iter(0..roles)
+            .map(|i| {
+                let (target, vault) = (Arc::clone(&target), Arc::clone(&vault));
+                async move {
+                    let address: SecretAddress =
+                        format!("local:bench/{i}").parse().expect("address");
+                    let ctx = TargetContext {
+                        address: &address,
+                        run_id: "bench",
+                        scopes: &[],
+                    };
+                    let current = vault
+                        .read(address.path(), tenure_plugin_api::Stage::Current)
+                        .await
+                        .expect("read");
+                    let pending = target.issue(ctx, Some(&current)).await.expect("issue");
+                    target
+                        .apply(ctx, Some(&current), &pending)
+                        .await
+                        .expect("apply");
+                    target.test(ctx, &pending).await.expect("test");
+                }
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        let target_rate = roles as f64 / started.elapsed().as_secs_f64();
+        println!("{concurrency:>11}  {workflow:>24.1}  {target_rate:>22.1}");
+    }
+}

@@ -1,0 +1,107 @@
+//! [`PluginError`]: what went wrong in a plugin, and what kind of wrong it is.
+
+use std::fmt;
+
+/// The kind of a plugin failure; the workflow's error policy acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Transient (timeout, connection refused, throttled): retry with backoff.
+    Retryable,
+    /// Will fail the same way again (bad input, unsupported): do not retry.
+    Permanent,
+    /// The secret, version, user or role does not exist.
+    NotFound,
+    /// The plugin's own credentials were refused.
+    Unauthorized,
+    /// A concurrent writer changed the object (check-and-set lost, stale stage).
+    Conflict,
+}
+
+impl ErrorKind {
+    /// Stable snake_case name, used in logs, the audit trail and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Retryable => "retryable",
+            Self::Permanent => "permanent",
+            Self::NotFound => "not_found",
+            Self::Unauthorized => "unauthorized",
+            Self::Conflict => "conflict",
+        }
+    }
+
+    /// Whether trying the same step again later may succeed.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, Self::Retryable | Self::Conflict)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error from a provider or a target.
+///
+/// The message must never contain a secret value: plugins build it from
+/// identifiers and the remote system's error text only.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct PluginError {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl PluginError {
+    /// An error of the given kind.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// A transient failure.
+    pub fn retryable(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Retryable, message)
+    }
+
+    /// A failure that will repeat.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Permanent, message)
+    }
+
+    /// The object does not exist.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, message)
+    }
+
+    /// The plugin's credentials were refused.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unauthorized, message)
+    }
+
+    /// A concurrent change won.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Conflict, message)
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The human-readable message (never a secret).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Prefixes the message with context, keeping the kind.
+    pub fn context(self, context: impl fmt::Display) -> Self {
+        Self {
+            kind: self.kind,
+            message: format!("{context}: {}", self.message),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! The contract between Tenure and its plugins.
+//!
+//! Every plugin crate depends on this crate and nothing else of Tenure's. It
+//! defines:
+//!
+//! - [`SecretValue`]: a secret held in memory. Its `Debug` redacts, it has no
+//!   `Display`, and it is zeroed when dropped.
+//! - [`SecretAddress`]: `<provider-name>:<path>`, the one way a secret is named
+//!   in the CLI, plans, logs, the audit trail and metrics.
+//! - [`Provider`]: a vault that stores secrets (inventory, versions, stages,
+//!   tags, enable/disable).
+//! - [`Target`]: the system that accepts a credential (issue, apply, test,
+//!   retire, narrow, revoke, and prove a revoked credential is dead).
+//! - [`PluginError`]: every plugin error says what kind it is
+//!   ([`ErrorKind`]), so the workflow engine can decide to retry, roll back or
+//!   give up without knowing the plugin.
+//! - [`SecretSource`]: how a config names a credential the plugin needs
+//!   (`{ env = "VAR" }` or `{ file = "path" }`), never inline.
+
+mod address;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod credential;
+mod error;
+mod provider;
+pub mod random;
+pub mod serde_duration;
+mod source;
+mod target;
+mod value;
+
+pub use address::{AddressError, SecretAddress};
+pub use credential::DbCredential;
+pub use error::{ErrorKind, PluginError};
+pub use provider::{Provider, ProviderCapabilities, SecretMetadata, Stage, VersionId, VersionInfo};
+pub use source::{SecretSource, SourceError};
+pub use target::{NarrowReport, Proof, Target, TargetCapabilities, TargetContext};
+pub use value::SecretValue;
+
+/// Re-exported so plugins implement the traits with the same macro version.
+pub use async_trait::async_trait;

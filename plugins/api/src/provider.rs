@@ -1,0 +1,184 @@
+//! [`Provider`]: a vault that stores secrets, with versions and stages.
+//!
+//! Stages follow AWS Secrets Manager's model: at most one version is
+//! `current` (what consumers read), at most one `pending` (staged by a
+//! rotation, invisible to consumers until promoted) and at most one
+//! `previous` (the version current before the last promotion, kept until the
+//! grace period ends).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::{PluginError, SecretValue};
+
+/// A version's stage label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// What consumers read.
+    Current,
+    /// Staged by a rotation, not yet promoted.
+    Pending,
+    /// The version current before the last promotion.
+    Previous,
+}
+
+impl Stage {
+    /// Stable lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Current => "current",
+            Self::Pending => "pending",
+            Self::Previous => "previous",
+        }
+    }
+}
+
+/// A provider-specific version identifier (a number, a UUID, a KV version).
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct VersionId(pub String);
+
+impl std::fmt::Display for VersionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a provider knows about one version (never its value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionInfo {
+    /// The version's id.
+    pub id: VersionId,
+    /// When the version was written.
+    pub created_at: DateTime<Utc>,
+    /// Its stage labels (empty for a retired version).
+    pub stages: Vec<Stage>,
+    /// The idempotency token of the rotation run that staged it, if any.
+    pub token: Option<String>,
+}
+
+impl VersionInfo {
+    /// Whether the version carries `stage`.
+    pub fn has(&self, stage: Stage) -> bool {
+        self.stages.contains(&stage)
+    }
+}
+
+/// What a provider knows about one secret (never a value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretMetadata {
+    /// The secret's path inside the provider.
+    pub path: String,
+    /// Known versions, oldest first.
+    pub versions: Vec<VersionInfo>,
+    /// Tags (the conventional keys are `owner` and `workload`).
+    pub tags: BTreeMap<String, String>,
+    /// False once the secret has been disabled (revoked).
+    pub enabled: bool,
+    /// The provider's own expiry attribute (Azure `exp`), if it has one.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl SecretMetadata {
+    /// The version carrying `stage`, if any.
+    pub fn version(&self, stage: Stage) -> Option<&VersionInfo> {
+        self.versions.iter().rev().find(|v| v.has(stage))
+    }
+
+    /// The current version's creation time: the credential's age is measured from it.
+    pub fn current_created_at(&self) -> Option<DateTime<Utc>> {
+        self.version(Stage::Current).map(|v| v.created_at)
+    }
+}
+
+/// What a provider supports; checked before a workflow relies on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderCapabilities {
+    /// Can hold a pending version consumers do not see.
+    pub pending_stage: bool,
+    /// Can disable a secret without deleting it.
+    pub disable: bool,
+    /// Stores tags.
+    pub tags: bool,
+}
+
+/// A vault. Every method is idempotent: calling it twice with the same
+/// arguments leaves the same state as calling it once.
+#[async_trait::async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// The configured name: the part of an address before the `:`.
+    fn name(&self) -> &str;
+
+    /// What this provider supports.
+    fn capabilities(&self) -> ProviderCapabilities;
+
+    /// Inventory: every secret the provider exposes to Tenure.
+    async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError>;
+
+    /// One secret's metadata.
+    async fn describe(&self, path: &str) -> Result<SecretMetadata, PluginError>;
+
+    /// Reads the version carrying `stage`.
+    async fn read(&self, path: &str, stage: Stage) -> Result<SecretValue, PluginError>;
+
+    /// Reads one version by id.
+    async fn read_version(
+        &self,
+        path: &str,
+        version: &VersionId,
+    ) -> Result<SecretValue, PluginError>;
+
+    /// Writes a new current version directly (used to create secrets, not by rotations).
+    async fn put_current(
+        &self,
+        path: &str,
+        value: &SecretValue,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<VersionId, PluginError>;
+
+    /// Stages `value` as the pending version, recording `annotations` (when
+    /// and why) with it.
+    ///
+    /// Idempotent by `token`: when a pending version staged with the same
+    /// token exists, its id is returned and `value` is ignored. A pending
+    /// version staged with another token is a [`crate::ErrorKind::Conflict`].
+    async fn stage_pending(
+        &self,
+        path: &str,
+        token: &str,
+        value: &SecretValue,
+        annotations: &BTreeMap<String, String>,
+    ) -> Result<VersionId, PluginError>;
+
+    /// Makes `version` current; the former current becomes previous. A
+    /// version that is already current is success.
+    async fn promote(&self, path: &str, version: &VersionId) -> Result<(), PluginError>;
+
+    /// Drops a pending version. Already gone is success.
+    async fn discard_pending(&self, path: &str, version: &VersionId) -> Result<(), PluginError>;
+
+    /// Destroys the value of `version` once it is no longer current (end of
+    /// the grace period). Already gone is success.
+    async fn retire(&self, path: &str, version: &VersionId) -> Result<(), PluginError>;
+
+    /// Enables or disables the secret (a disabled secret cannot be read).
+    async fn set_enabled(&self, path: &str, enabled: bool) -> Result<(), PluginError>;
+
+    /// Merges `tags` into the secret's tags (a rotation records the record's
+    /// owner this way). Providers without tags keep the default, which refuses.
+    async fn set_tags(
+        &self,
+        path: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), PluginError> {
+        let _ = (path, tags);
+        Err(PluginError::permanent(format!(
+            "provider {} does not store tags",
+            self.name()
+        )))
+    }
+}

@@ -1,0 +1,248 @@
+//! The vault file: keys, encryption, locking and atomic writes.
+//!
+//! Layout: `TNRVLT1\n` (magic) + 24-byte random nonce + XChaCha20-Poly1305
+//! ciphertext of the JSON document, with the magic as associated data.
+
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use tenure_plugin_api::SecretSource;
+use zeroize::Zeroizing;
+
+use crate::error::LocalError;
+use crate::model::Document;
+
+const MAGIC: &[u8] = b"TNRVLT1\n";
+const NONCE_LEN: usize = 24;
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LocalError + '_ {
+    move |source| LocalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn parent(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Writes `bytes` to `path` atomically: a 0600 temp file in the same folder,
+/// fsync, rename, fsync of the folder. With `replace` false an existing file wins.
+fn write_atomic(path: &Path, bytes: &[u8], replace: bool) -> Result<bool, LocalError> {
+    let dir = parent(path);
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
+    tmp.write_all(bytes).map_err(io(path))?;
+    tmp.as_file().sync_all().map_err(io(path))?;
+    let written = if replace {
+        tmp.persist(path).map_err(|e| LocalError::Io {
+            path: path.to_path_buf(),
+            source: e.error,
+        })?;
+        true
+    } else {
+        match tmp.persist_noclobber(path) {
+            Ok(_) => true,
+            Err(e) if e.error.kind() == ErrorKind::AlreadyExists => false,
+            Err(e) => {
+                return Err(LocalError::Io {
+                    path: path.to_path_buf(),
+                    source: e.error,
+                });
+            }
+        }
+    };
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))?;
+    Ok(written)
+}
+
+fn parse_key(hex_text: &str, location: &str) -> Result<Zeroizing<[u8; 32]>, LocalError> {
+    let mut key = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(hex_text.trim(), key.as_mut_slice()).map_err(|_| LocalError::Key {
+        location: location.to_owned(),
+        reason: "expected 64 hexadecimal characters".into(),
+    })?;
+    Ok(key)
+}
+
+/// Loads the key, creating a key file with a fresh random key if it is missing.
+pub fn load_key(source: &SecretSource) -> Result<Zeroizing<[u8; 32]>, LocalError> {
+    let location = source.to_string();
+    if let SecretSource::File(path) = source
+        && !path.exists()
+    {
+        let mut key = Zeroizing::new([0u8; 32]);
+        tenure_plugin_api::random::fill(key.as_mut_slice()).map_err(|e| LocalError::Key {
+            location: location.clone(),
+            reason: e.to_string(),
+        })?;
+        let mut text = Zeroizing::new(hex::encode(key.as_slice()));
+        text.push('\n');
+        // Two processes starting at once: the first file written wins.
+        write_atomic(path, text.as_bytes(), false)?;
+        tracing::info!(path = %path.display(), "Created a new vault key file.");
+    }
+    let value = source.resolve().map_err(|e| LocalError::Key {
+        location: location.clone(),
+        reason: e.to_string(),
+    })?;
+    parse_key(value.expose(), &location)
+}
+
+/// One vault file and its key.
+pub struct VaultFile {
+    path: PathBuf,
+    lock: PathBuf,
+    cipher: XChaCha20Poly1305,
+}
+
+impl VaultFile {
+    /// The vault at `path`, encrypted with `key`.
+    pub fn new(path: PathBuf, key: &[u8; 32]) -> Self {
+        let mut lock = path.as_os_str().to_owned();
+        lock.push(".lock");
+        Self {
+            lock: PathBuf::from(lock),
+            cipher: XChaCha20Poly1305::new(key.into()),
+            path,
+        }
+    }
+
+    /// The vault file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the vault file exists.
+    pub fn exists(&self) -> bool {
+        self.path.exists()
+    }
+
+    /// Reads and decrypts the document; `None` when the file does not exist.
+    pub fn read(&self) -> Result<Option<Document>, LocalError> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(LocalError::Io {
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        };
+        let format = |reason: &str| LocalError::Format {
+            path: self.path.clone(),
+            reason: reason.to_owned(),
+        };
+        let body = bytes
+            .strip_prefix(MAGIC)
+            .ok_or_else(|| format("bad magic"))?;
+        if body.len() < NONCE_LEN {
+            return Err(format("truncated"));
+        }
+        let (nonce, ciphertext) = body.split_at(NONCE_LEN);
+        let plaintext = Zeroizing::new(
+            self.cipher
+                .decrypt(
+                    XNonce::from_slice(nonce),
+                    Payload {
+                        msg: ciphertext,
+                        aad: MAGIC,
+                    },
+                )
+                .map_err(|_| LocalError::Decrypt {
+                    path: self.path.clone(),
+                })?,
+        );
+        serde_json::from_slice(&plaintext)
+            .map(Some)
+            .map_err(|e| format(&format!("bad document: {}", e.classify() as u8)))
+    }
+
+    /// Encrypts and writes the document atomically.
+    fn write(&self, doc: &Document) -> Result<(), LocalError> {
+        let plaintext =
+            Zeroizing::new(serde_json::to_vec(doc).map_err(|_| LocalError::Format {
+                path: self.path.clone(),
+                reason: "cannot serialize".into(),
+            })?);
+        let mut nonce = [0u8; NONCE_LEN];
+        tenure_plugin_api::random::fill(&mut nonce).map_err(|e| LocalError::Key {
+            location: "nonce".into(),
+            reason: e.to_string(),
+        })?;
+        let ciphertext = self
+            .cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &plaintext,
+                    aad: MAGIC,
+                },
+            )
+            .map_err(|_| LocalError::Format {
+                path: self.path.clone(),
+                reason: "encryption failed".into(),
+            })?;
+        let mut out = Vec::with_capacity(MAGIC.len() + NONCE_LEN + ciphertext.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ciphertext);
+        write_atomic(&self.path, &out, true)?;
+        Ok(())
+    }
+
+    /// Runs `f` holding the vault's exclusive lock.
+    fn locked<T>(&self, f: impl FnOnce() -> Result<T, LocalError>) -> Result<T, LocalError> {
+        std::fs::create_dir_all(parent(&self.path)).map_err(io(parent(&self.path)))?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&self.lock)
+            .map_err(io(&self.lock))?;
+        lock.lock().map_err(io(&self.lock))?;
+        let result = f();
+        let _ = lock.unlock();
+        result
+    }
+
+    /// Read-modify-write under the lock. Nothing is written when `change` fails.
+    pub fn update<T>(
+        &self,
+        change: impl FnOnce(&mut Document) -> Result<T, LocalError>,
+    ) -> Result<T, LocalError> {
+        self.locked(|| {
+            let mut doc = self.read()?.unwrap_or_default();
+            let value = change(&mut doc)?;
+            self.write(&doc)?;
+            Ok(value)
+        })
+    }
+
+    /// Creates the vault file with `init`'s content if it does not exist yet;
+    /// true when this call created it.
+    pub fn create_if_missing(
+        &self,
+        init: impl FnOnce(&mut Document) -> Result<(), LocalError>,
+    ) -> Result<bool, LocalError> {
+        self.locked(|| {
+            if self.path.exists() {
+                return Ok(false);
+            }
+            let mut doc = Document::default();
+            init(&mut doc)?;
+            self.write(&doc)?;
+            Ok(true)
+        })
+    }
+}

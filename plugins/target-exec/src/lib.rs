@@ -1,0 +1,18 @@
+//! The `exec` target: credentials managed by an external program, in any language.
+//!
+//! For every operation Tenure starts the configured program, writes one JSON
+//! request to its stdin and reads one JSON response from its stdout (see
+//! `PROTOCOL.md` beside this crate). Secret values travel only on stdin and
+//! stdout: never in arguments or the environment, which is cleared except
+//! for `PATH`, `LANG` and the non-secret variables the config names. The
+//! program has a timeout; a non-zero exit is a failure; stderr is truncated
+//! and logged at debug level only.
+
+mod config;
+mod protocol;
+mod runner;
+mod target;
+
+pub use config::ExecConfig;
+pub use protocol::PROTOCOL_VERSION;
+pub use target::ExecTarget;

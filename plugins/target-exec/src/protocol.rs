@@ -1,0 +1,64 @@
+//! The wire format, version 1: one request on stdin, one response on stdout.
+
+use serde::{Deserialize, Serialize};
+use tenure_plugin_api::{ErrorKind, NarrowReport, PluginError, Proof};
+
+/// The protocol version this crate speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A request. Values are borrowed and serialized into a zeroed buffer.
+#[derive(Serialize)]
+pub struct Request<'a> {
+    pub protocol: u32,
+    pub operation: &'a str,
+    pub secret: String,
+    pub run_id: &'a str,
+    pub scopes: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<&'a str>,
+}
+
+/// An error the program reports.
+#[derive(Deserialize)]
+pub struct WireError {
+    pub kind: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// A response. No `Debug`: `value` is a secret until wrapped.
+#[derive(Deserialize)]
+pub struct Response {
+    pub protocol: u32,
+    pub ok: bool,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub proof: Option<Proof>,
+    #[serde(default)]
+    pub privileges: Option<Vec<String>>,
+    #[serde(default)]
+    pub report: Option<NarrowReport>,
+    #[serde(default)]
+    pub error: Option<WireError>,
+}
+
+impl WireError {
+    /// As a plugin error (an unknown kind is permanent).
+    pub fn into_plugin_error(self, program: &str, operation: &str) -> PluginError {
+        let kind = match self.kind.as_str() {
+            "retryable" => ErrorKind::Retryable,
+            "not_found" => ErrorKind::NotFound,
+            "unauthorized" => ErrorKind::Unauthorized,
+            "conflict" => ErrorKind::Conflict,
+            _ => ErrorKind::Permanent,
+        };
+        PluginError::new(kind, format!("{program} {operation}: {}", self.message))
+    }
+}

@@ -1,0 +1,245 @@
+//! [`ExecTarget`]: the [`Target`] trait over the protocol.
+
+use tenure_plugin_api::{
+    NarrowReport, PluginError, Proof, SecretValue, Target, TargetCapabilities, TargetContext,
+    async_trait,
+};
+
+use crate::config::ExecConfig;
+use crate::protocol::{PROTOCOL_VERSION, Request, Response};
+use crate::runner::run;
+
+/// The exec target.
+#[derive(Debug)]
+pub struct ExecTarget {
+    name: String,
+    config: ExecConfig,
+}
+
+#[derive(Default)]
+struct Values<'a> {
+    current: Option<&'a SecretValue>,
+    pending: Option<&'a SecretValue>,
+    previous: Option<&'a SecretValue>,
+    value: Option<&'a SecretValue>,
+}
+
+impl ExecTarget {
+    /// A target named `name` running `config.command`.
+    pub fn new(name: impl Into<String>, config: ExecConfig) -> Self {
+        Self {
+            name: name.into(),
+            config,
+        }
+    }
+
+    async fn call(
+        &self,
+        operation: &str,
+        ctx: TargetContext<'_>,
+        values: Values<'_>,
+    ) -> Result<Response, PluginError> {
+        let request = Request {
+            protocol: PROTOCOL_VERSION,
+            operation,
+            secret: ctx.address.to_string(),
+            run_id: ctx.run_id,
+            scopes: ctx.scopes,
+            current: values.current.map(SecretValue::expose),
+            pending: values.pending.map(SecretValue::expose),
+            previous: values.previous.map(SecretValue::expose),
+            value: values.value.map(SecretValue::expose),
+        };
+        run(&self.config, &self.name, &request).await
+    }
+
+    fn proof(&self, response: Response, operation: &str) -> Result<Proof, PluginError> {
+        response.proof.ok_or_else(|| {
+            PluginError::permanent(format!(
+                "{} {operation}: the response has no proof",
+                self.name
+            ))
+        })
+    }
+}
+
+#[async_trait]
+impl Target for ExecTarget {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn capabilities(&self) -> TargetCapabilities {
+        TargetCapabilities {
+            rotate: true,
+            narrow: self.config.narrow,
+            revoke: true,
+        }
+    }
+
+    async fn issue(
+        &self,
+        ctx: TargetContext<'_>,
+        current: Option<&SecretValue>,
+    ) -> Result<SecretValue, PluginError> {
+        let response = self
+            .call(
+                "issue",
+                ctx,
+                Values {
+                    current,
+                    ..Values::default()
+                },
+            )
+            .await?;
+        response.value.map(SecretValue::new).ok_or_else(|| {
+            PluginError::permanent(format!("{} issue: the response has no value", self.name))
+        })
+    }
+
+    async fn apply(
+        &self,
+        _ctx: TargetContext<'_>,
+        _current: Option<&SecretValue>,
+        _pending: &SecretValue,
+    ) -> Result<(), PluginError> {
+        // `issue` already made the target accept the new credential.
+        Ok(())
+    }
+
+    async fn test(
+        &self,
+        ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<Proof, PluginError> {
+        let response = self
+            .call(
+                "test",
+                ctx,
+                Values {
+                    value: Some(value),
+                    ..Values::default()
+                },
+            )
+            .await?;
+        self.proof(response, "test")
+    }
+
+    async fn rollback(
+        &self,
+        ctx: TargetContext<'_>,
+        current: Option<&SecretValue>,
+        pending: &SecretValue,
+    ) -> Result<(), PluginError> {
+        self.call(
+            "rollback",
+            ctx,
+            Values {
+                current,
+                pending: Some(pending),
+                ..Values::default()
+            },
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn retire(
+        &self,
+        ctx: TargetContext<'_>,
+        previous: &SecretValue,
+        current: &SecretValue,
+    ) -> Result<(), PluginError> {
+        self.call(
+            "retire",
+            ctx,
+            Values {
+                current: Some(current),
+                previous: Some(previous),
+                ..Values::default()
+            },
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn privileges(
+        &self,
+        ctx: TargetContext<'_>,
+        current: &SecretValue,
+    ) -> Result<Option<Vec<String>>, PluginError> {
+        if !self.config.narrow {
+            return Ok(None);
+        }
+        let response = self
+            .call(
+                "privileges",
+                ctx,
+                Values {
+                    current: Some(current),
+                    ..Values::default()
+                },
+            )
+            .await?;
+        Ok(response.privileges)
+    }
+
+    async fn narrow(
+        &self,
+        ctx: TargetContext<'_>,
+        current: &SecretValue,
+    ) -> Result<NarrowReport, PluginError> {
+        if !self.config.narrow {
+            return Err(PluginError::permanent(format!(
+                "{} does not narrow (set narrow = true)",
+                self.name
+            )));
+        }
+        let response = self
+            .call(
+                "narrow",
+                ctx,
+                Values {
+                    current: Some(current),
+                    ..Values::default()
+                },
+            )
+            .await?;
+        Ok(response.report.unwrap_or_default())
+    }
+
+    async fn revoke(
+        &self,
+        ctx: TargetContext<'_>,
+        current: &SecretValue,
+    ) -> Result<(), PluginError> {
+        self.call(
+            "revoke",
+            ctx,
+            Values {
+                current: Some(current),
+                ..Values::default()
+            },
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn verify_revoked(
+        &self,
+        ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<Proof, PluginError> {
+        let response = self
+            .call(
+                "verify_revoked",
+                ctx,
+                Values {
+                    value: Some(value),
+                    ..Values::default()
+                },
+            )
+            .await?;
+        self.proof(response, "verify_revoked")
+    }
+}

@@ -1,0 +1,463 @@
+//! [`MysqlTarget`]: the [`Target`] trait over MySQL / MariaDB accounts.
+
+use std::str::FromStr;
+
+use sha1::{Digest, Sha1};
+use sqlx::mysql::{MySqlConnectOptions, MySqlDatabaseError, MySqlPool, MySqlPoolOptions};
+use sqlx::{ConnectOptions, Connection, MySqlConnection, Row};
+use tenure_plugin_api::{
+    DbCredential, NarrowReport, PluginError, Proof, SecretValue, Target, TargetCapabilities,
+    TargetContext, async_trait,
+};
+use tokio::sync::OnceCell;
+
+use crate::config::{MysqlConfig, RevokeMode};
+use crate::privileges::Scope;
+
+struct Admin {
+    pool: MySqlPool,
+    options: MySqlConnectOptions,
+    mariadb: bool,
+}
+
+/// The mysql target.
+pub struct MysqlTarget {
+    name: String,
+    config: MysqlConfig,
+    admin: OnceCell<Admin>,
+}
+
+impl std::fmt::Debug for MysqlTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MysqlTarget")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Login {
+    Accepted(String),
+    Refused(u16, String),
+}
+
+fn number(err: &sqlx::Error) -> Option<u16> {
+    match err {
+        sqlx::Error::Database(e) => e
+            .try_downcast_ref::<MySqlDatabaseError>()
+            .map(MySqlDatabaseError::number),
+        _ => None,
+    }
+}
+
+fn admin_error(err: sqlx::Error) -> PluginError {
+    match (&err, number(&err)) {
+        (_, Some(1044 | 1045 | 1227 | 1142)) => PluginError::unauthorized(format!("admin: {err}")),
+        (sqlx::Error::Database(_), _) => PluginError::permanent(format!("statement failed: {err}")),
+        _ => PluginError::retryable(format!("admin connection: {err}")),
+    }
+}
+
+/// A string literal for MySQL: single quotes, backslashes and quotes escaped.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// The `mysql_native_password` hash: `*` + upper-case hex of SHA1(SHA1(password)).
+fn native_hash(password: &str) -> String {
+    let inner = Sha1::digest(password.as_bytes());
+    format!("*{}", hex::encode_upper(Sha1::digest(inner)))
+}
+
+impl MysqlTarget {
+    /// A target named `name`. Connects lazily, on first use.
+    pub fn new(name: impl Into<String>, config: MysqlConfig) -> Self {
+        Self {
+            name: name.into(),
+            config,
+            admin: OnceCell::new(),
+        }
+    }
+
+    fn account(&self, user: &str) -> String {
+        format!("{}@{}", literal(user), literal(&self.config.account_host))
+    }
+
+    fn grantee(&self, user: &str) -> String {
+        format!("'{user}'@'{}'", self.config.account_host)
+    }
+
+    async fn admin(&self) -> Result<&Admin, PluginError> {
+        self.admin
+            .get_or_try_init(|| async {
+                let url = self
+                    .config
+                    .admin_url
+                    .resolve()
+                    .map_err(|e| PluginError::permanent(format!("admin_url: {e}")))?;
+                let options = MySqlConnectOptions::from_str(url.expose())
+                    .map_err(|_| PluginError::permanent("admin_url is not a valid mysql:// URL"))?
+                    .disable_statement_logging();
+                let pool = MySqlPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(self.config.connect_timeout)
+                    .connect_with(options.clone())
+                    .await
+                    .map_err(admin_error)?;
+                let version: String = sqlx::query_scalar("SELECT VERSION()")
+                    .fetch_one(&pool)
+                    .await
+                    .map_err(admin_error)?;
+                Ok(Admin {
+                    pool,
+                    options,
+                    mariadb: version.contains("MariaDB"),
+                })
+            })
+            .await
+    }
+
+    async fn execute(&self, statement: &str) -> Result<(), PluginError> {
+        let admin = self.admin().await?;
+        sqlx::raw_sql(statement)
+            .execute(&admin.pool)
+            .await
+            .map_err(admin_error)?;
+        Ok(())
+    }
+
+    async fn exists(&self, user: &str) -> Result<bool, PluginError> {
+        let admin = self.admin().await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?")
+                .bind(user)
+                .bind(&self.config.account_host)
+                .fetch_optional(&admin.pool)
+                .await
+                .map_err(admin_error)?;
+        Ok(found.is_some())
+    }
+
+    async fn set_password(&self, user: &str, password: &SecretValue) -> Result<(), PluginError> {
+        let admin = self.admin().await?;
+        let statement = if admin.mariadb {
+            format!(
+                "ALTER USER {} IDENTIFIED BY PASSWORD {}",
+                self.account(user),
+                literal(&native_hash(password.expose()))
+            )
+        } else {
+            format!(
+                "ALTER USER {} IDENTIFIED BY {}",
+                self.account(user),
+                literal(password.expose())
+            )
+        };
+        self.execute(&statement).await
+    }
+
+    async fn kill_connections(&self, user: &str) -> Result<(), PluginError> {
+        let admin = self.admin().await?;
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT CAST(ID AS CHAR) FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()",
+        )
+        .bind(user)
+        .fetch_all(&admin.pool)
+        .await
+        .map_err(admin_error)?;
+        let ids: Vec<u64> = ids
+            .iter()
+            .map(|id| {
+                id.parse()
+                    .map_err(|_| PluginError::permanent(format!("unexpected connection id {id:?}")))
+            })
+            .collect::<Result<_, _>>()?;
+        for id in ids {
+            // A connection that ended meanwhile is already gone (error 1094).
+            match sqlx::raw_sql(&format!("KILL CONNECTION {id}"))
+                .execute(&admin.pool)
+                .await
+            {
+                Err(err) if number(&err) == Some(1094) => {}
+                other => {
+                    other.map_err(admin_error)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn login(&self, credential: &DbCredential) -> Result<Login, PluginError> {
+        let admin = self.admin().await?;
+        // Exactly what the secret holds: the admin's database is not the account's.
+        let mut options = MySqlConnectOptions::new()
+            .host(
+                credential
+                    .host
+                    .as_deref()
+                    .unwrap_or(admin.options.get_host()),
+            )
+            .port(credential.port.unwrap_or(admin.options.get_port()))
+            .username(&credential.username)
+            .password(credential.password.expose())
+            .disable_statement_logging();
+        if let Some(dbname) = &credential.dbname {
+            options = options.database(dbname);
+        }
+        let attempt = async {
+            let mut connection = MySqlConnection::connect_with(&options).await?;
+            let user: String = sqlx::query_scalar("SELECT CURRENT_USER()")
+                .fetch_one(&mut connection)
+                .await?;
+            let _ = connection.close().await;
+            Ok::<_, sqlx::Error>(user)
+        };
+        match tokio::time::timeout(self.config.connect_timeout, attempt).await {
+            Err(_) => Err(PluginError::retryable("login attempt timed out")),
+            Ok(Ok(user)) => Ok(Login::Accepted(user)),
+            Ok(Err(err)) => match number(&err) {
+                // Access denied, account locked, password expired.
+                Some(code @ (1045 | 1698 | 3118 | 4151 | 1862)) => {
+                    let message = match &err {
+                        sqlx::Error::Database(e) => e.message().to_owned(),
+                        other => other.to_string(),
+                    };
+                    Ok(Login::Refused(code, message))
+                }
+                Some(_) => Err(PluginError::permanent(format!("login failed: {err}"))),
+                None => Err(PluginError::retryable(format!("login failed: {err}"))),
+            },
+        }
+    }
+
+    async fn held(&self, user: &str) -> Result<Vec<Scope>, PluginError> {
+        let admin = self.admin().await?;
+        let grantee = self.grantee(user);
+        let mut scopes = Vec::new();
+        let global = sqlx::query(
+            "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ?",
+        )
+        .bind(&grantee)
+        .fetch_all(&admin.pool)
+        .await
+        .map_err(admin_error)?;
+        for row in global {
+            let privilege: String = row.try_get(0).map_err(admin_error)?;
+            if privilege != "USAGE" {
+                scopes.push(Scope {
+                    privilege,
+                    database: None,
+                    table: None,
+                });
+            }
+        }
+        let databases = sqlx::query("SELECT TABLE_SCHEMA, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ?")
+            .bind(&grantee)
+            .fetch_all(&admin.pool)
+            .await
+            .map_err(admin_error)?;
+        for row in databases {
+            scopes.push(Scope {
+                database: Some(row.try_get(0).map_err(admin_error)?),
+                privilege: row.try_get(1).map_err(admin_error)?,
+                table: None,
+            });
+        }
+        let tables = sqlx::query("SELECT TABLE_SCHEMA, TABLE_NAME, PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ?")
+            .bind(&grantee)
+            .fetch_all(&admin.pool)
+            .await
+            .map_err(admin_error)?;
+        for row in tables {
+            scopes.push(Scope {
+                database: Some(row.try_get(0).map_err(admin_error)?),
+                table: Some(row.try_get(1).map_err(admin_error)?),
+                privilege: row.try_get(2).map_err(admin_error)?,
+            });
+        }
+        scopes.sort();
+        scopes.dedup();
+        Ok(scopes)
+    }
+}
+
+#[async_trait]
+impl Target for MysqlTarget {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn capabilities(&self) -> TargetCapabilities {
+        TargetCapabilities {
+            rotate: true,
+            narrow: true,
+            revoke: true,
+        }
+    }
+
+    async fn issue(
+        &self,
+        _ctx: TargetContext<'_>,
+        current: Option<&SecretValue>,
+    ) -> Result<SecretValue, PluginError> {
+        let current = DbCredential::from_current(current)?;
+        let password = DbCredential::fresh_password(self.config.password_length)?;
+        Ok(current
+            .with_login(current.username.clone(), password)
+            .to_value())
+    }
+
+    async fn apply(
+        &self,
+        _ctx: TargetContext<'_>,
+        _current: Option<&SecretValue>,
+        pending: &SecretValue,
+    ) -> Result<(), PluginError> {
+        let pending = DbCredential::parse(pending)?;
+        if !self.exists(&pending.username).await? {
+            return Err(PluginError::not_found(format!(
+                "account {} does not exist",
+                self.grantee(&pending.username)
+            )));
+        }
+        self.set_password(&pending.username, &pending.password)
+            .await
+    }
+
+    async fn test(
+        &self,
+        _ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<Proof, PluginError> {
+        let credential = DbCredential::parse(value)?;
+        match self.login(&credential).await? {
+            Login::Accepted(user) => Ok(Proof::new(
+                "login",
+                format!("a fresh connection logged in as {user}"),
+            )),
+            Login::Refused(code, message) => Err(PluginError::unauthorized(format!(
+                "login refused ({code}): {message}"
+            ))),
+        }
+    }
+
+    async fn rollback(
+        &self,
+        _ctx: TargetContext<'_>,
+        current: Option<&SecretValue>,
+        pending: &SecretValue,
+    ) -> Result<(), PluginError> {
+        let pending = DbCredential::parse(pending)?;
+        match current.map(DbCredential::parse).transpose()? {
+            Some(current) => {
+                self.set_password(&current.username, &current.password)
+                    .await
+            }
+            None => {
+                self.execute(&format!(
+                    "ALTER USER {} ACCOUNT LOCK",
+                    self.account(&pending.username)
+                ))
+                .await
+            }
+        }
+    }
+
+    async fn retire(
+        &self,
+        _ctx: TargetContext<'_>,
+        _previous: &SecretValue,
+        _current: &SecretValue,
+    ) -> Result<(), PluginError> {
+        // One account, one password: the old one stopped working when the new one was set.
+        Ok(())
+    }
+
+    async fn privileges(
+        &self,
+        _ctx: TargetContext<'_>,
+        current: &SecretValue,
+    ) -> Result<Option<Vec<String>>, PluginError> {
+        let credential = DbCredential::parse(current)?;
+        Ok(Some(
+            self.held(&credential.username)
+                .await?
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        ))
+    }
+
+    async fn narrow(
+        &self,
+        ctx: TargetContext<'_>,
+        current: &SecretValue,
+    ) -> Result<NarrowReport, PluginError> {
+        let credential = DbCredential::parse(current)?;
+        let approved: Vec<Scope> = ctx.scopes.iter().filter_map(|s| s.parse().ok()).collect();
+        let mut report = NarrowReport::default();
+        for scope in self.held(&credential.username).await? {
+            if approved.contains(&scope) {
+                report.remaining.push(scope.to_string());
+            } else {
+                self.execute(&scope.revoke_statement(&self.account(&credential.username)))
+                    .await?;
+                report.removed.push(scope.to_string());
+            }
+        }
+        Ok(report)
+    }
+
+    async fn revoke(
+        &self,
+        _ctx: TargetContext<'_>,
+        current: &SecretValue,
+    ) -> Result<(), PluginError> {
+        let credential = DbCredential::parse(current)?;
+        let account = self.account(&credential.username);
+        if self.exists(&credential.username).await? {
+            match self.config.revoke {
+                RevokeMode::Lock => {
+                    self.execute(&format!("ALTER USER {account} ACCOUNT LOCK"))
+                        .await?
+                }
+                RevokeMode::Drop => {
+                    self.execute(&format!("DROP USER IF EXISTS {account}"))
+                        .await?
+                }
+            }
+        }
+        self.kill_connections(&credential.username).await
+    }
+
+    async fn verify_revoked(
+        &self,
+        _ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<Proof, PluginError> {
+        let credential = DbCredential::parse(value)?;
+        match self.login(&credential).await? {
+            Login::Accepted(user) => Err(PluginError::permanent(format!(
+                "the credential still logs in as {user}"
+            ))),
+            Login::Refused(code, message) => Ok(Proof::new(
+                "login",
+                format!("refused with error {code}: {message}"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_hash_matches_the_server_format() {
+        // SELECT PASSWORD('password') on MariaDB gives this value.
+        assert_eq!(
+            native_hash("password"),
+            "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19"
+        );
+        assert_eq!(literal("it's \\"), "'it\\'s \\\\'");
+    }
+}

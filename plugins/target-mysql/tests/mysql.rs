@@ -1,0 +1,157 @@
+//! The mysql target against a real MariaDB (URL in TENURE_TEST_MYSQL_URL, set
+//! by scripts/services). With CI=true a missing server fails these tests.
+
+use std::str::FromStr;
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
+use sqlx::{Connection, MySqlConnection};
+use tenure_plugin_api::conformance::run_target_suite;
+use tenure_plugin_api::{SecretAddress, SecretSource, SecretValue, Target, TargetContext};
+use tenure_target_mysql::{MysqlConfig, MysqlTarget, RevokeMode};
+
+fn admin_url() -> Option<String> {
+    tenure_plugin_api::conformance::service_url("TENURE_TEST_MYSQL_URL")
+}
+
+fn unique(prefix: &str) -> String {
+    tenure_plugin_api::conformance::unique_name(prefix)
+}
+
+fn credential(user: &str, password: &str) -> SecretValue {
+    SecretValue::new(format!(
+        r#"{{"username":"{user}","password":"{password}","host":"127.0.0.1"}}"#
+    ))
+}
+
+fn target(revoke: RevokeMode) -> MysqlTarget {
+    MysqlTarget::new(
+        "mysql",
+        MysqlConfig {
+            admin_url: SecretSource::Env("TENURE_TEST_MYSQL_URL".into()),
+            account_host: "%".into(),
+            revoke,
+            password_length: 32,
+            connect_timeout: std::time::Duration::from_secs(10),
+        },
+    )
+}
+
+fn user_options(url: &str, user: &str, password: &str) -> MySqlConnectOptions {
+    let admin = MySqlConnectOptions::from_str(url).expect("url");
+    MySqlConnectOptions::new()
+        .host(admin.get_host())
+        .port(admin.get_port())
+        .username(user)
+        .password(password)
+}
+
+async fn login(url: &str, user: &str, password: &str) -> Result<(), String> {
+    let options = user_options(url, user, password);
+    match MySqlConnection::connect_with(&options).await {
+        Ok(c) => {
+            let _ = c.close().await;
+            Ok(())
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[tokio::test]
+async fn accounts_pass_the_conformance_suite() {
+    let Some(url) = admin_url() else { return };
+    let pool = MySqlPool::connect(&url).await.expect("admin");
+    let user = unique("t_my");
+    let db = unique("t_db");
+    for statement in [
+        format!("CREATE DATABASE {db}"),
+        format!("CREATE TABLE {db}.orders (id int)"),
+        format!("CREATE USER '{user}'@'%' IDENTIFIED BY 'initial-password'"),
+        format!("GRANT SELECT, INSERT, DELETE ON {db}.orders TO '{user}'@'%'"),
+        format!("GRANT CREATE ON {db}.* TO '{user}'@'%'"),
+        format!("GRANT PROCESS ON *.* TO '{user}'@'%'"),
+    ] {
+        sqlx::raw_sql(&statement)
+            .execute(&pool)
+            .await
+            .expect(&statement);
+    }
+    let target = target(RevokeMode::Lock);
+    let scopes = vec![format!("SELECT ON {db}.orders")];
+    let address: SecretAddress = "local:db/shop".parse().expect("address");
+    let report = run_target_suite(
+        &target,
+        &address,
+        credential(&user, "initial-password"),
+        &scopes,
+    )
+    .await
+    .expect("conformance");
+    assert_eq!(report.narrowed, Some(scopes));
+    assert!(
+        report
+            .revoked_proof
+            .detail
+            .starts_with("refused with error 4151"),
+        "{}",
+        report.revoked_proof.detail
+    );
+    let old = login(&url, &user, "initial-password")
+        .await
+        .expect_err("old password");
+    assert!(old.contains("1045") || old.contains("4151"), "{old}");
+    for statement in [
+        format!("DROP USER '{user}'@'%'"),
+        format!("DROP DATABASE {db}"),
+    ] {
+        sqlx::raw_sql(&statement)
+            .execute(&pool)
+            .await
+            .expect(&statement);
+    }
+}
+
+#[tokio::test]
+async fn revoke_kills_sessions_and_drop_mode_removes_the_account() {
+    let Some(url) = admin_url() else { return };
+    let pool = MySqlPool::connect(&url).await.expect("admin");
+    let user = unique("t_my");
+    sqlx::raw_sql(&format!(
+        "CREATE USER '{user}'@'%' IDENTIFIED BY 'initial-password'"
+    ))
+    .execute(&pool)
+    .await
+    .expect("user");
+    let options = user_options(&url, &user, "initial-password");
+    let mut open = MySqlConnection::connect_with(&options)
+        .await
+        .expect("session");
+    let target = target(RevokeMode::Drop);
+    let address: SecretAddress = "local:db/shop".parse().expect("address");
+    let ctx = TargetContext {
+        address: &address,
+        run_id: "r",
+        scopes: &[],
+    };
+    let value = credential(&user, "initial-password");
+    target.revoke(ctx, &value).await.expect("revoke");
+    target
+        .revoke(ctx, &value)
+        .await
+        .expect("revoke again: already gone is success");
+    assert!(
+        sqlx::query("SELECT 1").execute(&mut open).await.is_err(),
+        "the open session survived"
+    );
+    let proof = target.verify_revoked(ctx, &value).await.expect("proof");
+    assert!(
+        proof.detail.starts_with("refused with error 1045"),
+        "{}",
+        proof.detail
+    );
+    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM mysql.user WHERE User = ?")
+        .bind(&user)
+        .fetch_optional(&pool)
+        .await
+        .expect("query");
+    assert!(exists.is_none());
+}

@@ -1,0 +1,357 @@
+//! [`RedisTarget`]: the [`Target`] trait over Redis ACL users.
+
+use redis::aio::MultiplexedConnection;
+use redis::{Client, ConnectionAddr, ConnectionInfo, IntoConnectionInfo, Value};
+use sha2::{Digest, Sha256};
+use tenure_plugin_api::{
+    DbCredential, NarrowReport, PluginError, Proof, SecretValue, Target, TargetCapabilities,
+    TargetContext, async_trait,
+};
+use tokio::sync::OnceCell;
+
+use crate::acl::rules;
+use crate::config::RedisConfig;
+
+struct Admin {
+    connection: MultiplexedConnection,
+    info: ConnectionInfo,
+}
+
+/// The redis target.
+pub struct RedisTarget {
+    name: String,
+    config: RedisConfig,
+    admin: OnceCell<Admin>,
+}
+
+impl std::fmt::Debug for RedisTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisTarget")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Login {
+    Accepted,
+    Refused(String),
+}
+
+fn redis_error(context: &str, err: redis::RedisError) -> PluginError {
+    let message = format!("{context}: {}", err.detail().unwrap_or(err.category()));
+    match err.kind() {
+        redis::ErrorKind::AuthenticationFailed => PluginError::unauthorized(message),
+        redis::ErrorKind::Io => PluginError::retryable(message),
+        _ if err.is_timeout() || err.is_connection_dropped() || err.is_connection_refusal() => {
+            PluginError::retryable(message)
+        }
+        _ if err.code() == Some("NOPERM") => PluginError::unauthorized(message),
+        _ => PluginError::permanent(message),
+    }
+}
+
+/// The SHA-256 form Redis accepts for `#<hash>` and `!<hash>`.
+fn hash(password: &SecretValue) -> String {
+    hex::encode(Sha256::digest(password.expose().as_bytes()))
+}
+
+impl RedisTarget {
+    /// A target named `name`. Connects lazily, on first use.
+    pub fn new(name: impl Into<String>, config: RedisConfig) -> Self {
+        Self {
+            name: name.into(),
+            config,
+            admin: OnceCell::new(),
+        }
+    }
+
+    async fn admin(&self) -> Result<&Admin, PluginError> {
+        self.admin
+            .get_or_try_init(|| async {
+                let url = self
+                    .config
+                    .admin_url
+                    .resolve()
+                    .map_err(|e| PluginError::permanent(format!("admin_url: {e}")))?;
+                let info = url
+                    .expose()
+                    .into_connection_info()
+                    .map_err(|_| PluginError::permanent("admin_url is not a valid redis:// URL"))?;
+                let client =
+                    Client::open(info.clone()).map_err(|e| redis_error("admin connection", e))?;
+                let connection = tokio::time::timeout(
+                    self.config.connect_timeout,
+                    client.get_multiplexed_async_connection(),
+                )
+                .await
+                .map_err(|_| PluginError::retryable("admin connection timed out"))?
+                .map_err(|e| redis_error("admin connection", e))?;
+                Ok(Admin { connection, info })
+            })
+            .await
+    }
+
+    async fn acl(&self, args: &[&str]) -> Result<Value, PluginError> {
+        let mut connection = self.admin().await?.connection.clone();
+        redis::cmd("ACL")
+            .arg(args)
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| {
+                redis_error(
+                    &format!("ACL {}", args.first().copied().unwrap_or_default()),
+                    e,
+                )
+            })
+    }
+
+    /// The user's ACL description, or `None` when the user does not exist.
+    async fn get_user(&self, user: &str) -> Result<Option<Value>, PluginError> {
+        match self.acl(&["GETUSER", user]).await? {
+            Value::Nil => Ok(None),
+            reply => Ok(Some(reply)),
+        }
+    }
+
+    async fn has_password(&self, user: &str, password: &SecretValue) -> Result<bool, PluginError> {
+        let Some(reply) = self.get_user(user).await? else {
+            return Ok(false);
+        };
+        let wanted = hash(password);
+        let listed = |v: &Value| match v {
+            Value::Array(items) => items
+                .iter()
+                .any(|i| matches!(i, Value::BulkString(b) if b == wanted.as_bytes())),
+            _ => false,
+        };
+        Ok(match &reply {
+            Value::Array(items) => items
+                .chunks(2)
+                .any(|p| matches!(p, [Value::BulkString(k), v] if k == b"passwords" && listed(v))),
+            Value::Map(pairs) => pairs
+                .iter()
+                .any(|(k, v)| matches!(k, Value::BulkString(k) if k == b"passwords") && listed(v)),
+            _ => false,
+        })
+    }
+
+    async fn remove_password(&self, user: &str, password: &SecretValue) -> Result<(), PluginError> {
+        if self.has_password(user, password).await? {
+            self.acl(&["SETUSER", user, &format!("!{}", hash(password))])
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn login(&self, credential: &DbCredential) -> Result<Login, PluginError> {
+        let admin = self.admin().await?;
+        let mut info = admin.info.clone();
+        if credential.host.is_some() || credential.port.is_some() {
+            let (host, port) = match info.addr() {
+                ConnectionAddr::Tcp(host, port) | ConnectionAddr::TcpTls { host, port, .. } => {
+                    (host.clone(), *port)
+                }
+                ConnectionAddr::Unix(_) => ("127.0.0.1".to_owned(), 6379),
+                _ => ("127.0.0.1".to_owned(), 6379),
+            };
+            info = info.set_addr(ConnectionAddr::Tcp(
+                credential.host.clone().unwrap_or(host),
+                credential.port.unwrap_or(port),
+            ));
+        }
+        let settings = info
+            .redis_settings()
+            .clone()
+            .set_username(&credential.username)
+            .set_password(credential.password.expose());
+        let info = info.set_redis_settings(settings);
+        let client = Client::open(info).map_err(|e| redis_error("login", e))?;
+        match tokio::time::timeout(
+            self.config.connect_timeout,
+            client.get_multiplexed_async_connection(),
+        )
+        .await
+        {
+            Err(_) => Err(PluginError::retryable("login attempt timed out")),
+            Ok(Ok(_)) => Ok(Login::Accepted),
+            Ok(Err(e))
+                if e.kind() == redis::ErrorKind::AuthenticationFailed
+                    || e.code() == Some("WRONGPASS") =>
+            {
+                Ok(Login::Refused(
+                    e.detail().unwrap_or("authentication failed").to_owned(),
+                ))
+            }
+            Ok(Err(e)) => Err(redis_error("login", e)),
+        }
+    }
+}
+
+#[async_trait]
+impl Target for RedisTarget {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn capabilities(&self) -> TargetCapabilities {
+        TargetCapabilities {
+            rotate: true,
+            narrow: true,
+            revoke: true,
+        }
+    }
+
+    async fn issue(
+        &self,
+        _ctx: TargetContext<'_>,
+        current: Option<&SecretValue>,
+    ) -> Result<SecretValue, PluginError> {
+        let current = DbCredential::from_current(current)?;
+        let password = DbCredential::fresh_password(self.config.password_length)?;
+        Ok(current
+            .with_login(current.username.clone(), password)
+            .to_value())
+    }
+
+    async fn apply(
+        &self,
+        _ctx: TargetContext<'_>,
+        _current: Option<&SecretValue>,
+        pending: &SecretValue,
+    ) -> Result<(), PluginError> {
+        let pending = DbCredential::parse(pending)?;
+        if self.get_user(&pending.username).await?.is_none() {
+            return Err(PluginError::not_found(format!(
+                "ACL user {} does not exist",
+                pending.username
+            )));
+        }
+        // Added next to the current password: both work until retire.
+        self.acl(&[
+            "SETUSER",
+            &pending.username,
+            &format!("#{}", hash(&pending.password)),
+        ])
+        .await?;
+        Ok(())
+    }
+
+    async fn test(
+        &self,
+        _ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<Proof, PluginError> {
+        let credential = DbCredential::parse(value)?;
+        match self.login(&credential).await? {
+            Login::Accepted => Ok(Proof::new(
+                "auth",
+                format!(
+                    "a fresh connection authenticated as {}",
+                    credential.username
+                ),
+            )),
+            Login::Refused(message) => Err(PluginError::unauthorized(format!(
+                "AUTH refused: {message}"
+            ))),
+        }
+    }
+
+    async fn rollback(
+        &self,
+        _ctx: TargetContext<'_>,
+        current: Option<&SecretValue>,
+        pending: &SecretValue,
+    ) -> Result<(), PluginError> {
+        let pending = DbCredential::parse(pending)?;
+        if let Some(current) = current.map(DbCredential::parse).transpose()?
+            && current.password.ct_eq(&pending.password)
+        {
+            return Ok(());
+        }
+        self.remove_password(&pending.username, &pending.password)
+            .await
+    }
+
+    async fn retire(
+        &self,
+        _ctx: TargetContext<'_>,
+        previous: &SecretValue,
+        current: &SecretValue,
+    ) -> Result<(), PluginError> {
+        let previous = DbCredential::parse(previous)?;
+        let current = DbCredential::parse(current)?;
+        if previous.username == current.username && previous.password.ct_eq(&current.password) {
+            return Ok(());
+        }
+        self.remove_password(&previous.username, &previous.password)
+            .await
+    }
+
+    async fn privileges(
+        &self,
+        _ctx: TargetContext<'_>,
+        current: &SecretValue,
+    ) -> Result<Option<Vec<String>>, PluginError> {
+        let credential = DbCredential::parse(current)?;
+        let reply = self.get_user(&credential.username).await?.ok_or_else(|| {
+            PluginError::not_found(format!("ACL user {} does not exist", credential.username))
+        })?;
+        Ok(Some(rules(&reply)))
+    }
+
+    async fn narrow(
+        &self,
+        ctx: TargetContext<'_>,
+        current: &SecretValue,
+    ) -> Result<NarrowReport, PluginError> {
+        let credential = DbCredential::parse(current)?;
+        let held = self.privileges(ctx, current).await?.unwrap_or_default();
+        let (remaining, removed): (Vec<String>, Vec<String>) =
+            held.into_iter().partition(|r| ctx.scopes.contains(r));
+        if !removed.is_empty() {
+            let mut args: Vec<&str> = vec![
+                "SETUSER",
+                &credential.username,
+                "resetkeys",
+                "resetchannels",
+                "-@all",
+            ];
+            args.extend(remaining.iter().map(String::as_str));
+            self.acl(&args).await?;
+        }
+        Ok(NarrowReport { removed, remaining })
+    }
+
+    async fn revoke(
+        &self,
+        _ctx: TargetContext<'_>,
+        current: &SecretValue,
+    ) -> Result<(), PluginError> {
+        let credential = DbCredential::parse(current)?;
+        if self.get_user(&credential.username).await?.is_some() {
+            self.acl(&["SETUSER", &credential.username, "off"]).await?;
+        }
+        let mut connection = self.admin().await?.connection.clone();
+        let _killed: i64 = redis::cmd("CLIENT")
+            .arg(&["KILL", "USER", &credential.username])
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| redis_error("CLIENT KILL", e))?;
+        Ok(())
+    }
+
+    async fn verify_revoked(
+        &self,
+        _ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<Proof, PluginError> {
+        let credential = DbCredential::parse(value)?;
+        match self.login(&credential).await? {
+            Login::Accepted => Err(PluginError::permanent(format!(
+                "the credential still authenticates as {}",
+                credential.username
+            ))),
+            Login::Refused(message) => Ok(Proof::new("auth", format!("refused: {message}"))),
+        }
+    }
+}

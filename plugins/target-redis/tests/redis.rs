@@ -1,0 +1,183 @@
+//! The redis target against a real Redis (URL in TENURE_TEST_REDIS_URL, set
+//! by scripts/services). With CI=true a missing server fails these tests.
+
+use redis::AsyncCommands;
+use tenure_plugin_api::conformance::run_target_suite;
+use tenure_plugin_api::{SecretAddress, SecretSource, SecretValue, Target, TargetContext};
+use tenure_target_redis::{RedisConfig, RedisTarget};
+
+fn admin_url() -> Option<String> {
+    tenure_plugin_api::conformance::service_url("TENURE_TEST_REDIS_URL")
+}
+
+fn unique(prefix: &str) -> String {
+    tenure_plugin_api::conformance::unique_name(prefix)
+}
+
+fn credential(user: &str, password: &str) -> SecretValue {
+    SecretValue::new(format!(
+        r#"{{"username":"{user}","password":"{password}"}}"#
+    ))
+}
+
+fn target() -> RedisTarget {
+    RedisTarget::new(
+        "redis",
+        RedisConfig {
+            admin_url: SecretSource::Env("TENURE_TEST_REDIS_URL".into()),
+            password_length: 32,
+            connect_timeout: std::time::Duration::from_secs(5),
+        },
+    )
+}
+
+async fn admin(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .expect("client")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("admin")
+}
+
+async fn user_connection(
+    url: &str,
+    user: &str,
+    password: &str,
+) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+    let url = url.replacen("redis://", &format!("redis://{user}:{password}@"), 1);
+    redis::Client::open(url.as_str())?
+        .get_multiplexed_async_connection()
+        .await
+}
+
+#[tokio::test]
+async fn acl_users_pass_the_conformance_suite() {
+    let Some(url) = admin_url() else { return };
+    let mut admin = admin(&url).await;
+    let user = unique("t_redis");
+    let _: () = redis::cmd("ACL")
+        .arg(&[
+            "SETUSER",
+            &user,
+            "on",
+            ">initial-password",
+            "~app:*",
+            "~other:*",
+            "+@read",
+            "+set",
+            "+del",
+        ])
+        .query_async(&mut admin)
+        .await
+        .expect("create user");
+    let target = target();
+    let scopes = vec!["+@read".to_owned(), "~app:*".to_owned()];
+    let address: SecretAddress = "local:cache/app".parse().expect("address");
+    let report = run_target_suite(
+        &target,
+        &address,
+        credential(&user, "initial-password"),
+        &scopes,
+    )
+    .await
+    .expect("conformance");
+    let mut narrowed = report.narrowed.clone().expect("narrowed");
+    narrowed.sort();
+    assert_eq!(narrowed, vec!["+@read", "~app:*"]);
+    assert!(
+        report.revoked_proof.detail.starts_with("refused:"),
+        "{}",
+        report.revoked_proof.detail
+    );
+    // Checked independently: neither the old nor the rotated password authenticates.
+    assert!(
+        user_connection(&url, &user, "initial-password")
+            .await
+            .is_err()
+    );
+    let _: () = redis::cmd("ACL")
+        .arg(&["DELUSER", &user])
+        .query_async(&mut admin)
+        .await
+        .expect("cleanup");
+}
+
+#[tokio::test]
+async fn both_passwords_work_during_grace_and_revoke_kills_sessions() {
+    let Some(url) = admin_url() else { return };
+    let mut admin = admin(&url).await;
+    let user = unique("t_redis");
+    let _: () = redis::cmd("ACL")
+        .arg(&[
+            "SETUSER",
+            &user,
+            "on",
+            ">initial-password",
+            "~app:*",
+            "+@read",
+        ])
+        .query_async(&mut admin)
+        .await
+        .expect("create user");
+    let target = target();
+    let address: SecretAddress = "local:cache/app".parse().expect("address");
+    let ctx = TargetContext {
+        address: &address,
+        run_id: "r",
+        scopes: &[],
+    };
+    let initial = credential(&user, "initial-password");
+    let pending = target.issue(ctx, Some(&initial)).await.expect("issue");
+    target
+        .apply(ctx, Some(&initial), &pending)
+        .await
+        .expect("apply");
+    target
+        .apply(ctx, Some(&initial), &pending)
+        .await
+        .expect("apply twice");
+    let new_password = tenure_plugin_api::DbCredential::parse(&pending)
+        .expect("cred")
+        .password;
+    let mut old_session = user_connection(&url, &user, "initial-password")
+        .await
+        .expect("old password during grace");
+    let _: Option<String> = old_session
+        .get("app:x")
+        .await
+        .expect("read with the old password");
+    user_connection(&url, &user, new_password.expose())
+        .await
+        .expect("new password");
+    // Passwords travel as hashes: the ACL holds only SHA-256 digests.
+    let described: redis::Value = redis::cmd("ACL")
+        .arg(&["GETUSER", &user])
+        .query_async(&mut admin)
+        .await
+        .expect("getuser");
+    assert!(!format!("{described:?}").contains(new_password.expose()));
+
+    target
+        .retire(ctx, &initial, &pending)
+        .await
+        .expect("retire");
+    target
+        .retire(ctx, &initial, &pending)
+        .await
+        .expect("retire twice");
+    assert!(
+        user_connection(&url, &user, "initial-password")
+            .await
+            .is_err()
+    );
+    target.revoke(ctx, &pending).await.expect("revoke");
+    let after: redis::RedisResult<Option<String>> = old_session.get("app:x").await;
+    assert!(after.is_err(), "a session survived the revocation");
+    let proof = target.verify_revoked(ctx, &pending).await.expect("proof");
+    assert!(proof.detail.starts_with("refused:"), "{}", proof.detail);
+    let _: () = redis::cmd("ACL")
+        .arg(&["DELUSER", &user])
+        .query_async(&mut admin)
+        .await
+        .expect("cleanup");
+}

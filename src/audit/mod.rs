@@ -1,0 +1,27 @@
+//! The audit trail: append-only JSON lines, each hash-chained to the one before.
+//!
+//! Every line is one entry in canonical JSON (keys sorted, no spaces):
+//! `{"data":{..},"hash":"..","kind":"..","prev":"..","run":..,"secret":..,"seq":N,"ts":".."}`.
+//! `hash` is SHA-256 over `prev + "\n" + the canonical entry without hash`;
+//! `prev` is the previous line's hash (64 zeros for the first). A head file
+//! beside the trail records the last sequence number and hash, so lines cut
+//! from the end are caught too. Appends take a file lock, so several
+//! processes can share one trail. Entries never carry a secret value: only
+//! addresses, ids, decisions, phases, proofs and error messages.
+
+mod canonical;
+mod log;
+mod verify;
+
+pub use log::{AuditError, AuditLog, Event};
+pub use verify::{VerifyError, VerifyReport, verify};
+
+/// The `prev` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The head file of a trail: `<trail>.head`.
+pub fn head_path(trail: &std::path::Path) -> std::path::PathBuf {
+    let mut name = trail.as_os_str().to_owned();
+    name.push(".head");
+    std::path::PathBuf::from(name)
+}

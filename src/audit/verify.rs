@@ -1,0 +1,262 @@
+//! [`verify`]: checks every line of a trail and its head file.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::canonical::{canonical, chain_hash};
+use super::{GENESIS, head_path};
+
+/// A trail that checks out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Number of entries.
+    pub entries: u64,
+    /// The last entry's hash.
+    pub head: String,
+}
+
+/// The first problem found.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The trail cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A line is wrong.
+    #[error("{path}:{line}: {problem}")]
+    BadLine {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The trail ends before the head file says it should.
+    #[error(
+        "{path}: the trail ends at entry {entries} but its head file records entry {head_seq}: lines were removed from the end"
+    )]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// Entries found.
+        entries: u64,
+        /// Entries the head file records.
+        head_seq: u64,
+    },
+    /// The head file disagrees with the last line.
+    #[error("{path}: the head file does not match the last entry")]
+    HeadMismatch {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl VerifyError {
+    /// The 1-based line number of the first bad line, if the problem is a line.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            Self::BadLine { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+}
+
+/// Verifies the trail at `path`. A missing trail with no head file is empty and valid.
+pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
+    let head_file = head_path(path);
+    let file = match std::fs::File::open(path) {
+        Ok(file) => Some(file),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !head_file.exists() => None,
+        Err(source) => {
+            return Err(VerifyError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut prev = GENESIS.to_owned();
+    let mut count = 0u64;
+    if let Some(file) = file {
+        for (index, line) in BufReader::new(file).lines().enumerate() {
+            let number = index as u64 + 1;
+            let bad = |problem: &str| VerifyError::BadLine {
+                path: path.to_path_buf(),
+                line: number,
+                problem: problem.to_owned(),
+            };
+            let line = line.map_err(|source| VerifyError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let value: Value =
+                serde_json::from_str(&line).map_err(|_| bad("not a valid JSON entry"))?;
+            if canonical(&value) != line {
+                return Err(bad("not in canonical form: the entry was edited"));
+            }
+            let Value::Object(mut entry) = value else {
+                return Err(bad("not a JSON object"));
+            };
+            let Some(Value::String(hash)) = entry.remove("hash") else {
+                return Err(bad("has no hash"));
+            };
+            if entry.get("seq").and_then(Value::as_u64) != Some(count + 1) {
+                return Err(bad(&format!(
+                    "sequence number is not {}: a line was removed, added or reordered",
+                    count + 1
+                )));
+            }
+            if entry.get("prev").and_then(Value::as_str) != Some(prev.as_str()) {
+                return Err(bad(
+                    "does not chain to the line before it: a line was removed or reordered",
+                ));
+            }
+            if chain_hash(&prev, &canonical(&Value::Object(entry))) != hash {
+                return Err(bad("hash does not match the entry: the entry was changed"));
+            }
+            prev = hash;
+            count += 1;
+        }
+    }
+    match std::fs::read_to_string(&head_file) {
+        Ok(text) => {
+            let head: Value =
+                serde_json::from_str(&text).map_err(|_| VerifyError::HeadMismatch {
+                    path: path.to_path_buf(),
+                })?;
+            let head_seq = head.get("seq").and_then(Value::as_u64).unwrap_or(0);
+            if head_seq > count {
+                return Err(VerifyError::Truncated {
+                    path: path.to_path_buf(),
+                    entries: count,
+                    head_seq,
+                });
+            }
+            if head_seq == count && head.get("hash").and_then(Value::as_str) != Some(prev.as_str())
+            {
+                return Err(VerifyError::HeadMismatch {
+                    path: path.to_path_buf(),
+                });
+            }
+            // head_seq < count: a writer crashed between appending and
+            // updating the head; the chain itself proves the extra lines.
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && count == 0 => {}
+        Err(source) => {
+            return Err(VerifyError::Io {
+                path: head_file,
+                source,
+            });
+        }
+    }
+    Ok(VerifyReport {
+        entries: count,
+        head: prev,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{AuditLog, Event};
+    use serde_json::json;
+
+    async fn trail(dir: &Path, n: usize) -> PathBuf {
+        let path = dir.join("audit.jsonl");
+        let log = AuditLog::new(&path);
+        for i in 0..n {
+            log.append(Event::new("test", None, None, json!({"i": i})))
+                .await
+                .expect("append");
+        }
+        path
+    }
+
+    fn lines(path: &Path) -> Vec<String> {
+        std::fs::read_to_string(path)
+            .expect("read")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn write(path: &Path, lines: &[String]) {
+        std::fs::write(path, lines.join("\n") + "\n").expect("write");
+    }
+
+    #[tokio::test]
+    async fn a_clean_trail_verifies() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = trail(dir.path(), 5).await;
+        let report = verify(&path).expect("valid");
+        assert_eq!(report.entries, 5);
+    }
+
+    #[tokio::test]
+    async fn a_changed_line_is_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = trail(dir.path(), 5).await;
+        let mut l = lines(&path);
+        l[2] = l[2].replace(r#""i":2"#, r#""i":9"#);
+        write(&path, &l);
+        assert_eq!(verify(&path).expect_err("tampered").line(), Some(3));
+    }
+
+    #[tokio::test]
+    async fn a_removed_line_is_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = trail(dir.path(), 5).await;
+        let mut l = lines(&path);
+        l.remove(1);
+        write(&path, &l);
+        assert_eq!(verify(&path).expect_err("tampered").line(), Some(2));
+    }
+
+    #[tokio::test]
+    async fn reordered_lines_are_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = trail(dir.path(), 5).await;
+        let mut l = lines(&path);
+        l.swap(3, 4);
+        write(&path, &l);
+        assert_eq!(verify(&path).expect_err("tampered").line(), Some(4));
+    }
+
+    #[tokio::test]
+    async fn a_cut_tail_is_caught_by_the_head() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = trail(dir.path(), 5).await;
+        let mut l = lines(&path);
+        l.pop();
+        write(&path, &l);
+        assert!(matches!(
+            verify(&path),
+            Err(VerifyError::Truncated {
+                entries: 4,
+                head_seq: 5,
+                ..
+            })
+        ));
+    }
+
+    #[tokio::test]
+    async fn appends_continue_the_chain_across_handles() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = trail(dir.path(), 2).await;
+        let other = AuditLog::new(&path);
+        other
+            .append_all(vec![
+                Event::new("a", None, None, json!({})),
+                Event::new("b", None, None, json!({})),
+            ])
+            .await
+            .expect("append");
+        assert_eq!(verify(&path).expect("valid").entries, 4);
+    }
+}

@@ -1,0 +1,441 @@
+//! The command line: parsing (clap) and the commands, each returning an exit code.
+//!
+//! Exit codes: 0 success; 1 an action did not succeed; 2 invalid
+//! configuration or usage; 3 the audit trail failed verification; 4 the
+//! secret or path was not found; 5 a runtime failure (vault, state store,
+//! audit trail I/O).
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tenure_plugin_api::{ErrorKind, SecretAddress, SecretValue, Stage};
+
+use crate::audit::{self, AuditLog};
+use crate::config::{self, Config};
+use crate::plan::PlanEntry;
+use crate::plugins::Plugins;
+use crate::reconcile::Reconciler;
+use crate::service;
+use crate::state::{RunKind, SqliteStore, StateStore};
+use crate::telemetry::LogFormat;
+use crate::workflow::Outcome;
+
+/// Success.
+pub const EXIT_OK: u8 = 0;
+/// An action did not succeed.
+pub const EXIT_ACTION_FAILED: u8 = 1;
+/// Invalid configuration or usage.
+pub const EXIT_CONFIG: u8 = 2;
+/// The audit trail failed verification.
+pub const EXIT_AUDIT: u8 = 3;
+/// Secret or path not found.
+pub const EXIT_NOT_FOUND: u8 = 4;
+/// Runtime failure.
+pub const EXIT_RUNTIME: u8 = 5;
+
+/// Tenure keeps every secret exactly as long as its governance allows.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tenure",
+    version,
+    about,
+    after_help = "Exit codes: 0 success, 1 an action did not succeed, 2 invalid configuration or usage, 3 audit trail failed verification, 4 not found, 5 runtime failure."
+)]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(
+        short,
+        long,
+        global = true,
+        default_value = "config/tenure.toml",
+        env = "TENURE_CONFIG"
+    )]
+    pub config: PathBuf,
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// More logging (-v debug, -vv trace); TENURE_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the configuration; touches no network.
+    CheckConfig,
+    /// Dry run: every secret with its decision, reasons and next due time.
+    Plan {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+        format: PlanFormat,
+    },
+    /// Run the service loop (or one pass with --once).
+    Run {
+        /// Do one full pass and exit: 0 only if every action succeeded.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Rotate one secret now, through the rotation workflow.
+    Rotate {
+        /// The secret's address, <provider>:<path>.
+        address: SecretAddress,
+    },
+    /// Revoke one secret now, through the revocation workflow.
+    Revoke {
+        /// The secret's address, <provider>:<path>.
+        address: SecretAddress,
+    },
+    /// Audit trail commands.
+    Audit {
+        /// What to do with the trail.
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Operate the embedded local vault.
+    Local {
+        /// Which local provider (default: the only one).
+        #[arg(long)]
+        provider: Option<String>,
+        /// What to do.
+        #[command(subcommand)]
+        command: LocalCommand,
+    },
+}
+
+/// Plan output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Aligned columns.
+    Table,
+    /// A JSON array.
+    Json,
+}
+
+/// `tenure audit ...`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every line's hash chain; names the first bad line.
+    Verify,
+}
+
+/// `tenure local ...`
+#[derive(Debug, Subcommand)]
+pub enum LocalCommand {
+    /// Print every secret path, one per line.
+    List,
+    /// Print the current value of a secret.
+    Get {
+        /// The path.
+        path: String,
+    },
+    /// Store a new current value read from stdin (never from the command line).
+    Put {
+        /// The path.
+        path: String,
+        /// Owner tag.
+        #[arg(long)]
+        owner: Option<String>,
+        /// Workload tag.
+        #[arg(long)]
+        workload: Option<String>,
+    },
+}
+
+fn fail(message: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "tenure: {message}");
+}
+
+fn load(path: &std::path::Path) -> Result<Config, u8> {
+    config::load(path).map_err(|err| {
+        for line in err.lines() {
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
+        EXIT_CONFIG
+    })
+}
+
+async fn reconciler(config: Config) -> Result<Reconciler, u8> {
+    let plugins = Plugins::build(&config).map_err(|e| {
+        fail(e);
+        EXIT_RUNTIME
+    })?;
+    let store = SqliteStore::open(&config.state_dir.join("state.db"))
+        .await
+        .map_err(|e| {
+            fail(e);
+            EXIT_RUNTIME
+        })?;
+    let audit = AuditLog::new(&config.audit_log);
+    Ok(Reconciler::new(
+        Arc::new(config),
+        plugins,
+        Arc::new(store) as Arc<dyn StateStore>,
+        audit,
+    ))
+}
+
+fn print_plan(entries: &[PlanEntry<'_>], format: PlanFormat) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        PlanFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, entries)?;
+            writeln!(out)
+        }
+        PlanFormat::Table => {
+            let width = entries
+                .iter()
+                .map(|e| e.secret.len())
+                .max()
+                .unwrap_or(6)
+                .max(6);
+            writeln!(
+                out,
+                "{:<width$}  {:<9}  {:<20}  REASONS",
+                "SECRET", "DECISION", "NEXT DUE"
+            )?;
+            for e in entries {
+                writeln!(
+                    out,
+                    "{:<width$}  {:<9}  {:<20}  {}",
+                    e.secret,
+                    e.decision,
+                    e.next_due.as_deref().unwrap_or("-"),
+                    if e.waived.is_empty() {
+                        e.reasons.join(",")
+                    } else {
+                        format!("{} (waived: {})", e.reasons.join(","), e.waived.join(","))
+                    }
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn outcome_code(address: &SecretAddress, outcome: &Outcome) -> u8 {
+    match outcome {
+        Outcome::Succeeded => {
+            println!("{address}: succeeded.");
+            EXIT_OK
+        }
+        Outcome::Promoted { retire_at } => {
+            println!(
+                "{address}: rotated; the previous credential is retired after {}.",
+                retire_at.to_rfc3339()
+            );
+            EXIT_OK
+        }
+        other => {
+            fail(format!("{address}: {other:?}"));
+            EXIT_ACTION_FAILED
+        }
+    }
+}
+
+/// Runs the parsed command; returns the process exit code.
+pub async fn execute(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> u8 {
+    match run(cli, shutdown).await {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+async fn run(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> Result<u8, u8> {
+    match cli.command {
+        Command::CheckConfig => {
+            let config = load(&cli.config)?;
+            println!(
+                "{}: OK ({} files, {} providers, {} targets, {} records, {} owners, {} workloads)",
+                cli.config.display(),
+                config.files.len(),
+                config.providers.len(),
+                config.targets.len(),
+                config.governance.records.len(),
+                config.governance.owners.len(),
+                config.governance.workloads.len()
+            );
+            Ok(EXIT_OK)
+        }
+        Command::Plan { format } => {
+            let reconciler = reconciler(load(&cli.config)?).await?;
+            let plan = reconciler.plan(chrono::Utc::now()).await.map_err(|e| {
+                fail(e);
+                EXIT_RUNTIME
+            })?;
+            print_plan(&plan.entries(reconciler.config()), format).map_err(|e| {
+                fail(e);
+                EXIT_RUNTIME
+            })?;
+            Ok(EXIT_OK)
+        }
+        Command::Run { once } => {
+            let config = load(&cli.config)?;
+            let interval = config.reconcile_interval;
+            let reconciler = reconciler(config).await?;
+            if once {
+                let report = service::pass_once(&reconciler).await.map_err(|e| {
+                    fail(e);
+                    EXIT_RUNTIME
+                })?;
+                Ok(if report.all_succeeded() {
+                    EXIT_OK
+                } else {
+                    EXIT_ACTION_FAILED
+                })
+            } else {
+                service::run(&reconciler, interval, shutdown).await;
+                Ok(EXIT_OK)
+            }
+        }
+        Command::Rotate { address } => act(&cli.config, &address, RunKind::Rotate).await,
+        Command::Revoke { address } => act(&cli.config, &address, RunKind::Revoke).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let config = load(&cli.config)?;
+            match audit::verify(&config.audit_log) {
+                Ok(report) => {
+                    println!(
+                        "{}: OK ({} entries, head {})",
+                        config.audit_log.display(),
+                        report.entries,
+                        report.head
+                    );
+                    Ok(EXIT_OK)
+                }
+                Err(err) => {
+                    fail(err);
+                    Err(EXIT_AUDIT)
+                }
+            }
+        }
+        Command::Local { provider, command } => {
+            local(&cli.config, provider.as_deref(), command).await
+        }
+    }
+}
+
+async fn act(path: &std::path::Path, address: &SecretAddress, kind: RunKind) -> Result<u8, u8> {
+    let reconciler = reconciler(load(path)?).await?;
+    match reconciler.act_now(address, kind).await {
+        Ok(outcome) => Ok(outcome_code(address, &outcome)),
+        Err(crate::reconcile::ReconcileError::UnknownSecret(secret)) => {
+            fail(format!("{secret} is not in the inventory of its provider"));
+            Err(EXIT_NOT_FOUND)
+        }
+        Err(err) => {
+            fail(err);
+            Err(EXIT_RUNTIME)
+        }
+    }
+}
+
+async fn local(
+    path: &std::path::Path,
+    name: Option<&str>,
+    command: LocalCommand,
+) -> Result<u8, u8> {
+    let config = load(path)?;
+    let locals: Vec<&String> = config
+        .providers
+        .iter()
+        .filter(|(_, p)| p.type_name() == "local")
+        .map(|(n, _)| n)
+        .collect();
+    let name = match (name, locals.as_slice()) {
+        (Some(name), _) if locals.iter().any(|l| *l == name) => name.to_owned(),
+        (Some(name), _) => {
+            fail(format!(
+                "{name} is not a local provider in {}",
+                path.display()
+            ));
+            return Err(EXIT_CONFIG);
+        }
+        (None, [only]) => (*only).clone(),
+        (None, []) => {
+            fail(format!("{} configures no local provider", path.display()));
+            return Err(EXIT_CONFIG);
+        }
+        (None, _) => {
+            fail("several local providers are configured; pick one with --provider");
+            return Err(EXIT_CONFIG);
+        }
+    };
+    let plugins = Plugins::build(&config).map_err(|e| {
+        fail(e);
+        EXIT_RUNTIME
+    })?;
+    let provider = plugins.provider(&name).ok_or(EXIT_CONFIG)?;
+    let runtime = |e: tenure_plugin_api::PluginError| {
+        let code = if e.kind() == ErrorKind::NotFound {
+            EXIT_NOT_FOUND
+        } else {
+            EXIT_RUNTIME
+        };
+        fail(e);
+        code
+    };
+    match command {
+        LocalCommand::List => {
+            let mut paths: Vec<String> = provider
+                .list()
+                .await
+                .map_err(runtime)?
+                .into_iter()
+                .map(|m| m.path)
+                .collect();
+            paths.sort();
+            let mut out = std::io::stdout().lock();
+            for p in paths {
+                let _ = writeln!(out, "{p}");
+            }
+            Ok(EXIT_OK)
+        }
+        LocalCommand::Get { path } => {
+            let value = provider
+                .read(&path, Stage::Current)
+                .await
+                .map_err(runtime)?;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", value.expose());
+            Ok(EXIT_OK)
+        }
+        LocalCommand::Put {
+            path,
+            owner,
+            workload,
+        } => {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).map_err(|e| {
+                fail(format!("cannot read the value from stdin: {e}"));
+                EXIT_RUNTIME
+            })?;
+            if text.ends_with('\n') {
+                text.pop();
+            }
+            let value = SecretValue::new(text);
+            if value.is_empty() {
+                fail("the value read from stdin is empty");
+                return Err(EXIT_CONFIG);
+            }
+            let mut tags = std::collections::BTreeMap::new();
+            if let Some(owner) = owner {
+                tags.insert("owner".to_owned(), owner);
+            }
+            if let Some(workload) = workload {
+                tags.insert("workload".to_owned(), workload);
+            }
+            let version = provider
+                .put_current(&path, &value, &tags)
+                .await
+                .map_err(runtime)?;
+            println!("{name}:{path}: stored version {version}.");
+            Ok(EXIT_OK)
+        }
+    }
+}

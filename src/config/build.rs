@@ -1,0 +1,420 @@
+//! Cross-checks the parts read from every file and builds the [`Config`].
+//!
+//! Everything serde cannot see is checked here: duplicate ids, references
+//! to providers and targets that do not exist, selectors, durations that
+//! contradict each other. All problems are collected. Pure: no I/O.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::Duration;
+
+use tenure_plugin_api::SecretAddress;
+
+use super::diagnostics::{Diagnostic, SourceFile, resolve};
+use super::document::{Located, Parts};
+use super::{Config, RetryPolicy};
+use crate::governance::{
+    Action, Approval, Exception, Governance, Owner, Reactions, Record, Selector, Workload,
+    WorkloadStatus, compile_glob,
+};
+use crate::policy::Defaults;
+
+const GLOB_CHARS: [char; 4] = ['*', '?', '[', '{'];
+
+struct Checker<'a> {
+    files: &'a [SourceFile],
+    diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn report<T>(
+        &mut self,
+        at: &Located<T>,
+        span: Option<std::ops::Range<usize>>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        let span = span.unwrap_or_else(|| at.span.clone());
+        self.diagnostics
+            .push(self.files[at.file].diagnostic(Some(span), key, message));
+    }
+
+    fn where_is<T>(&self, at: &Located<T>) -> String {
+        let src = &self.files[at.file];
+        let (line, column) = src.position(at.span.start);
+        format!("{}:{line}:{column}", src.path.display())
+    }
+}
+
+fn names(map: &BTreeMap<String, impl Sized>) -> String {
+    let names: Vec<&str> = map.keys().map(String::as_str).collect();
+    if names.is_empty() {
+        "none are configured".to_owned()
+    } else {
+        format!("configured: {}", names.join(", "))
+    }
+}
+
+fn parse_selector(text: &str) -> Result<Selector, String> {
+    if text.contains(GLOB_CHARS) {
+        let (provider, path) = text.split_once(':').ok_or_else(|| {
+            format!("invalid selector {text:?}: expected <provider>:<path or glob>")
+        })?;
+        if provider.contains(GLOB_CHARS) || SecretAddress::new(provider, "x").is_err() {
+            return Err(format!(
+                "invalid selector {text:?}: the provider part must be a plain provider name"
+            ));
+        }
+        if path.is_empty() {
+            return Err(format!("invalid selector {text:?}: the path glob is empty"));
+        }
+        compile_glob(text).map_err(|e| format!("invalid glob {text:?}: {}", e.kind()))?;
+        Ok(Selector::Glob(text.to_owned()))
+    } else {
+        text.parse::<SecretAddress>()
+            .map(Selector::Exact)
+            .map_err(|e| format!("invalid address {text:?}: {e}"))
+    }
+}
+
+fn selector_provider(selector: &Selector) -> &str {
+    match selector {
+        Selector::Exact(address) => address.provider(),
+        Selector::Glob(pattern) => pattern.split(':').next().unwrap_or_default(),
+    }
+}
+
+/// Builds the configuration; `None` when any diagnostic was added.
+pub fn build(
+    files: &[SourceFile],
+    parts: Parts,
+    base: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Config> {
+    let errors_before = diagnostics.len();
+    let mut check = Checker { files, diagnostics };
+
+    // [tenure]
+    let tenure = parts.tenure.map(|t| t.value).unwrap_or_default();
+    let state_dir = resolve(base, &tenure.state_dir.unwrap_or_else(|| ".tenure".into()));
+    let audit_log = tenure
+        .audit_log
+        .map_or_else(|| state_dir.join("audit.jsonl"), |p| resolve(base, &p));
+    let reconcile_interval = tenure
+        .reconcile_interval
+        .map_or(Duration::from_secs(300), |d| d.0);
+    let lease_ttl = tenure.lease_ttl.map_or(Duration::from_secs(60), |d| d.0);
+    let concurrency = match tenure.concurrency {
+        Some(c) if *c.get_ref() == 0 || *c.get_ref() > 256 => {
+            check.diagnostics.push(files[0].diagnostic(
+                Some(c.span()),
+                "tenure.concurrency",
+                "must be between 1 and 256",
+            ));
+            1
+        }
+        Some(c) => c.into_inner(),
+        None => 4,
+    };
+
+    // [retry]
+    let mut retry = RetryPolicy::default();
+    if let Some(raw) = parts.retry {
+        if let Some(max) = &raw.value.max_attempts {
+            if *max.get_ref() == 0 {
+                check.report(
+                    &raw,
+                    Some(max.span()),
+                    "retry.max_attempts",
+                    "must be at least 1",
+                );
+            }
+            retry.max_attempts = *max.get_ref();
+        }
+        if let Some(after) = &raw.value.quarantine_after {
+            if *after.get_ref() == 0 {
+                check.report(
+                    &raw,
+                    Some(after.span()),
+                    "retry.quarantine_after",
+                    "must be at least 1",
+                );
+            }
+            retry.quarantine_after = *after.get_ref();
+        }
+        if let Some(d) = raw.value.initial_backoff {
+            retry.initial_backoff = d.0;
+        }
+        if let Some(d) = raw.value.max_backoff {
+            retry.max_backoff = d.0;
+        }
+        if retry.initial_backoff > retry.max_backoff {
+            check.report(
+                &raw,
+                None,
+                "retry",
+                "initial_backoff must not be longer than max_backoff",
+            );
+        }
+    }
+
+    // [defaults]
+    let mut defaults = Defaults::default();
+    let mut reactions = Reactions::default();
+    let mut default_renew_before = Duration::ZERO;
+    let mut default_grace = Duration::from_secs(3600);
+    if let Some(raw) = &parts.defaults {
+        let d = &raw.value;
+        if let Some(on_orphan) = &d.on_orphan {
+            if *on_orphan.get_ref() == Action::Rotate {
+                check.report(
+                    raw,
+                    Some(on_orphan.span()),
+                    "defaults.on_orphan",
+                    "an orphan has no record, hence no target to rotate it with; use revoke, escalate or report",
+                );
+            }
+            defaults.on_orphan = *on_orphan.get_ref();
+        }
+        default_renew_before = d.renew_before.map_or(default_renew_before, |v| v.0);
+        default_grace = d.grace.map_or(default_grace, |v| v.0);
+        reactions = Reactions {
+            owner_left: d.on_owner_left.unwrap_or(reactions.owner_left),
+            owner_changed: d.on_owner_changed.unwrap_or(reactions.owner_changed),
+            workload_moved: d.on_workload_moved.unwrap_or(reactions.workload_moved),
+            workload_decommissioned: d
+                .on_workload_decommissioned
+                .unwrap_or(reactions.workload_decommissioned),
+            review_lapsed: d.on_review_lapsed.unwrap_or(reactions.review_lapsed),
+        };
+    }
+
+    // Providers and targets.
+    let mut providers = BTreeMap::new();
+    for mut entry in parts.providers {
+        entry.value.1.rebase(base);
+        if let Err(message) = entry.value.1.validate() {
+            check.report(&entry, None, entry.key.clone(), message);
+        }
+        let (name, config) = entry.value;
+        providers.insert(name, config);
+    }
+    if providers.is_empty() && check.diagnostics.is_empty() {
+        check.diagnostics.push(files[0].diagnostic(
+            Some(0..0),
+            "providers",
+            "no providers configured; add at least one [providers.<name>] table",
+        ));
+    }
+    let mut targets = BTreeMap::new();
+    for mut entry in parts.targets {
+        entry.value.1.rebase(base);
+        if let Err(message) = entry.value.1.validate() {
+            check.report(&entry, None, entry.key.clone(), message);
+        }
+        let (name, config) = entry.value;
+        targets.insert(name, config);
+    }
+
+    // Owners and workloads.
+    let mut owners: Vec<Owner> = Vec::new();
+    let mut owner_sites: HashMap<String, String> = HashMap::new();
+    for raw in &parts.owners {
+        let id = raw.value.id.get_ref();
+        if let Some(first) = owner_sites.get(id) {
+            check.report(
+                raw,
+                Some(raw.value.id.span()),
+                format!("{}.id", raw.key),
+                format!("duplicate owner {id:?} (first defined at {first})"),
+            );
+            continue;
+        }
+        owner_sites.insert(id.clone(), check.where_is(raw));
+        owners.push(Owner {
+            id: id.clone(),
+            status: raw.value.status,
+            since: raw.value.since.map(|t| t.0),
+        });
+    }
+    let mut workloads: Vec<Workload> = Vec::new();
+    let mut workload_sites: HashMap<String, String> = HashMap::new();
+    for raw in &parts.workloads {
+        let id = raw.value.id.get_ref();
+        if let Some(first) = workload_sites.get(id) {
+            check.report(
+                raw,
+                Some(raw.value.id.span()),
+                format!("{}.id", raw.key),
+                format!("duplicate workload {id:?} (first defined at {first})"),
+            );
+            continue;
+        }
+        workload_sites.insert(id.clone(), check.where_is(raw));
+        let status = *raw.value.status.get_ref();
+        if status == WorkloadStatus::Moved && raw.value.since.is_none() {
+            check.report(
+                raw,
+                Some(raw.value.status.span()),
+                format!("{}.status", raw.key),
+                "a moved workload needs `since` (when it moved), to tell credentials issued before the move from those issued after",
+            );
+        }
+        workloads.push(Workload {
+            id: id.clone(),
+            status,
+            since: raw.value.since.map(|t| t.0),
+        });
+    }
+
+    // Records.
+    let mut records = Vec::new();
+    let mut record_sites: HashMap<String, String> = HashMap::new();
+    for raw in parts.records {
+        let r = &raw.value;
+        let id = r.id.get_ref();
+        if let Some(first) = record_sites.get(id) {
+            check.report(
+                &raw,
+                Some(r.id.span()),
+                format!("{}.id", raw.key),
+                format!("duplicate record id {id:?} (first defined at {first})"),
+            );
+            continue;
+        }
+        record_sites.insert(id.clone(), check.where_is(&raw));
+        let selector = match parse_selector(r.secrets.get_ref()) {
+            Ok(selector) => {
+                let provider = selector_provider(&selector);
+                if !providers.contains_key(provider) {
+                    check.report(
+                        &raw,
+                        Some(r.secrets.span()),
+                        format!("{}.secrets", raw.key),
+                        format!("unknown provider {provider:?} ({})", names(&providers)),
+                    );
+                }
+                Some(selector)
+            }
+            Err(message) => {
+                check.report(
+                    &raw,
+                    Some(r.secrets.span()),
+                    format!("{}.secrets", raw.key),
+                    message,
+                );
+                None
+            }
+        };
+        if !targets.contains_key(r.target.get_ref()) {
+            check.report(
+                &raw,
+                Some(r.target.span()),
+                format!("{}.target", raw.key),
+                format!(
+                    "unknown target {:?} ({})",
+                    r.target.get_ref(),
+                    names(&targets)
+                ),
+            );
+        }
+        let renew_before = r
+            .renew_before
+            .as_ref()
+            .map_or(default_renew_before, |d| d.get_ref().0);
+        if let Some(max_age) = &r.max_age
+            && renew_before >= max_age.get_ref().0
+        {
+            let span = r.renew_before.as_ref().map_or(max_age.span(), |d| d.span());
+            check.report(
+                &raw,
+                Some(span),
+                format!("{}.renew_before", raw.key),
+                format!(
+                    "renew_before ({}) must be shorter than max_age ({})",
+                    humantime::format_duration(renew_before),
+                    humantime::format_duration(max_age.get_ref().0)
+                ),
+            );
+        }
+        let mut scopes = Vec::with_capacity(r.scopes.len());
+        for (j, scope) in r.scopes.iter().enumerate() {
+            match targets
+                .get(r.target.get_ref())
+                .map(|t| t.canonical_scope(scope.get_ref()))
+            {
+                Some(Err(message)) => check.report(
+                    &raw,
+                    Some(scope.span()),
+                    format!("{}.scopes[{j}]", raw.key),
+                    message,
+                ),
+                Some(Ok(canonical)) => scopes.push(canonical),
+                None => scopes.push(scope.get_ref().clone()),
+            }
+        }
+        let Some(selector) = selector else { continue };
+        let delta = |d: Duration| chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX);
+        records.push(Record {
+            id: id.clone(),
+            selector,
+            target: r.target.get_ref().clone(),
+            owner: r.owner.clone(),
+            purpose: r.purpose.clone(),
+            workloads: r.workloads.clone(),
+            max_age: r.max_age.as_ref().map(|d| d.get_ref().delta()),
+            schedule: r.schedule.as_ref().map(|c| c.0.clone()),
+            expires: r.expires.map(|t| t.0),
+            renew_before: delta(renew_before),
+            grace: delta(r.grace.map_or(default_grace, |g| g.0)),
+            scopes,
+            approval: Approval {
+                by: r.approval.by.clone(),
+                at: r.approval.at.0,
+                ticket: r.approval.ticket.clone(),
+            },
+            review_by: r.review_by.map(|t| t.0),
+            exception: r.exception.as_ref().map(|e| Exception {
+                until: e.until.0,
+                reason: e.reason.clone(),
+                approved_by: e.approved_by.clone(),
+            }),
+            reactions: Reactions {
+                owner_left: r.on_owner_left.unwrap_or(reactions.owner_left),
+                owner_changed: r.on_owner_changed.unwrap_or(reactions.owner_changed),
+                workload_moved: r.on_workload_moved.unwrap_or(reactions.workload_moved),
+                workload_decommissioned: r
+                    .on_workload_decommissioned
+                    .unwrap_or(reactions.workload_decommissioned),
+                review_lapsed: r.on_review_lapsed.unwrap_or(reactions.review_lapsed),
+            },
+        });
+    }
+
+    if check.diagnostics.len() > errors_before {
+        return None;
+    }
+    let governance = match Governance::new(records, owners, workloads) {
+        Ok(governance) => governance,
+        Err(err) => {
+            check
+                .diagnostics
+                .push(files[0].diagnostic(Some(0..0), "records", err.to_string()));
+            return None;
+        }
+    };
+    Some(Config {
+        path: files[0].path.clone(),
+        files: files.iter().map(|f| f.path.clone()).collect(),
+        state_dir,
+        audit_log,
+        reconcile_interval,
+        lease_ttl,
+        concurrency,
+        retry,
+        defaults,
+        providers,
+        targets,
+        governance,
+    })
+}

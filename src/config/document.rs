@@ -1,0 +1,344 @@
+//! Reads one config file's text into typed parts, collecting every error.
+//!
+//! The file is parsed once into a span-carrying tree; each section and each
+//! array element is then deserialized on its own, so one bad record does not
+//! hide the problems of the next. Pure: no I/O.
+
+use std::ops::Range;
+
+use serde::de::DeserializeOwned;
+use serde_spanned::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use super::diagnostics::{Diagnostic, SourceFile, join_key};
+use super::raw::{RawDefaults, RawOwner, RawRecord, RawRetry, RawTenure, RawWorkload};
+use crate::plugins::{self, ConfigReader, ProviderConfig, TargetConfig};
+
+/// Something read from a file, with where it came from.
+#[derive(Debug)]
+pub struct Located<T> {
+    /// Index of the file in the loader's file list.
+    pub file: usize,
+    /// The key path of the item (`records[2]`, `providers.local`).
+    pub key: String,
+    /// The span of the item in its file.
+    pub span: Range<usize>,
+    /// The item.
+    pub value: T,
+}
+
+/// Everything read from all files, before cross-checks.
+#[derive(Debug, Default)]
+pub struct Parts {
+    /// `tenure.include`, read on its own so a mistake elsewhere in `[tenure]`
+    /// does not hide the problems of the included files.
+    pub includes: Vec<Spanned<String>>,
+    pub tenure: Option<Located<RawTenure>>,
+    pub retry: Option<Located<RawRetry>>,
+    pub defaults: Option<Located<RawDefaults>>,
+    pub providers: Vec<Located<(String, ProviderConfig)>>,
+    pub targets: Vec<Located<(String, TargetConfig)>>,
+    pub records: Vec<Located<RawRecord>>,
+    pub owners: Vec<Located<RawOwner>>,
+    pub workloads: Vec<Located<RawWorkload>>,
+}
+
+/// Which sections a file may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// The main config: every section.
+    Main,
+    /// An included governance file: records, owners and workloads.
+    Governance,
+}
+
+const MAIN_KEYS: &[&str] = &[
+    "tenure",
+    "retry",
+    "defaults",
+    "providers",
+    "targets",
+    "records",
+    "owners",
+    "workloads",
+];
+const GOVERNANCE_KEYS: &[&str] = &["records", "owners", "workloads"];
+
+fn one_of(keys: &[&str]) -> String {
+    let quoted: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    quoted.join(", ")
+}
+
+/// Deserializes one value, reporting an error with its key path and position.
+fn read<T: DeserializeOwned>(
+    src: &SourceFile,
+    key: &str,
+    value: Spanned<DeValue<'_>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let deserializer = ValueDeserializer::from(value);
+    match serde_path_to_error::deserialize(deserializer) {
+        Ok(value) => Some(value),
+        Err(err) => {
+            // `Spanned<T>` fields add a private segment to serde's path.
+            let relative = err
+                .path()
+                .to_string()
+                .replace(".$__serde_spanned_private_value", "")
+                .replace("$__serde_spanned_private_value", ".");
+            let path = join_key(key, &relative);
+            let inner = err.into_inner();
+            diagnostics.push(src.diagnostic(inner.span(), path, inner.message()));
+            None
+        }
+    }
+}
+
+struct PluginTable<'a, 'i> {
+    src: &'a SourceFile,
+    key: &'a str,
+    value: Option<Spanned<DeValue<'i>>>,
+    diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+impl ConfigReader for PluginTable<'_, '_> {
+    fn read<T: DeserializeOwned>(&mut self) -> Option<T> {
+        let value = self.value.take()?;
+        read(self.src, self.key, value, self.diagnostics)
+    }
+}
+
+/// One `[providers.<name>]` / `[targets.<name>]` table, split.
+struct PluginEntry<'i> {
+    name: String,
+    span: Range<usize>,
+    type_name: Spanned<String>,
+    rest: Spanned<DeValue<'i>>,
+}
+
+/// Splits `[providers.<name>]` / `[targets.<name>]` into name, type and the rest.
+fn plugin_tables<'i>(
+    src: &SourceFile,
+    section: &str,
+    value: Spanned<DeValue<'i>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<PluginEntry<'i>> {
+    let span = value.span();
+    let DeValue::Table(table) = value.into_inner() else {
+        diagnostics.push(src.diagnostic(Some(span), section, "expected a table of named entries"));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, entry) in table {
+        let key = format!("{section}.{}", name.get_ref());
+        let name_text = name.get_ref().to_string();
+        if tenure_plugin_api::SecretAddress::new(name_text.clone(), "x").is_err() {
+            diagnostics.push(src.diagnostic(
+                Some(name.span()),
+                &key,
+                "names may use only letters, digits, '-' and '_'",
+            ));
+            continue;
+        }
+        let entry_span = entry.span();
+        let DeValue::Table(mut fields) = entry.into_inner() else {
+            diagnostics.push(src.diagnostic(Some(entry_span), &key, "expected a table"));
+            continue;
+        };
+        let type_name = match fields.remove("type") {
+            None => {
+                diagnostics.push(src.diagnostic(Some(entry_span), &key, "missing field `type`"));
+                continue;
+            }
+            Some(value) => {
+                let value_span = value.span();
+                match value.get_ref().as_str() {
+                    Some(text) => Spanned::new(value_span, text.to_owned()),
+                    None => {
+                        diagnostics.push(src.diagnostic(
+                            Some(value_span),
+                            format!("{key}.type"),
+                            "expected a string",
+                        ));
+                        continue;
+                    }
+                }
+            }
+        };
+        out.push(PluginEntry {
+            name: name_text,
+            span: entry_span.clone(),
+            type_name,
+            rest: Spanned::new(entry_span, DeValue::Table(fields)),
+        });
+    }
+    out
+}
+
+fn array_items<'i>(
+    src: &SourceFile,
+    section: &str,
+    value: Spanned<DeValue<'i>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(String, Spanned<DeValue<'i>>)> {
+    let span = value.span();
+    match value.into_inner() {
+        DeValue::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| (format!("{section}[{i}]"), item))
+            .collect(),
+        _ => {
+            diagnostics.push(src.diagnostic(
+                Some(span),
+                section,
+                format!("expected an array of tables ([[{section}]])"),
+            ));
+            Vec::new()
+        }
+    }
+}
+
+/// Reads every `[<noun>s.<name>]` table through the registry's `parse`.
+fn read_plugins<T>(
+    src: &SourceFile,
+    file: usize,
+    noun: &str,
+    types: &[&str],
+    value: Spanned<DeValue<'_>>,
+    diagnostics: &mut Vec<Diagnostic>,
+    parse: impl Fn(&str, &mut PluginTable<'_, '_>) -> Result<Option<T>, plugins::UnknownType>,
+) -> Vec<Located<(String, T)>> {
+    let section = format!("{noun}s");
+    let mut found = Vec::new();
+    for entry in plugin_tables(src, &section, value, diagnostics) {
+        let key = format!("{section}.{}", entry.name);
+        let mut reader = PluginTable {
+            src,
+            key: &key,
+            value: Some(entry.rest),
+            diagnostics,
+        };
+        match parse(entry.type_name.get_ref(), &mut reader) {
+            Ok(Some(config)) => found.push(at(file, key, entry.span, (entry.name, config))),
+            Ok(None) => {}
+            Err(plugins::UnknownType) => diagnostics.push(src.diagnostic(
+                Some(entry.type_name.span()),
+                format!("{key}.type"),
+                format!(
+                    "unknown {noun} type {:?}, expected one of {}",
+                    entry.type_name.get_ref(),
+                    one_of(types)
+                ),
+            )),
+        }
+    }
+    found
+}
+
+fn at<T>(file: usize, key: String, span: Range<usize>, value: T) -> Located<T> {
+    Located {
+        file,
+        key,
+        span,
+        value,
+    }
+}
+
+/// Reads one file into `parts`.
+pub fn read_file(
+    src: &SourceFile,
+    file: usize,
+    kind: FileKind,
+    parts: &mut Parts,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let root = match DeTable::parse(&src.text) {
+        Ok(root) => root,
+        Err(err) => {
+            diagnostics.push(src.diagnostic(err.span(), "", err.message().trim_end()));
+            return;
+        }
+    };
+    let allowed = match kind {
+        FileKind::Main => MAIN_KEYS,
+        FileKind::Governance => GOVERNANCE_KEYS,
+    };
+    for (key, value) in root.into_inner() {
+        let name = key.get_ref().to_string();
+        if !allowed.contains(&name.as_str()) {
+            diagnostics.push(src.diagnostic(
+                Some(key.span()),
+                &name,
+                format!(
+                    "unknown field `{name}`, expected one of {}",
+                    one_of(allowed)
+                ),
+            ));
+            continue;
+        }
+        let span = value.span();
+        match name.as_str() {
+            "tenure" => {
+                if let Some(include) = value.get_ref().as_table().and_then(|t| t.get("include")) {
+                    let key = format!("{name}.include");
+                    // Errors are reported when the whole section is read below.
+                    if let Some(list) = read(src, &key, include.clone(), &mut Vec::new()) {
+                        parts.includes = list;
+                    }
+                }
+                parts.tenure =
+                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
+            }
+            "retry" => {
+                parts.retry =
+                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
+            }
+            "defaults" => {
+                parts.defaults =
+                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
+            }
+            "providers" => {
+                let types = plugins::provider_types();
+                let found =
+                    read_plugins(src, file, "provider", &types, value, diagnostics, |t, r| {
+                        plugins::parse_provider(t, r)
+                    });
+                parts.providers.extend(found);
+            }
+            "targets" => {
+                let types = plugins::target_types();
+                let found =
+                    read_plugins(src, file, "target", &types, value, diagnostics, |t, r| {
+                        plugins::parse_target(t, r)
+                    });
+                parts.targets.extend(found);
+            }
+            "records" => {
+                for (key, item) in array_items(src, &name, value, diagnostics) {
+                    let span = item.span();
+                    if let Some(record) = read(src, &key, item, diagnostics) {
+                        parts.records.push(at(file, key, span, record));
+                    }
+                }
+            }
+            "owners" => {
+                for (key, item) in array_items(src, &name, value, diagnostics) {
+                    let span = item.span();
+                    if let Some(owner) = read(src, &key, item, diagnostics) {
+                        parts.owners.push(at(file, key, span, owner));
+                    }
+                }
+            }
+            "workloads" => {
+                for (key, item) in array_items(src, &name, value, diagnostics) {
+                    let span = item.span();
+                    if let Some(workload) = read(src, &key, item, diagnostics) {
+                        parts.workloads.push(at(file, key, span, workload));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

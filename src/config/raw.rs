@@ -1,0 +1,118 @@
+//! The config files' shape, as serde reads it (before cross-checks).
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+use super::values::{Cron, Dur, Timestamp};
+use crate::governance::{Action, OwnerStatus, WorkloadStatus};
+
+/// `[tenure]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTenure {
+    pub state_dir: Option<PathBuf>,
+    pub audit_log: Option<PathBuf>,
+    /// Read separately (see `document::read_file`); declared so serde accepts and lists it.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub include: Vec<Spanned<String>>,
+    pub reconcile_interval: Option<Dur>,
+    pub lease_ttl: Option<Dur>,
+    pub concurrency: Option<Spanned<usize>>,
+}
+
+/// `[retry]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetry {
+    pub max_attempts: Option<Spanned<u32>>,
+    pub initial_backoff: Option<Dur>,
+    pub max_backoff: Option<Dur>,
+    pub quarantine_after: Option<Spanned<u32>>,
+}
+
+/// `[defaults]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefaults {
+    pub on_orphan: Option<Spanned<Action>>,
+    pub renew_before: Option<Dur>,
+    pub grace: Option<Dur>,
+    pub on_owner_left: Option<Action>,
+    pub on_owner_changed: Option<Action>,
+    pub on_workload_moved: Option<Action>,
+    pub on_workload_decommissioned: Option<Action>,
+    pub on_review_lapsed: Option<Action>,
+}
+
+/// `approval = { by, at, ticket }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApproval {
+    pub by: String,
+    pub at: Timestamp,
+    pub ticket: Option<String>,
+}
+
+/// `exception = { until, reason, approved_by }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawException {
+    pub until: Timestamp,
+    pub reason: String,
+    pub approved_by: String,
+}
+
+/// `[[records]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecord {
+    pub id: Spanned<String>,
+    pub secrets: Spanned<String>,
+    pub target: Spanned<String>,
+    pub owner: String,
+    pub purpose: String,
+    #[serde(default)]
+    pub workloads: Vec<String>,
+    pub max_age: Option<Spanned<Dur>>,
+    pub schedule: Option<Cron>,
+    pub expires: Option<Timestamp>,
+    pub renew_before: Option<Spanned<Dur>>,
+    pub grace: Option<Dur>,
+    #[serde(default)]
+    pub scopes: Vec<Spanned<String>>,
+    pub approval: RawApproval,
+    pub review_by: Option<Timestamp>,
+    pub exception: Option<RawException>,
+    pub on_owner_left: Option<Action>,
+    pub on_owner_changed: Option<Action>,
+    pub on_workload_moved: Option<Action>,
+    pub on_workload_decommissioned: Option<Action>,
+    pub on_review_lapsed: Option<Action>,
+}
+
+/// `[[owners]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOwner {
+    pub id: Spanned<String>,
+    pub status: OwnerStatus,
+    pub since: Option<Timestamp>,
+    /// Informational only (shown to people reading the file).
+    #[allow(dead_code)]
+    pub name: Option<String>,
+}
+
+/// `[[workloads]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    pub id: Spanned<String>,
+    pub status: Spanned<WorkloadStatus>,
+    pub since: Option<Timestamp>,
+    /// Informational only (shown to people reading the file).
+    #[allow(dead_code)]
+    pub description: Option<String>,
+}

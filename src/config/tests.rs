@@ -1,0 +1,244 @@
+//! Config loading tests: every example parses, and error messages are checked word for word.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+fn errors(path: &Path) -> Vec<String> {
+    match load(path) {
+        Ok(_) => panic!("expected errors"),
+        Err(err) => err.lines(),
+    }
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn the_demo_config_loads() {
+    let config = load(&repo_root().join("config/tenure.toml")).expect("demo config");
+    assert_eq!(config.governance.records.len(), 5);
+    assert_eq!(config.providers.len(), 1);
+    assert!(config.state_dir.ends_with(".tenure"));
+}
+
+#[test]
+fn every_example_config_loads() {
+    let examples = repo_root().join("config/examples");
+    let Ok(entries) = std::fs::read_dir(&examples) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "toml")
+            && let Err(err) = load(&path)
+        {
+            panic!("{}: {err}", path.display());
+        }
+    }
+}
+
+const MAIN: &str = r#"[tenure]
+stat_dir = "x"
+include = ["gov/*.toml"]
+
+[defaults]
+on_orphan = "rotate"
+
+[providers.local]
+type = "local"
+path = "vault.tvault"
+
+[providers.cloud]
+type = "cloudvault"
+
+[targets.gen]
+type = "generate"
+length = 8
+"#;
+
+const RECORDS: &str = r#"[[records]]
+id = "a"
+secrets = "local:db/a"
+target = "gen"
+owner = "alice"
+purpose = "p"
+max_age = "9x"
+approval = { by = "ciso", at = 2026-01-01T00:00:00Z }
+
+[[records]]
+id = "b"
+secrets = "vault:db/b"
+target = "pg"
+owner = "alice"
+purpose = "p"
+max_age = "10d"
+renew_before = "10d"
+approval = { by = "ciso", at = 2026-01-01T00:00:00Z }
+
+[[records]]
+id = "b"
+secrets = "local:x"
+target = "gen"
+owner = "alice"
+purpose = "p"
+approval = { by = "ciso", at = 2026-01-01 }
+
+[[records]]
+id = "c"
+secrets = "local:db/[a"
+target = "gen"
+owner = "alice"
+purpose = "p"
+schedule = "61 * * * *"
+approval = { by = "ciso", at = 2026-01-01 }
+
+[[records]]
+id = "c2"
+secrets = "local:db/c2"
+target = "gen"
+owner = "alice"
+purpose = "p"
+approval = { by = "ciso", at = 2026-01-01T00:00:00 }
+
+[[records]]
+id = "d"
+secrets = "local:db/d"
+target = "gen"
+owner = "alice"
+approval = { by = "ciso", at = 2026-01-01 }
+
+[[workloads]]
+id = "w"
+status = "moved"
+
+[[wrkloads]]
+id = "x"
+"#;
+
+#[rustfmt::skip]
+#[test]
+fn every_error_is_reported_with_file_line_column_and_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let main = write(dir.path(), "tenure.toml", MAIN);
+    write(dir.path(), "gov/records.toml", RECORDS);
+    let main_name = main.display().to_string();
+    let gov = dir.path().join("gov/records.toml").display().to_string();
+    let expected = vec![
+        format!("{main_name}:2:1: tenure.stat_dir: unknown field `stat_dir`, expected one of `state_dir`, `audit_log`, `include`, `reconcile_interval`, `lease_ttl`, `concurrency`"),
+        format!("{main_name}:6:13: defaults.on_orphan: an orphan has no record, hence no target to rotate it with; use revoke, escalate or report"),
+        format!("{main_name}:13:8: providers.cloud.type: unknown provider type \"cloudvault\", expected one of `local`, `vault`"),
+        format!("{main_name}:15:1: targets.gen: length must be between 16 and 4096, found 8"),
+        format!("{gov}:7:11: records[0].max_age: invalid duration \"9x\": unknown time unit \"x\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)"),
+        format!("{gov}:12:11: records[1].secrets: unknown provider \"vault\" (configured: local)"),
+        format!("{gov}:13:10: records[1].target: unknown target \"pg\" (configured: gen)"),
+        format!("{gov}:17:16: records[1].renew_before: renew_before (10days) must be shorter than max_age (10days)"),
+        format!("{gov}:21:6: records[2].id: duplicate record id \"b\" (first defined at {gov}:10:1)"),
+        format!("{gov}:34:12: records[3].schedule: invalid cron expression \"61 * * * *\": Component error: Number out of bounds."),
+        format!("{gov}:43:32: records[4].approval.at: invalid date-time 2026-01-01T00:00:00: expected a date (2026-01-31) or a date-time with an offset (2026-01-31T09:00:00Z)"),
+        format!("{gov}:45:1: records[5]: missing field `purpose`"),
+        format!("{gov}:54:10: workloads[0].status: a moved workload needs `since` (when it moved), to tell credentials issued before the move from those issued after"),
+        format!("{gov}:56:3: wrkloads: unknown field `wrkloads`, expected one of `records`, `owners`, `workloads`"),
+    ];
+    let got = errors(&main);
+    assert_eq!(got, expected, "\ngot:\n{}", got.join("\n"));
+}
+
+#[test]
+fn syntax_errors_name_the_position() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let main = write(dir.path(), "tenure.toml", "[tenure]\nstate_dir = \"x\n");
+    let got = errors(&main);
+    assert_eq!(
+        got,
+        vec![format!(
+            "{}:2:15: invalid basic string, expected `\"`",
+            main.display()
+        )]
+    );
+}
+
+#[test]
+fn credentials_must_come_from_env_or_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let main = write(
+        dir.path(),
+        "tenure.toml",
+        "[providers.local]\ntype = \"local\"\npath = \"v\"\nkey = \"inline-secret\"\n",
+    );
+    let got = errors(&main);
+    assert!(
+        !got.concat().contains("inline-secret"),
+        "the value leaked: {got:?}"
+    );
+    assert_eq!(
+        got,
+        vec![format!(
+            "{}:4:7: providers.local.key: credentials are never written inline; use {{ env = \"VAR\" }} or {{ file = \"path\" }}",
+            main.display()
+        )]
+    );
+}
+
+#[test]
+fn relative_paths_resolve_against_the_config_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let main = write(
+        dir.path(),
+        "sub/tenure.toml",
+        "[tenure]\nstate_dir = \"state\"\n[providers.local]\ntype = \"local\"\npath = \"v.tvault\"\n",
+    );
+    let config = load(&main).expect("config");
+    assert_eq!(config.state_dir, dir.path().join("sub/state"));
+    assert_eq!(config.audit_log, dir.path().join("sub/state/audit.jsonl"));
+}
+
+#[test]
+fn postgres_scopes_are_checked_and_made_canonical_at_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = r#"[providers.local]
+type = "local"
+path = "v"
+
+[targets.pg]
+type = "postgres"
+admin_url = { env = "PG_ADMIN" }
+
+[[records]]
+id = "a"
+secrets = "local:db/a"
+target = "pg"
+owner = "o"
+purpose = "p"
+scopes = ["select on public.orders", "selekt on public.orders"]
+approval = { by = "c", at = 2026-01-01 }
+"#;
+    let main = write(dir.path(), "tenure.toml", text);
+    assert_eq!(
+        errors(&main),
+        vec![format!(
+            "{}:15:38: records[0].scopes[1]: invalid PostgreSQL scope \"selekt on public.orders\": expected `<PRIVILEGE> ON <schema>.<table>`, `<PRIVILEGE> ON SCHEMA <schema>`, `MEMBER OF <role>` or a role attribute such as SUPERUSER",
+            main.display()
+        )]
+    );
+    let fixed = write(
+        dir.path(),
+        "tenure.toml",
+        &text.replace(", \"selekt on public.orders\"", ""),
+    );
+    let config = load(&fixed).expect("config");
+    assert_eq!(
+        config.governance.records[0].scopes,
+        vec!["SELECT ON public.orders"]
+    );
+}

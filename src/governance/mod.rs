@@ -1,0 +1,20 @@
+//! The approved state and today's facts.
+//!
+//! - [`Record`]: a governance record, the approved state of one secret or of
+//!   every secret a glob selects (owner, purpose, workloads, lifetime, scopes,
+//!   approval lineage, review date, exception, reactions).
+//! - [`Owner`] and [`Workload`]: what is true of people and workloads now.
+//! - [`SecretFacts`]: what is true of one secret now.
+//! - [`RecordIndex`]: finds the record that governs an address.
+
+mod catalog;
+mod facts;
+mod index;
+mod people;
+mod record;
+
+pub use catalog::Governance;
+pub use facts::SecretFacts;
+pub use index::{RecordIndex, RecordMatch, compile_glob};
+pub use people::{Owner, OwnerStatus, Workload, WorkloadStatus};
+pub use record::{Action, Approval, Exception, Reactions, Record, Schedule, Selector};

@@ -1,0 +1,157 @@
+//! [`Record`]: the approved state of a secret, as written in governance files.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use tenure_plugin_api::SecretAddress;
+
+/// Which secrets a record governs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// Exactly one address.
+    Exact(SecretAddress),
+    /// Every address matching a glob (`*` stays within a path segment, `**` crosses them).
+    Glob(String),
+}
+
+impl std::fmt::Display for Selector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Exact(address) => address.fmt(f),
+            Self::Glob(pattern) => f.write_str(pattern),
+        }
+    }
+}
+
+/// What to do when a rule fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Make the credential stop working, and prove it.
+    Revoke,
+    /// Replace the credential.
+    Rotate,
+    /// Ask a person, and notify the owner.
+    Escalate,
+    /// Record it and list it in the plan, without notifying anyone.
+    Report,
+}
+
+/// How a record reacts to changes in owners, workloads and reviews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reactions {
+    /// The owner has left.
+    pub owner_left: Action,
+    /// The vault's owner tag no longer matches the record's owner.
+    pub owner_changed: Action,
+    /// A workload holding the credential has moved.
+    pub workload_moved: Action,
+    /// Every workload holding the credential is decommissioned.
+    pub workload_decommissioned: Action,
+    /// The review date has passed.
+    pub review_lapsed: Action,
+}
+
+impl Default for Reactions {
+    fn default() -> Self {
+        Self {
+            owner_left: Action::Revoke,
+            owner_changed: Action::Rotate,
+            workload_moved: Action::Rotate,
+            workload_decommissioned: Action::Revoke,
+            review_lapsed: Action::Escalate,
+        }
+    }
+}
+
+/// Who approved the access, when, and under which ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    /// The approver.
+    pub by: String,
+    /// When it was approved.
+    pub at: DateTime<Utc>,
+    /// The change or access ticket, if any.
+    pub ticket: Option<String>,
+}
+
+/// A time-limited, approved deviation: while it holds, rotation and narrowing are waived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exception {
+    /// Until when it holds.
+    pub until: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+    /// Who approved it.
+    pub approved_by: String,
+}
+
+/// A parsed cron schedule (with seconds optional), kept with its source text.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// The expression as written.
+    pub source: String,
+    /// The parsed expression.
+    pub cron: croner::Cron,
+}
+
+impl Schedule {
+    /// Parses a cron expression (5 fields, or 6 with seconds).
+    pub fn parse(source: &str) -> Result<Self, String> {
+        source
+            .parse::<croner::Cron>()
+            .map(|cron| Self {
+                source: source.to_owned(),
+                cron,
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    /// The first occurrence strictly after `after`.
+    pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.cron.find_next_occurrence(&after, false).ok()
+    }
+}
+
+impl PartialEq for Schedule {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for Schedule {}
+
+/// One governance record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Unique id.
+    pub id: String,
+    /// The secrets it governs.
+    pub selector: Selector,
+    /// The configured target that accepts the credential.
+    pub target: String,
+    /// The accountable owner.
+    pub owner: String,
+    /// Why the credential exists.
+    pub purpose: String,
+    /// Workloads approved to hold it.
+    pub workloads: Vec<String>,
+    /// Maximum age of the current version.
+    pub max_age: Option<TimeDelta>,
+    /// Rotate at every occurrence of this schedule.
+    pub schedule: Option<Schedule>,
+    /// When the approval ends: afterwards the credential is revoked.
+    pub expires: Option<DateTime<Utc>>,
+    /// Act this long before an age limit or an expiry.
+    pub renew_before: TimeDelta,
+    /// How long the previous credential keeps working after a rotation.
+    pub grace: TimeDelta,
+    /// Approved privileges; anything more is narrowed.
+    pub scopes: Vec<String>,
+    /// Approval lineage.
+    pub approval: Approval,
+    /// When the record must be reviewed again.
+    pub review_by: Option<DateTime<Utc>>,
+    /// An approved deviation, if any.
+    pub exception: Option<Exception>,
+    /// Reactions to owner, workload and review changes.
+    pub reactions: Reactions,
+}

@@ -1,0 +1,41 @@
+//! Tenure: keeps every secret exactly as long as its governance allows.
+//!
+//! Tenure reads the inventory of every configured vault, matches each secret
+//! to its governance record (owner, purpose, approved workloads, lifetime,
+//! scopes, approval, review date), and decides: compliant, rotate, narrow,
+//! revoke or escalate. It carries actions out as persisted, resumable
+//! workflows, verifies the outcome (the new credential works; the revoked one
+//! no longer does) and records every decision, step and proof in a
+//! hash-chained audit trail.
+//!
+//! # Layout
+//!
+//! ```text
+//! config/      TOML in, checked Config out; errors name file:line:column and key
+//! governance/  records, owners, workloads, facts; the record index
+//! policy/      decide(): pure, table-tested
+//! plan         inventory + facts + decide for every secret; orphans and dangling records
+//! workflow/    rotate / revoke / narrow as persisted, idempotent phases; retries, rollback
+//! state/       StateStore trait and its SQLite implementation (runs, leases, queue)
+//! audit/       the append-only, hash-chained trail and its verifier
+//! reconcile    one pass: resume unfinished runs, plan, act, record
+//! plugins      the one registry of providers and targets (Cargo features)
+//! service      `tenure run`: passes on schedule until shutdown
+//! telemetry    tracing setup
+//! ```
+//!
+//! Plugins implement the traits in the `tenure-plugin-api` crate and depend
+//! on nothing else of Tenure's.
+
+pub mod audit;
+pub mod cli;
+pub mod config;
+pub mod governance;
+pub mod plan;
+pub mod plugins;
+pub mod policy;
+pub mod reconcile;
+pub mod service;
+pub mod state;
+pub mod telemetry;
+pub mod workflow;

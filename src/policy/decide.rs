@@ -1,0 +1,328 @@
+//! [`decide`]: the rules, their precedence, and the next due time.
+
+use chrono::{DateTime, Utc};
+
+use super::{Reason, Reasons};
+use crate::governance::{
+    Action, Owner, OwnerStatus, Record, SecretFacts, Workload, WorkloadStatus,
+};
+
+/// What to do with a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DecisionKind {
+    /// Nothing to do until `next_due`.
+    Compliant,
+    /// A person must look (and, unless only reported, the owner is notified).
+    Escalate,
+    /// Replace the credential.
+    Rotate,
+    /// Cut privileges down to the approved scopes.
+    Narrow,
+    /// Make the credential stop working.
+    Revoke,
+}
+
+impl DecisionKind {
+    /// The stable lowercase name used in plans, logs, the audit trail and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Compliant => "compliant",
+            Self::Escalate => "escalate",
+            Self::Rotate => "rotate",
+            Self::Narrow => "narrow",
+            Self::Revoke => "revoke",
+        }
+    }
+
+    /// Whether the decision makes the workflow engine act.
+    pub fn is_action(self) -> bool {
+        matches!(self, Self::Rotate | Self::Narrow | Self::Revoke)
+    }
+}
+
+impl std::fmt::Display for DecisionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The outcome of [`decide`]. `Copy`: it allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// What to do.
+    pub kind: DecisionKind,
+    /// Why (every rule that fired, including the ones a stronger action outranked).
+    pub reasons: Reasons,
+    /// Rules that fired but an active exception waived.
+    pub waived: Reasons,
+    /// When the decision may change next (now, for an action).
+    pub next_due: Option<DateTime<Utc>>,
+    /// Whether the owner should be notified (an escalation that is not only a report).
+    pub notify: bool,
+}
+
+/// Policy that applies where no record does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Defaults {
+    /// What to do with a secret no record governs: revoke, escalate or report.
+    pub on_orphan: Action,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self {
+            on_orphan: Action::Report,
+        }
+    }
+}
+
+/// The secret being decided, and what governs it.
+#[derive(Clone, Copy)]
+pub struct Subject<'a> {
+    /// Facts about the secret.
+    pub facts: &'a SecretFacts,
+    /// The governing record (`None` for an orphan).
+    pub record: Option<&'a Record>,
+    /// Two equally specific records match: a person must pick.
+    pub conflicting_records: bool,
+    /// The record owner's facts, if the owner is known.
+    pub owner: Option<&'a Owner>,
+    /// Whether owners are modelled at all (an unknown owner is only a finding when they are).
+    pub owners_modelled: bool,
+    /// Looks up a workload's facts.
+    pub workload: &'a dyn Fn(&str) -> Option<&'a Workload>,
+}
+
+#[derive(Default)]
+struct Findings {
+    revoke: Reasons,
+    narrow: Reasons,
+    rotate: Reasons,
+    escalate: Reasons,
+    report: Reasons,
+}
+
+impl Findings {
+    fn add(&mut self, reason: Reason, action: Action) {
+        match action {
+            Action::Revoke => self.revoke.insert(reason),
+            Action::Rotate => self.rotate.insert(reason),
+            Action::Escalate => self.escalate.insert(reason),
+            Action::Report => self.report.insert(reason),
+        }
+    }
+}
+
+fn single(kind: DecisionKind, reason: Reason, notify: bool, now: DateTime<Utc>) -> Decision {
+    let mut reasons = Reasons::EMPTY;
+    reasons.insert(reason);
+    Decision {
+        kind,
+        reasons,
+        waived: Reasons::EMPTY,
+        next_due: kind.is_action().then_some(now),
+        notify,
+    }
+}
+
+fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// Decides what to do with one secret. Pure: the same arguments always give the same decision.
+pub fn decide(subject: &Subject<'_>, defaults: &Defaults, now: DateTime<Utc>) -> Decision {
+    let facts = subject.facts;
+    if !facts.enabled {
+        return single(DecisionKind::Compliant, Reason::Disabled, false, now);
+    }
+    if facts.quarantined {
+        return single(DecisionKind::Escalate, Reason::Quarantined, true, now);
+    }
+    if subject.conflicting_records {
+        return single(
+            DecisionKind::Escalate,
+            Reason::ConflictingRecords,
+            true,
+            now,
+        );
+    }
+    let Some(record) = subject.record else {
+        return match defaults.on_orphan {
+            Action::Revoke => single(DecisionKind::Revoke, Reason::Orphan, false, now),
+            Action::Escalate => single(DecisionKind::Escalate, Reason::Orphan, true, now),
+            // Rotating needs a target, which an orphan has none of: config
+            // validation refuses it, and it reads as a report here.
+            Action::Rotate | Action::Report => {
+                single(DecisionKind::Escalate, Reason::Orphan, false, now)
+            }
+        };
+    };
+
+    let mut findings = Findings::default();
+    let mut next_due: Option<DateTime<Utc>> = None;
+    let renew_before = record.renew_before;
+
+    // Approval lifetime.
+    if let Some(expires) = record.expires {
+        if expires <= now {
+            findings.add(Reason::Expired, Action::Revoke);
+        } else if expires - renew_before <= now {
+            findings.add(Reason::ApprovalExpiring, Action::Escalate);
+            next_due = earliest(next_due, Some(expires));
+        } else {
+            next_due = earliest(next_due, Some(expires - renew_before));
+        }
+    }
+
+    // Owner.
+    match subject.owner {
+        Some(owner) if owner.status == OwnerStatus::Left => {
+            findings.add(Reason::OwnerLeft, record.reactions.owner_left);
+        }
+        Some(_) => {}
+        None if subject.owners_modelled => findings.add(Reason::OwnerUnknown, Action::Escalate),
+        None => {}
+    }
+    if let Some(tag) = &facts.owner_tag
+        && tag != &record.owner
+    {
+        findings.add(Reason::OwnerChanged, record.reactions.owner_changed);
+    }
+
+    // Workloads: the one the vault says holds the credential, or else every approved one.
+    let tagged = facts.workload_tag.as_deref();
+    if let Some(tag) = tagged
+        && !record.workloads.is_empty()
+        && !record.workloads.iter().any(|w| w == tag)
+    {
+        findings.add(Reason::WorkloadUnapproved, Action::Escalate);
+    }
+    let mut holders = 0usize;
+    let mut decommissioned = 0usize;
+    let mut moved_after_issue = false;
+    let mut consider = |id: &str| {
+        holders += 1;
+        if let Some(workload) = (subject.workload)(id) {
+            match workload.status {
+                WorkloadStatus::Decommissioned => decommissioned += 1,
+                WorkloadStatus::Moved => {
+                    // Once rotated after the move, the move no longer matters.
+                    let issued = facts.current_created_at;
+                    if matches!((workload.since, issued), (Some(since), Some(issued)) if issued < since)
+                        || workload.since.is_none()
+                    {
+                        moved_after_issue = true;
+                    }
+                }
+                WorkloadStatus::Running => {}
+            }
+        }
+    };
+    match tagged {
+        Some(tag) => consider(tag),
+        None => record.workloads.iter().for_each(|w| consider(w)),
+    }
+    if holders > 0 && decommissioned == holders {
+        findings.add(
+            Reason::WorkloadDecommissioned,
+            record.reactions.workload_decommissioned,
+        );
+    } else if moved_after_issue {
+        findings.add(Reason::WorkloadMoved, record.reactions.workload_moved);
+    }
+
+    // Review.
+    if let Some(review_by) = record.review_by {
+        if review_by <= now {
+            findings.add(Reason::ReviewLapsed, record.reactions.review_lapsed);
+        } else {
+            next_due = earliest(next_due, Some(review_by));
+        }
+    }
+
+    // Privileges.
+    if let Some(held) = &facts.privileges
+        && held.iter().any(|p| !record.scopes.contains(p))
+    {
+        findings.narrow.insert(Reason::ScopeExcess);
+    }
+
+    // Age, schedule and the vault's own expiry.
+    match facts.current_created_at {
+        None => findings.rotate.insert(Reason::NoCurrentVersion),
+        Some(created) => {
+            if let Some(max_age) = record.max_age {
+                let limit = created + max_age;
+                if limit <= now {
+                    findings.rotate.insert(Reason::MaxAgeExceeded);
+                } else if limit - renew_before <= now {
+                    findings.rotate.insert(Reason::InRenewWindow);
+                } else {
+                    next_due = earliest(next_due, Some(limit - renew_before));
+                }
+            }
+            if let Some(schedule) = &record.schedule {
+                match schedule.next_after(created) {
+                    Some(at) if at <= now => findings.rotate.insert(Reason::ScheduleDue),
+                    at => next_due = earliest(next_due, at),
+                }
+            }
+        }
+    }
+    if let Some(expires_at) = facts.expires_at {
+        if expires_at <= now {
+            findings.rotate.insert(Reason::SecretExpired);
+        } else if expires_at - renew_before <= now {
+            findings.rotate.insert(Reason::InRenewWindow);
+        } else {
+            next_due = earliest(next_due, Some(expires_at - renew_before));
+        }
+    }
+
+    // An active exception waives rotation and narrowing, never revocation.
+    let mut waived = Reasons::EMPTY;
+    let mut extra = Reasons::EMPTY;
+    if let Some(exception) = &record.exception
+        && exception.until > now
+    {
+        waived = findings.rotate.union(findings.narrow);
+        findings.rotate = Reasons::EMPTY;
+        findings.narrow = Reasons::EMPTY;
+        extra.insert(Reason::ExceptionActive);
+        next_due = earliest(next_due, Some(exception.until));
+    }
+
+    let kind = if !findings.revoke.is_empty() {
+        DecisionKind::Revoke
+    } else if !findings.narrow.is_empty() {
+        DecisionKind::Narrow
+    } else if !findings.rotate.is_empty() {
+        DecisionKind::Rotate
+    } else if !findings.escalate.is_empty() || !findings.report.is_empty() {
+        DecisionKind::Escalate
+    } else {
+        DecisionKind::Compliant
+    };
+    let reasons = findings
+        .revoke
+        .union(findings.narrow)
+        .union(findings.rotate)
+        .union(findings.escalate)
+        .union(findings.report)
+        .union(extra);
+    Decision {
+        kind,
+        reasons,
+        waived,
+        next_due: if kind.is_action() {
+            Some(now)
+        } else {
+            next_due
+        },
+        notify: !findings.escalate.is_empty(),
+    }
+}

@@ -1,0 +1,177 @@
+//! [`Reason`]: why a decision was made, as stable machine-readable names.
+
+/// One reason. The names are part of the plan's JSON contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Reason {
+    /// The secret is disabled in its vault: nothing left to do.
+    Disabled,
+    /// Quarantined after repeated failures: a person must release it.
+    Quarantined,
+    /// No governance record matches the secret.
+    Orphan,
+    /// Two equally specific records match the secret.
+    ConflictingRecords,
+    /// A record matches no secret.
+    DanglingRecord,
+    /// The approval's `expires` has passed.
+    Expired,
+    /// The approval's `expires` is within `renew_before`: it must be renewed by a person.
+    ApprovalExpiring,
+    /// The owner has left.
+    OwnerLeft,
+    /// The record's owner is not among the known owners.
+    OwnerUnknown,
+    /// The vault's owner tag differs from the record's owner.
+    OwnerChanged,
+    /// A workload holding the credential has moved.
+    WorkloadMoved,
+    /// Every workload holding the credential is decommissioned.
+    WorkloadDecommissioned,
+    /// The vault's workload tag names a workload the record does not approve.
+    WorkloadUnapproved,
+    /// The review date has passed.
+    ReviewLapsed,
+    /// The credential holds privileges beyond the approved scopes.
+    ScopeExcess,
+    /// The current version is older than `max_age`.
+    MaxAgeExceeded,
+    /// The current version is within `renew_before` of `max_age` or of the vault's own expiry.
+    InRenewWindow,
+    /// A scheduled rotation time has passed since the current version was written.
+    ScheduleDue,
+    /// The vault's own expiry has passed.
+    SecretExpired,
+    /// The secret has no current version.
+    NoCurrentVersion,
+    /// An approved exception is active; rotation and narrowing are waived.
+    ExceptionActive,
+}
+
+impl Reason {
+    /// Every reason, in declaration order.
+    pub const ALL: [Reason; 21] = [
+        Self::Disabled,
+        Self::Quarantined,
+        Self::Orphan,
+        Self::ConflictingRecords,
+        Self::DanglingRecord,
+        Self::Expired,
+        Self::ApprovalExpiring,
+        Self::OwnerLeft,
+        Self::OwnerUnknown,
+        Self::OwnerChanged,
+        Self::WorkloadMoved,
+        Self::WorkloadDecommissioned,
+        Self::WorkloadUnapproved,
+        Self::ReviewLapsed,
+        Self::ScopeExcess,
+        Self::MaxAgeExceeded,
+        Self::InRenewWindow,
+        Self::ScheduleDue,
+        Self::SecretExpired,
+        Self::NoCurrentVersion,
+        Self::ExceptionActive,
+    ];
+
+    /// The stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::Quarantined => "quarantined",
+            Self::Orphan => "orphan",
+            Self::ConflictingRecords => "conflicting_records",
+            Self::DanglingRecord => "dangling_record",
+            Self::Expired => "expired",
+            Self::ApprovalExpiring => "approval_expiring",
+            Self::OwnerLeft => "owner_left",
+            Self::OwnerUnknown => "owner_unknown",
+            Self::OwnerChanged => "owner_changed",
+            Self::WorkloadMoved => "workload_moved",
+            Self::WorkloadDecommissioned => "workload_decommissioned",
+            Self::WorkloadUnapproved => "workload_unapproved",
+            Self::ReviewLapsed => "review_lapsed",
+            Self::ScopeExcess => "scope_excess",
+            Self::MaxAgeExceeded => "max_age_exceeded",
+            Self::InRenewWindow => "in_renew_window",
+            Self::ScheduleDue => "schedule_due",
+            Self::SecretExpired => "secret_expired",
+            Self::NoCurrentVersion => "no_current_version",
+            Self::ExceptionActive => "exception_active",
+        }
+    }
+
+    /// Parses a name produced by [`Reason::as_str`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of reasons in a `u32`: copying a decision never allocates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Reasons(u32);
+
+impl Reasons {
+    /// The empty set.
+    pub const EMPTY: Reasons = Reasons(0);
+
+    /// Adds a reason.
+    pub fn insert(&mut self, reason: Reason) {
+        self.0 |= 1 << reason as u8;
+    }
+
+    /// Whether the set holds `reason`.
+    pub fn contains(self, reason: Reason) -> bool {
+        self.0 & (1 << reason as u8) != 0
+    }
+
+    /// Both sets together.
+    #[must_use]
+    pub fn union(self, other: Reasons) -> Reasons {
+        Reasons(self.0 | other.0)
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The reasons, in declaration order.
+    pub fn iter(self) -> impl Iterator<Item = Reason> {
+        Reason::ALL.into_iter().filter(move |r| self.contains(*r))
+    }
+
+    /// The names, in declaration order.
+    pub fn names(self) -> Vec<&'static str> {
+        self.iter().map(Reason::as_str).collect()
+    }
+}
+
+impl FromIterator<Reason> for Reasons {
+    fn from_iter<I: IntoIterator<Item = Reason>>(iter: I) -> Self {
+        let mut set = Reasons::EMPTY;
+        for reason in iter {
+            set.insert(reason);
+        }
+        set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_fit_in_the_set() {
+        assert!(Reason::ALL.len() <= 32);
+        for reason in Reason::ALL {
+            assert_eq!(Reason::from_name(reason.as_str()), Some(reason));
+        }
+    }
+}

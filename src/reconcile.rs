@@ -1,0 +1,345 @@
+//! One reconcile pass: resume unfinished runs, plan, record decisions, act.
+//!
+//! Triggers (the pass itself, later cron and events) only enqueue secrets;
+//! the pass drains the queue through the workflow engine, at most
+//! `tenure.concurrency` secrets at a time.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde_json::json;
+use tenure_plugin_api::SecretAddress;
+use tracing::{info, warn};
+
+use crate::audit::{AuditError, AuditLog, Event};
+use crate::config::Config;
+use crate::plan::{Plan, PlanEntry, PlanError, Planned, gather, plan_facts};
+use crate::plugins::Plugins;
+use crate::policy::DecisionKind;
+use crate::state::{RunKind, StateError, StateStore};
+use crate::workflow::{Engine, EngineError, Outcome};
+
+/// Why a pass could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    /// Planning failed.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The state store failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The audit trail could not be written.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    /// The engine failed.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The address is not in any provider's inventory.
+    #[error("{0} is not in the inventory of its provider")]
+    UnknownSecret(String),
+}
+
+/// What one action did.
+#[derive(Debug, Clone)]
+pub struct ActionResult {
+    /// The secret.
+    pub secret: SecretAddress,
+    /// The action.
+    pub kind: RunKind,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// What a pass did.
+#[derive(Debug, Default)]
+pub struct PassReport {
+    /// Secrets decided.
+    pub decided: usize,
+    /// Decisions by kind.
+    pub by_kind: HashMap<&'static str, usize>,
+    /// Actions taken (including resumed runs).
+    pub actions: Vec<ActionResult>,
+    /// When something is due next.
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+impl PassReport {
+    /// Whether every action reached its goal (a busy secret counts as not yet).
+    pub fn all_succeeded(&self) -> bool {
+        self.actions.iter().all(|a| a.outcome.is_success())
+    }
+}
+
+/// Plans and acts for one configuration.
+pub struct Reconciler {
+    config: Arc<Config>,
+    plugins: Plugins,
+    store: Arc<dyn StateStore>,
+    audit: AuditLog,
+    engine: Engine,
+}
+
+fn run_kind(kind: DecisionKind) -> Option<RunKind> {
+    match kind {
+        DecisionKind::Rotate => Some(RunKind::Rotate),
+        DecisionKind::Narrow => Some(RunKind::Narrow),
+        DecisionKind::Revoke => Some(RunKind::Revoke),
+        DecisionKind::Compliant | DecisionKind::Escalate => None,
+    }
+}
+
+fn sentence(entry: &PlanEntry<'_>) -> String {
+    let why = entry.reasons.join(", ");
+    match entry.decision {
+        "compliant" if why.is_empty() => format!("{} is compliant.", entry.secret),
+        "compliant" => format!("{} is compliant ({why}).", entry.secret),
+        "escalate" => format!("{} needs a person: {why}.", entry.secret),
+        "rotate" => format!("{} must be rotated: {why}.", entry.secret),
+        "narrow" => format!("{} must be narrowed: {why}.", entry.secret),
+        "revoke" => format!("{} must be revoked: {why}.", entry.secret),
+        other => format!("{}: {other} ({why}).", entry.secret),
+    }
+}
+
+/// What the state store remembers of a decision, to record only changes.
+fn fingerprint(decision: &crate::policy::Decision) -> String {
+    format!(
+        "{}:{}",
+        decision.kind.as_str(),
+        decision.reasons.names().join(",")
+    )
+}
+
+impl Reconciler {
+    /// A reconciler over running plugins and an open store.
+    pub fn new(
+        config: Arc<Config>,
+        plugins: Plugins,
+        store: Arc<dyn StateStore>,
+        audit: AuditLog,
+    ) -> Self {
+        let holder = crate::workflow::new_holder();
+        let engine = Engine::new(
+            Arc::clone(&config),
+            plugins.clone(),
+            Arc::clone(&store),
+            audit.clone(),
+            holder,
+        );
+        Self {
+            config,
+            plugins,
+            store,
+            audit,
+            engine,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The engine (for one-off actions).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// A dry run: every secret with its decision, and dangling records. Changes nothing.
+    pub async fn plan(&self, now: DateTime<Utc>) -> Result<Plan, ReconcileError> {
+        let states = self.store.secret_states().await?;
+        let facts = gather(&self.config, &self.plugins, &states).await?;
+        Ok(plan_facts(&self.config, facts, now))
+    }
+
+    /// One full pass.
+    pub async fn pass(&self) -> Result<PassReport, ReconcileError> {
+        let mut report = PassReport::default();
+        for (run, outcome) in self.engine.resume_due().await? {
+            info!(secret = %run.secret, run = %run.id, "Resumed an unfinished {} run.", run.kind);
+            report.actions.push(ActionResult {
+                secret: run.secret,
+                kind: run.kind,
+                outcome,
+            });
+        }
+
+        let now = Utc::now();
+        let plan = self.plan(now).await?;
+        self.record_decisions(&plan).await?;
+        report.decided = plan.secrets.len() + plan.dangling.len();
+        *report
+            .by_kind
+            .entry(DecisionKind::Escalate.as_str())
+            .or_default() += plan.dangling.len();
+        let mut work: HashMap<&SecretAddress, &Planned> = HashMap::new();
+        for planned in &plan.secrets {
+            let decision = planned.decision;
+            *report.by_kind.entry(decision.kind.as_str()).or_default() += 1;
+            let address = plan.address(planned);
+            if !decision.kind.is_action() {
+                if let Some(due) = decision.next_due {
+                    report.next_due = Some(report.next_due.map_or(due, |d| d.min(due)));
+                }
+                continue;
+            }
+            if report.actions.iter().any(|a| &a.secret == address) {
+                continue; // Resumed above; decide again next pass.
+            }
+            let reasons = decision.reasons.names().join(",");
+            self.store.enqueue(address, now, &reasons).await?;
+            work.insert(address, planned);
+        }
+
+        let due = self.store.due(Utc::now(), u32::MAX).await?;
+        let jobs: Vec<(SecretAddress, Planned)> = due
+            .into_iter()
+            .filter_map(|item| work.get(&item.secret).map(|p| (item.secret, **p)))
+            .collect();
+        let results: Vec<Result<Option<ActionResult>, ReconcileError>> =
+            futures_util::stream::iter(jobs)
+                .map(|(secret, planned)| self.act(secret, planned))
+                .buffer_unordered(self.config.concurrency)
+                .collect()
+                .await;
+        for result in results {
+            if let Some(action) = result? {
+                report.actions.push(action);
+            }
+        }
+        if let Some(due) = self.engine.next_due().await? {
+            report.next_due = Some(report.next_due.map_or(due, |d| d.min(due)));
+        }
+        Ok(report)
+    }
+
+    async fn act(
+        &self,
+        secret: SecretAddress,
+        planned: Planned,
+    ) -> Result<Option<ActionResult>, ReconcileError> {
+        self.store.dequeue(&secret).await?;
+        let Some(kind) = run_kind(planned.decision.kind) else {
+            return Ok(None);
+        };
+        let record = planned.record.map(|i| &self.config.governance.records[i]);
+        if let Some(record) = record {
+            let capable = self
+                .plugins
+                .target(&record.target)
+                .map(|t| t.capabilities());
+            let supported = capable.is_some_and(|c| match kind {
+                RunKind::Rotate => c.rotate,
+                RunKind::Narrow => c.narrow,
+                RunKind::Revoke => c.revoke,
+            });
+            if !supported {
+                warn!(secret = %secret, target = %record.target, "{secret} needs a person: target {} cannot {kind}.", record.target);
+                self.audit
+                    .append(Event::new(
+                        "escalation",
+                        Some(&secret),
+                        None,
+                        json!({ "reason": "target_cannot_act", "action": kind.as_str(), "target": record.target }),
+                    ))
+                    .await?;
+                return Ok(None);
+            }
+        }
+        let reasons = planned
+            .decision
+            .reasons
+            .names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let outcome = self.engine.start(&secret, kind, reasons, record).await?;
+        Ok(Some(ActionResult {
+            secret,
+            kind,
+            outcome,
+        }))
+    }
+
+    /// Acts on one secret now, whatever the plan says (operator request).
+    pub async fn act_now(
+        &self,
+        secret: &SecretAddress,
+        kind: RunKind,
+    ) -> Result<Outcome, ReconcileError> {
+        let plan = self.plan(Utc::now()).await?;
+        let planned = plan
+            .secrets
+            .iter()
+            .find(|p| plan.address(p) == secret)
+            .ok_or_else(|| ReconcileError::UnknownSecret(secret.to_string()))?;
+        let record = planned.record.map(|i| &self.config.governance.records[i]);
+        if self.engine.release(secret).await? {
+            info!(secret = %secret, "Released {secret} from quarantine at the operator's request.");
+        }
+        self.audit
+            .append(Event::new(
+                "decision",
+                Some(secret),
+                None,
+                json!({ "decision": kind.as_str(), "reasons": ["operator_request"], "record": record.map(|r| &r.id) }),
+            ))
+            .await?;
+        info!(secret = %secret, "Decided to {kind} {secret}: operator request.");
+        Ok(self
+            .engine
+            .start(secret, kind, vec!["operator_request".to_owned()], record)
+            .await?)
+    }
+
+    /// Logs and records (in one audit batch) every decision that changed since last recorded.
+    async fn record_decisions(&self, plan: &Plan) -> Result<(), ReconcileError> {
+        let states = self.store.secret_states().await?;
+        let mut events = Vec::new();
+        let mut changed = Vec::new();
+        for planned in &plan.secrets {
+            let address = plan.address(planned);
+            let fingerprint = fingerprint(&planned.decision);
+            let key = address.to_string();
+            if states.get(&key).and_then(|s| s.last_decision.as_deref())
+                == Some(fingerprint.as_str())
+            {
+                continue;
+            }
+            let entry = plan.entry(&self.config, planned);
+            if entry.decision == "compliant" {
+                info!(secret = %entry.secret, decision = entry.decision, "{}", sentence(&entry));
+            } else {
+                warn!(secret = %entry.secret, decision = entry.decision, reasons = %entry.reasons.join(","), "{}", sentence(&entry));
+            }
+            events.push(Event::new(
+                "decision",
+                Some(address),
+                None,
+                json!({
+                    "decision": entry.decision,
+                    "reasons": entry.reasons,
+                    "waived": entry.waived,
+                    "record": entry.record,
+                    "next_due": entry.next_due,
+                }),
+            ));
+            changed.push((address.clone(), key, fingerprint));
+        }
+        for &record in &plan.dangling {
+            let entry = Plan::dangling_entry(&self.config, record);
+            warn!(record = entry.record.unwrap_or_default(), selector = %entry.secret, "Record {} matches no secret.", entry.record.unwrap_or_default());
+        }
+        if !events.is_empty() {
+            self.audit.append_all(events).await?;
+        }
+        for (address, key, fingerprint) in changed {
+            let mut state = states.get(&key).cloned().unwrap_or_default();
+            state.last_decision = Some(fingerprint);
+            self.store.put_secret_state(&address, &state).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,110 @@
+//! Durable state: workflow runs, per-secret leases, the due queue and
+//! per-secret failure counts.
+//!
+//! [`StateStore`] is the seam: [`SqliteStore`] (a file in the state folder)
+//! is the embedded default; a PostgreSQL store for several replicas
+//! implements the same trait. Runs are updated with compare-and-swap on a
+//! sequence number, so two writers can never both advance one run.
+
+mod model;
+mod sqlite;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tenure_plugin_api::SecretAddress;
+
+pub use model::{Phase, QueueItem, Run, RunKind, RunStatus, SecretState};
+pub use sqlite::SqliteStore;
+
+/// Why the state store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The database failed.
+    #[error("state store: {0}")]
+    Database(String),
+    /// Another writer advanced the run first.
+    #[error("state store: run {run} was changed by another writer")]
+    Conflict {
+        /// The run's id.
+        run: String,
+    },
+    /// A stored row could not be read back.
+    #[error("state store: corrupt row in {table}: {detail}")]
+    Corrupt {
+        /// The table.
+        table: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+/// Durable state shared by every process acting on one configuration.
+#[async_trait::async_trait]
+pub trait StateStore: Send + Sync + 'static {
+    /// Stores a new run.
+    async fn insert_run(&self, run: &Run) -> Result<(), StateError>;
+
+    /// Stores `run` if nobody changed it since it was read (its `seq`), then bumps `seq`.
+    async fn update_run(&self, run: &mut Run) -> Result<(), StateError>;
+
+    /// One run by id.
+    async fn get_run(&self, id: &str) -> Result<Option<Run>, StateError>;
+
+    /// Every run whose status is active, oldest first.
+    async fn active_runs(&self) -> Result<Vec<Run>, StateError>;
+
+    /// The most recent runs of one secret, newest first.
+    async fn runs_for(&self, secret: &SecretAddress, limit: u32) -> Result<Vec<Run>, StateError>;
+
+    /// Takes (or renews) the lease on `secret` for `holder`; false when another holder has it.
+    async fn try_lease(
+        &self,
+        secret: &SecretAddress,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<bool, StateError>;
+
+    /// Who holds the lease on `secret`, if anyone (expired or not).
+    async fn lease_holder(&self, secret: &SecretAddress) -> Result<Option<String>, StateError>;
+
+    /// Takes the lease from `from` (a holder known to be dead) for `to`; false when `from` no longer holds it.
+    async fn take_over_lease(
+        &self,
+        secret: &SecretAddress,
+        from: &str,
+        to: &str,
+        ttl: Duration,
+    ) -> Result<bool, StateError>;
+
+    /// Gives a lease back (no-op when `holder` does not hold it).
+    async fn release_lease(&self, secret: &SecretAddress, holder: &str) -> Result<(), StateError>;
+
+    /// Queues `secret` to be reconciled at `due`; a secret queued twice keeps the earlier time.
+    async fn enqueue(
+        &self,
+        secret: &SecretAddress,
+        due: DateTime<Utc>,
+        reason: &str,
+    ) -> Result<(), StateError>;
+
+    /// Queued secrets due at or before `now`, earliest first.
+    async fn due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<QueueItem>, StateError>;
+
+    /// Removes a secret from the queue.
+    async fn dequeue(&self, secret: &SecretAddress) -> Result<(), StateError>;
+
+    /// The state of one secret (default when unknown).
+    async fn secret_state(&self, secret: &SecretAddress) -> Result<SecretState, StateError>;
+
+    /// The state of every secret that has one, keyed by address.
+    async fn secret_states(&self) -> Result<HashMap<String, SecretState>, StateError>;
+
+    /// Replaces the state of one secret.
+    async fn put_secret_state(
+        &self,
+        secret: &SecretAddress,
+        state: &SecretState,
+    ) -> Result<(), StateError>;
+}

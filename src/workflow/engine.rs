@@ -1,0 +1,466 @@
+//! [`Engine`]: drives runs phase by phase, persisting each before acting.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::json;
+use tenure_plugin_api::{PluginError, SecretAddress};
+use tracing::{info, warn};
+
+use super::backoff;
+use super::fault::{Boundary, maybe_pause};
+use super::steps::{StepContext, StepDone, execute};
+use crate::audit::{AuditError, AuditLog, Event};
+use crate::config::Config;
+use crate::governance::Record;
+use crate::plugins::Plugins;
+use crate::state::{Phase, Run, RunKind, RunStatus, StateError, StateStore};
+
+/// Why the engine could not drive a run (the run itself stays persisted).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The state store failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The audit trail could not be written.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+}
+
+/// How a call to the engine ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The run finished and its outcome was verified.
+    Succeeded,
+    /// The rotation is promoted and verified; the previous credential is retired at `retire_at`.
+    Promoted {
+        /// When the previous credential stops working.
+        retire_at: DateTime<Utc>,
+    },
+    /// A phase failed and will be retried at `at`.
+    RetryLater {
+        /// When.
+        at: DateTime<Utc>,
+        /// The error.
+        error: String,
+    },
+    /// The new credential failed its test; the target and vault were restored.
+    RolledBack {
+        /// The error that caused the rollback.
+        error: String,
+    },
+    /// The run gave up; the secret is escalated (and quarantined if it keeps failing).
+    Failed {
+        /// The error.
+        error: String,
+    },
+    /// Another process holds the secret's lease, or another run is in progress.
+    Busy,
+}
+
+impl Outcome {
+    /// Whether the action reached its goal.
+    pub fn is_success(&self) -> bool {
+        matches!(self, Self::Succeeded | Self::Promoted { .. })
+    }
+}
+
+/// Drives workflow runs.
+pub struct Engine {
+    config: Arc<Config>,
+    plugins: Plugins,
+    store: Arc<dyn StateStore>,
+    audit: AuditLog,
+    holder: String,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("holder", &self.holder)
+            .finish_non_exhaustive()
+    }
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl Engine {
+    /// An engine acting as `holder` (unique per process) for leases.
+    pub fn new(
+        config: Arc<Config>,
+        plugins: Plugins,
+        store: Arc<dyn StateStore>,
+        audit: AuditLog,
+        holder: String,
+    ) -> Self {
+        Self {
+            config,
+            plugins,
+            store,
+            audit,
+            holder,
+        }
+    }
+
+    fn record(&self, id: Option<&str>) -> Option<&Record> {
+        let id = id?;
+        self.config.governance.records.iter().find(|r| r.id == id)
+    }
+
+    /// Starts a run of `kind` for `secret` (or resumes the one in progress) and drives it.
+    pub async fn start(
+        &self,
+        secret: &SecretAddress,
+        kind: RunKind,
+        reasons: Vec<String>,
+        record: Option<&Record>,
+    ) -> Result<Outcome, EngineError> {
+        let active: Vec<Run> = self
+            .store
+            .runs_for(secret, 20)
+            .await?
+            .into_iter()
+            .filter(|r| r.status == RunStatus::Active)
+            .collect();
+        for mut run in active {
+            if run.phase == Phase::Retire {
+                // A new action supersedes the grace period of the last rotation:
+                // retire the previous credential now, so at most one old one exists.
+                run.not_before = Utc::now();
+                run.updated_at = run.not_before;
+                self.store.update_run(&mut run).await?;
+                let outcome = self.drive(run).await?;
+                if !outcome.is_success() {
+                    return Ok(outcome);
+                }
+            } else {
+                // Finish what was started before starting anything new.
+                return self.drive(run).await;
+            }
+        }
+        let target = record.map(|r| r.target.clone());
+        let mut run = Run::new(
+            secret.clone(),
+            kind,
+            reasons.clone(),
+            record.map(|r| r.id.clone()),
+            target.clone(),
+            Utc::now(),
+        );
+        if kind == RunKind::Revoke && target.is_none() {
+            // No target to disable (an orphan): the vault is the enforcement point.
+            run.phase = Phase::DisableInVault;
+        }
+        self.store.insert_run(&run).await?;
+        self.audit
+            .append(Event::new(
+                "run_started",
+                Some(secret),
+                Some(&run.id),
+                json!({ "action": kind.as_str(), "reasons": reasons, "record": run.record, "target": target }),
+            ))
+            .await?;
+        info!(secret = %secret, run = %run.id, action = %kind, "Started a {kind} run.");
+        self.drive(run).await
+    }
+
+    /// Drives every active run that is due (crash recovery, retries, grace periods).
+    pub async fn resume_due(&self) -> Result<Vec<(Run, Outcome)>, EngineError> {
+        let now = Utc::now();
+        let mut results = Vec::new();
+        for run in self.store.active_runs().await? {
+            if run.not_before <= now {
+                let outcome = self.drive(run.clone()).await?;
+                results.push((run, outcome));
+            }
+        }
+        Ok(results)
+    }
+
+    /// The earliest time an active run becomes due, if any.
+    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, EngineError> {
+        Ok(self
+            .store
+            .active_runs()
+            .await?
+            .iter()
+            .map(|r| r.not_before)
+            .min())
+    }
+
+    /// Drives one run under the secret's lease until it finishes or must wait.
+    pub async fn drive(&self, run: Run) -> Result<Outcome, EngineError> {
+        if !self.lease(&run.secret).await? {
+            return Ok(Outcome::Busy);
+        }
+        let secret = run.secret.clone();
+        let result = self.drive_leased(run).await;
+        if let Err(err) = self.store.release_lease(&secret, &self.holder).await {
+            warn!(secret = %secret, error = %err, "Could not release the lease; it will expire.");
+        }
+        result
+    }
+
+    /// Takes or renews the lease on `secret`; a lease left by a dead process
+    /// on this host is taken over at once.
+    async fn lease(&self, secret: &SecretAddress) -> Result<bool, EngineError> {
+        let ttl = self.config.lease_ttl;
+        if self.store.try_lease(secret, &self.holder, ttl).await? {
+            return Ok(true);
+        }
+        match self.store.lease_holder(secret).await? {
+            Some(holder) if super::holder::is_dead_local(&holder) => {
+                let taken = self
+                    .store
+                    .take_over_lease(secret, &holder, &self.holder, ttl)
+                    .await?;
+                if taken {
+                    info!(secret = %secret, previous_holder = %holder, "Took over the lease of a process that is no longer running.");
+                }
+                Ok(taken)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn drive_leased(&self, run: Run) -> Result<Outcome, EngineError> {
+        // Another process may have advanced the run before we took the lease.
+        let mut run = self.store.get_run(&run.id).await?.unwrap_or(run);
+        let mut leased_at = std::time::Instant::now();
+        loop {
+            match run.status {
+                RunStatus::Active => {}
+                RunStatus::Succeeded => return Ok(Outcome::Succeeded),
+                RunStatus::RolledBack => {
+                    return Ok(Outcome::RolledBack {
+                        error: run.last_error.clone().unwrap_or_default(),
+                    });
+                }
+                RunStatus::Failed => {
+                    return Ok(Outcome::Failed {
+                        error: run.last_error.clone().unwrap_or_default(),
+                    });
+                }
+            }
+            let now = Utc::now();
+            if run.not_before > now {
+                return Ok(if run.phase == Phase::Retire {
+                    Outcome::Promoted {
+                        retire_at: run.not_before,
+                    }
+                } else {
+                    Outcome::RetryLater {
+                        at: run.not_before,
+                        error: run.last_error.clone().unwrap_or_default(),
+                    }
+                });
+            }
+            // Renew the lease once a third of its lifetime has passed.
+            if leased_at.elapsed() > self.config.lease_ttl / 3 {
+                if !self.lease(&run.secret).await? {
+                    return Ok(Outcome::Busy);
+                }
+                leased_at = std::time::Instant::now();
+            }
+            let phase = run.phase;
+            maybe_pause(phase, Boundary::Before).await;
+            let ctx = StepContext {
+                plugins: &self.plugins,
+                record: self.record(run.record.as_deref()),
+                now,
+            };
+            match execute(&ctx, &run).await {
+                Ok(done) => {
+                    maybe_pause(phase, Boundary::After).await;
+                    self.advance(&mut run, phase, done).await?;
+                }
+                Err(err) => {
+                    if let Some(outcome) = self.fail(&mut run, phase, err).await? {
+                        return Ok(outcome);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn advance(
+        &self,
+        run: &mut Run,
+        phase: Phase,
+        done: StepDone,
+    ) -> Result<(), EngineError> {
+        let now = Utc::now();
+        run.phase = done.next;
+        run.status = done.status;
+        run.attempts = 0;
+        if done.status != RunStatus::RolledBack {
+            // A rolled-back run keeps the error that caused the rollback.
+            run.last_error = None;
+        }
+        run.not_before = done.not_before.unwrap_or(now);
+        run.updated_at = now;
+        if done.pending_version.is_some() {
+            run.pending_version = done.pending_version;
+        }
+        if done.previous_version.is_some() {
+            run.previous_version = done.previous_version;
+        }
+        self.store.update_run(run).await?;
+        let kind = if done.verified {
+            "verification"
+        } else {
+            "phase"
+        };
+        self.audit
+            .append(Event::new(
+                kind,
+                Some(&run.secret),
+                Some(&run.id),
+                json!({ "phase": phase.as_str(), "result": "ok", "next": run.phase.as_str(), "evidence": done.evidence }),
+            ))
+            .await?;
+        info!(secret = %run.secret, run = %run.id, phase = %phase, next = %run.phase, "Completed phase {phase}.");
+        match (run.kind, phase, run.status) {
+            (RunKind::Rotate, Phase::Promote, _) => {
+                let mut state = self.store.secret_state(&run.secret).await?;
+                state.last_rotated_at = Some(now);
+                state.failures = 0;
+                state.last_error = None;
+                state.quarantined = false;
+                self.store.put_secret_state(&run.secret, &state).await?;
+                info!(
+                    secret = %run.secret,
+                    run = %run.id,
+                    retire_at = %stamp(run.not_before),
+                    "Rotated: the new credential was tested and promoted; the previous one is retired after the grace period."
+                );
+            }
+            (RunKind::Revoke, _, RunStatus::Succeeded) => {
+                let mut state = self.store.secret_state(&run.secret).await?;
+                state.revoked_at = Some(now);
+                state.failures = 0;
+                state.last_error = None;
+                self.store.put_secret_state(&run.secret, &state).await?;
+                info!(secret = %run.secret, run = %run.id, "Revoked: the credential is refused and disabled in the vault.");
+            }
+            (RunKind::Narrow, _, RunStatus::Succeeded) => {
+                info!(secret = %run.secret, run = %run.id, "Narrowed: privileges are within the approved scopes.");
+            }
+            (RunKind::Rotate, Phase::Retire, RunStatus::Succeeded) => {
+                info!(secret = %run.secret, run = %run.id, "Retired the previous credential.");
+            }
+            (_, _, RunStatus::RolledBack) => {
+                self.count_failure(run).await?;
+                warn!(secret = %run.secret, run = %run.id, "Rolled back: the current credential stays in use.");
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Handles a failed phase. `None` means the loop continues (into a rollback).
+    async fn fail(
+        &self,
+        run: &mut Run,
+        phase: Phase,
+        err: PluginError,
+    ) -> Result<Option<Outcome>, EngineError> {
+        let now = Utc::now();
+        let policy = self.config.retry;
+        run.attempts += 1;
+        run.last_error = Some(format!("{phase}: {err}"));
+        run.updated_at = now;
+        let retry = err.kind().is_retryable() && run.attempts < policy.max_attempts;
+        self.audit
+            .append(Event::new(
+                "error",
+                Some(&run.secret),
+                Some(&run.id),
+                json!({
+                    "phase": phase.as_str(),
+                    "kind": err.kind().as_str(),
+                    "error": err.message(),
+                    "attempt": run.attempts,
+                    "will_retry": retry,
+                }),
+            ))
+            .await?;
+        if retry {
+            let at = now
+                + chrono::TimeDelta::from_std(backoff::delay(&policy, run.attempts))
+                    .unwrap_or(chrono::TimeDelta::MAX);
+            run.not_before = at;
+            self.store.update_run(run).await?;
+            warn!(secret = %run.secret, run = %run.id, phase = %phase, attempt = run.attempts, retry_at = %stamp(at), error = %err, "Phase failed; will retry.");
+            return Ok(Some(Outcome::RetryLater {
+                at,
+                error: err.to_string(),
+            }));
+        }
+        let rollback = run.kind == RunKind::Rotate
+            && matches!(
+                phase,
+                Phase::CreatePending | Phase::SetInTarget | Phase::Test | Phase::Promote
+            );
+        if rollback {
+            warn!(secret = %run.secret, run = %run.id, phase = %phase, error = %err, "Phase failed; rolling back.");
+            run.phase = Phase::Rollback;
+            run.attempts = 0;
+            run.not_before = now;
+            self.store.update_run(run).await?;
+            return Ok(None);
+        }
+        run.status = RunStatus::Failed;
+        self.store.update_run(run).await?;
+        warn!(secret = %run.secret, run = %run.id, phase = %phase, error = %err, "Run failed; escalating.");
+        self.count_failure(run).await?;
+        Ok(Some(Outcome::Failed {
+            error: err.to_string(),
+        }))
+    }
+
+    async fn count_failure(&self, run: &Run) -> Result<(), EngineError> {
+        let mut state = self.store.secret_state(&run.secret).await?;
+        state.failures += 1;
+        state.last_error = run.last_error.clone();
+        let quarantine = !state.quarantined && state.failures >= self.config.retry.quarantine_after;
+        if quarantine {
+            state.quarantined = true;
+        }
+        self.store.put_secret_state(&run.secret, &state).await?;
+        if quarantine {
+            self.audit
+                .append(Event::new(
+                    "quarantined",
+                    Some(&run.secret),
+                    Some(&run.id),
+                    json!({ "failures": state.failures, "last_error": state.last_error }),
+                ))
+                .await?;
+            warn!(secret = %run.secret, failures = state.failures, "Quarantined after repeated failures; a person must release it with `tenure rotate`.");
+        }
+        Ok(())
+    }
+
+    /// Clears a quarantine (an operator asked for an action explicitly).
+    pub async fn release(&self, secret: &SecretAddress) -> Result<bool, EngineError> {
+        let mut state = self.store.secret_state(secret).await?;
+        if !state.quarantined {
+            return Ok(false);
+        }
+        state.quarantined = false;
+        state.failures = 0;
+        self.store.put_secret_state(secret, &state).await?;
+        self.audit
+            .append(Event::new(
+                "released",
+                Some(secret),
+                None,
+                json!({ "by": "operator" }),
+            ))
+            .await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,328 @@
+//! The side effect of each phase. Every step is idempotent: it may run again
+//! after a crash, and finds the work already done.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
+use tenure_plugin_api::{
+    ErrorKind, PluginError, Provider, SecretValue, Stage, Target, TargetContext, VersionId,
+};
+
+use crate::governance::Record;
+use crate::plugins::Plugins;
+use crate::state::{Phase, Run, RunKind, RunStatus};
+
+/// What a finished step changes in its run.
+#[derive(Debug)]
+pub struct StepDone {
+    /// The phase to persist next.
+    pub next: Phase,
+    /// The run's status after the step.
+    pub status: RunStatus,
+    /// Do not run the next phase before this time.
+    pub not_before: Option<DateTime<Utc>>,
+    /// The staged version, once known.
+    pub pending_version: Option<String>,
+    /// The version being replaced, once known.
+    pub previous_version: Option<String>,
+    /// Evidence for the audit trail (identifiers and proofs only).
+    pub evidence: Value,
+    /// Whether this step verified an outcome (recorded as a verification).
+    pub verified: bool,
+}
+
+impl StepDone {
+    fn to(next: Phase) -> Self {
+        Self {
+            next,
+            status: RunStatus::Active,
+            not_before: None,
+            pending_version: None,
+            previous_version: None,
+            evidence: json!({}),
+            verified: false,
+        }
+    }
+
+    fn finished(status: RunStatus) -> Self {
+        Self {
+            status,
+            ..Self::to(Phase::Done)
+        }
+    }
+
+    fn evidence(mut self, evidence: Value) -> Self {
+        self.evidence = evidence;
+        self
+    }
+
+    fn verified(mut self) -> Self {
+        self.verified = true;
+        self
+    }
+}
+
+/// What a step needs besides the run.
+pub struct StepContext<'a> {
+    /// Running plugins.
+    pub plugins: &'a Plugins,
+    /// The governing record, if any.
+    pub record: Option<&'a Record>,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+fn provider_of(ctx: &StepContext<'_>, run: &Run) -> Result<Arc<dyn Provider>, PluginError> {
+    ctx.plugins
+        .provider(run.secret.provider())
+        .cloned()
+        .ok_or_else(|| {
+            PluginError::permanent(format!(
+                "provider {} is not configured",
+                run.secret.provider()
+            ))
+        })
+}
+
+fn target_of(ctx: &StepContext<'_>, run: &Run) -> Result<Arc<dyn Target>, PluginError> {
+    let name = run
+        .target
+        .as_deref()
+        .ok_or_else(|| PluginError::permanent("the run has no target"))?;
+    ctx.plugins
+        .target(name)
+        .cloned()
+        .ok_or_else(|| PluginError::permanent(format!("target {name} is not configured")))
+}
+
+fn version_of(run: &Run, which: Option<&String>, what: &str) -> Result<VersionId, PluginError> {
+    which.cloned().map(VersionId).ok_or_else(|| {
+        PluginError::permanent(format!("run {} has no {what} version recorded", run.id))
+    })
+}
+
+/// Reads the current value; `None` when the secret has no current version.
+async fn read_current(
+    provider: &dyn Provider,
+    path: &str,
+) -> Result<Option<SecretValue>, PluginError> {
+    match provider.read(path, Stage::Current).await {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Reads a version; `None` when it is already gone.
+async fn read_version(
+    provider: &dyn Provider,
+    path: &str,
+    version: &VersionId,
+) -> Result<Option<SecretValue>, PluginError> {
+    match provider.read_version(path, version).await {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Runs the side effect of `run.phase`.
+pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, PluginError> {
+    let scopes: &[String] = ctx.record.map_or(&[], |r| r.scopes.as_slice());
+    let tctx = TargetContext {
+        address: &run.secret,
+        run_id: &run.id,
+        scopes,
+    };
+    let path = run.secret.path();
+    match (run.kind, run.phase) {
+        (RunKind::Rotate, Phase::CreatePending) => {
+            let provider = provider_of(ctx, run)?;
+            let target = target_of(ctx, run)?;
+            let meta = provider.describe(path).await?;
+            let previous_version = meta.version(Stage::Current).map(|v| v.id.0.clone());
+            let mut evidence = json!({ "replaces": previous_version });
+            if let Some(pending) = meta.version(Stage::Pending) {
+                if pending.token.as_deref() == Some(run.id.as_str()) {
+                    // Staged before a crash: keep it.
+                    let mut done = StepDone::to(Phase::SetInTarget)
+                        .evidence(json!({ "pending_version": pending.id.0, "resumed": true }));
+                    done.pending_version = Some(pending.id.0.clone());
+                    done.previous_version = run.previous_version.clone().or(previous_version);
+                    return Ok(done);
+                }
+                // Left over from an earlier failure: it must not block this rotation.
+                provider.discard_pending(path, &pending.id).await?;
+                evidence["discarded_stale_pending"] = json!(pending.id.0);
+            }
+            let current = read_current(provider.as_ref(), path).await?;
+            let value = target.issue(tctx, current.as_ref()).await?;
+            let mut annotations = BTreeMap::new();
+            annotations.insert(
+                "rotated_at".to_owned(),
+                ctx.now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            );
+            annotations.insert("reason".to_owned(), run.reasons.join(","));
+            annotations.insert("run".to_owned(), run.id.clone());
+            let version = provider
+                .stage_pending(path, &run.id, &value, &annotations)
+                .await?;
+            evidence["pending_version"] = json!(version.0);
+            let mut done = StepDone::to(Phase::SetInTarget).evidence(evidence);
+            done.pending_version = Some(version.0);
+            done.previous_version = run.previous_version.clone().or(previous_version);
+            Ok(done)
+        }
+        (RunKind::Rotate, Phase::SetInTarget) => {
+            let provider = provider_of(ctx, run)?;
+            let target = target_of(ctx, run)?;
+            let pending_id = version_of(run, run.pending_version.as_ref(), "pending")?;
+            let pending = provider.read_version(path, &pending_id).await?;
+            let current = read_current(provider.as_ref(), path).await?;
+            target.apply(tctx, current.as_ref(), &pending).await?;
+            Ok(StepDone::to(Phase::Test))
+        }
+        (RunKind::Rotate, Phase::Test) => {
+            let provider = provider_of(ctx, run)?;
+            let target = target_of(ctx, run)?;
+            let pending_id = version_of(run, run.pending_version.as_ref(), "pending")?;
+            let pending = provider.read_version(path, &pending_id).await?;
+            let proof = target.test(tctx, &pending).await?;
+            Ok(StepDone::to(Phase::Promote)
+                .evidence(json!({ "check": "new_credential_works", "proof": proof }))
+                .verified())
+        }
+        (RunKind::Rotate, Phase::Promote) => {
+            let provider = provider_of(ctx, run)?;
+            let pending_id = version_of(run, run.pending_version.as_ref(), "pending")?;
+            provider.promote(path, &pending_id).await?;
+            if let Some(record) = ctx.record.filter(|_| provider.capabilities().tags) {
+                let mut tags = BTreeMap::new();
+                tags.insert("owner".to_owned(), record.owner.clone());
+                provider.set_tags(path, &tags).await?;
+            }
+            let grace = ctx.record.map_or(chrono::TimeDelta::zero(), |r| r.grace);
+            let retire_at = ctx.now + grace;
+            let mut done = StepDone::to(Phase::Retire).evidence(json!({
+                "current_version": pending_id.0,
+                "retire_after": retire_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            }));
+            done.not_before = Some(retire_at);
+            Ok(done)
+        }
+        (RunKind::Rotate, Phase::Retire) => {
+            let provider = provider_of(ctx, run)?;
+            let Some(previous_id) = run.previous_version.clone().map(VersionId) else {
+                return Ok(
+                    StepDone::finished(RunStatus::Succeeded).evidence(json!({ "retired": null }))
+                );
+            };
+            if let Some(previous) = read_version(provider.as_ref(), path, &previous_id).await? {
+                let target = target_of(ctx, run)?;
+                let current = provider.read(path, Stage::Current).await?;
+                target.retire(tctx, &previous, &current).await?;
+            }
+            provider.retire(path, &previous_id).await?;
+            Ok(StepDone::finished(RunStatus::Succeeded)
+                .evidence(json!({ "retired": previous_id.0 })))
+        }
+        (RunKind::Rotate, Phase::Rollback) => {
+            let provider = provider_of(ctx, run)?;
+            if let Some(pending_id) = run.pending_version.clone().map(VersionId) {
+                let meta = provider.describe(path).await?;
+                let still_pending = meta
+                    .versions
+                    .iter()
+                    .any(|v| v.id == pending_id && v.has(Stage::Pending));
+                if still_pending {
+                    if let Some(pending) =
+                        read_version(provider.as_ref(), path, &pending_id).await?
+                    {
+                        let target = target_of(ctx, run)?;
+                        let current = read_current(provider.as_ref(), path).await?;
+                        target.rollback(tctx, current.as_ref(), &pending).await?;
+                    }
+                    provider.discard_pending(path, &pending_id).await?;
+                }
+            }
+            Ok(StepDone::finished(RunStatus::RolledBack)
+                .evidence(json!({ "discarded": run.pending_version })))
+        }
+        (RunKind::Revoke, Phase::DisableInTarget) => {
+            let provider = provider_of(ctx, run)?;
+            let target = target_of(ctx, run)?;
+            match read_current(provider.as_ref(), path).await? {
+                Some(current) => target.revoke(tctx, &current).await?,
+                None => {
+                    return Ok(
+                        StepDone::to(Phase::DisableInVault).evidence(json!({ "current": null }))
+                    );
+                }
+            }
+            Ok(StepDone::to(Phase::VerifyRevoked))
+        }
+        (RunKind::Revoke, Phase::VerifyRevoked) => {
+            let provider = provider_of(ctx, run)?;
+            let target = target_of(ctx, run)?;
+            let current = provider.read(path, Stage::Current).await?;
+            let proof = target.verify_revoked(tctx, &current).await?;
+            Ok(StepDone::to(Phase::DisableInVault)
+                .evidence(json!({ "check": "credential_refused", "proof": proof }))
+                .verified())
+        }
+        (RunKind::Revoke, Phase::DisableInVault) => {
+            let provider = provider_of(ctx, run)?;
+            provider.set_enabled(path, false).await?;
+            let meta = provider.describe(path).await?;
+            if meta.enabled {
+                return Err(PluginError::retryable(
+                    "the vault still reports the secret enabled",
+                ));
+            }
+            let refused = match provider.read(path, Stage::Current).await {
+                Ok(_) => {
+                    return Err(PluginError::retryable(
+                        "the vault still serves the secret after disabling it",
+                    ));
+                }
+                Err(err) => err.kind().to_string(),
+            };
+            Ok(StepDone::finished(RunStatus::Succeeded)
+                .evidence(json!({
+                    "check": "vault_refuses_reads",
+                    "proof": { "method": "vault_read", "detail": format!("enabled=false; a read was refused ({refused})") },
+                }))
+                .verified())
+        }
+        (RunKind::Narrow, Phase::Narrow) => {
+            let provider = provider_of(ctx, run)?;
+            let target = target_of(ctx, run)?;
+            let current = provider.read(path, Stage::Current).await?;
+            let report = target.narrow(tctx, &current).await?;
+            Ok(StepDone::to(Phase::VerifyNarrowed).evidence(json!({ "report": report })))
+        }
+        (RunKind::Narrow, Phase::VerifyNarrowed) => {
+            let provider = provider_of(ctx, run)?;
+            let target = target_of(ctx, run)?;
+            let current = provider.read(path, Stage::Current).await?;
+            let held = target
+                .privileges(tctx, &current)
+                .await?
+                .ok_or_else(|| PluginError::permanent("the target cannot report privileges"))?;
+            let excess: Vec<&String> = held.iter().filter(|p| !scopes.contains(p)).collect();
+            if !excess.is_empty() {
+                return Err(PluginError::retryable(format!(
+                    "still holds privileges beyond the approved scopes: {excess:?}"
+                )));
+            }
+            Ok(StepDone::finished(RunStatus::Succeeded)
+                .evidence(json!({ "check": "privileges_within_scopes", "held": held }))
+                .verified())
+        }
+        (kind, phase) => Err(PluginError::permanent(format!(
+            "phase {phase} does not belong to a {kind} run"
+        ))),
+    }
+}

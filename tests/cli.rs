@@ -1,0 +1,255 @@
+//! Black-box tests of the `tenure` binary on the embedded demo.
+
+mod common;
+
+use std::io::Write;
+use std::process::Stdio;
+
+use common::{Demo, stderr, stdout};
+use serde_json::Value;
+
+fn plan(demo: &Demo) -> Vec<Value> {
+    let out = demo.run(&["plan", "--format", "json"]);
+    assert!(out.status.success(), "plan failed: {}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).expect("plan JSON")
+}
+
+fn entry<'a>(plan: &'a [Value], secret: &str) -> &'a Value {
+    plan.iter()
+        .find(|e| e["secret"] == secret)
+        .unwrap_or_else(|| panic!("{secret} not in plan"))
+}
+
+fn reasons(entry: &Value) -> Vec<&str> {
+    entry["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .map(|r| r.as_str().expect("reason"))
+        .collect()
+}
+
+#[test]
+fn check_config_accepts_the_demo() {
+    let demo = Demo::new();
+    let out = demo.run(&["check-config"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .contains("OK (3 files, 1 providers, 1 targets, 5 records, 5 owners, 5 workloads)")
+    );
+    // It touched nothing: no vault, no state.
+    assert!(!demo.state().exists());
+}
+
+#[test]
+fn check_config_reports_errors_one_per_line_with_exit_2() {
+    let demo = Demo::new();
+    demo.edit(
+        "reconcile_interval = \"5m\"",
+        "reconcile_interval = \"5 parsecs\"",
+    );
+    demo.edit("length = 40", "length = 4");
+    let out = demo.run(&["check-config"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    let file = demo.config.display().to_string();
+    assert_eq!(
+        lines,
+        vec![
+            format!(
+                "{file}:20:22: tenure.reconcile_interval: invalid duration \"5 parsecs\": unknown time unit \"parsecs\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)"
+            ),
+            format!("{file}:71:1: targets.generated: length must be between 16 and 4096, found 4"),
+        ]
+    );
+}
+
+#[test]
+fn plan_json_covers_every_decision() {
+    let demo = Demo::new();
+    let plan = plan(&demo);
+    let expect = [
+        ("local:db/orders", "rotate", vec!["max_age_exceeded"]),
+        ("local:api/payments-token", "revoke", vec!["owner_left"]),
+        (
+            "local:legacy/ftp-password",
+            "revoke",
+            vec!["workload_decommissioned"],
+        ),
+        ("local:tmp/forgotten-key", "escalate", vec!["orphan"]),
+        ("local:demo/reports-token", "compliant", vec![]),
+        (
+            "local:vendor/sftp-key",
+            "compliant",
+            vec!["exception_active"],
+        ),
+    ];
+    for (secret, decision, why) in expect {
+        let e = entry(&plan, secret);
+        assert_eq!(e["decision"], decision, "{secret}: {e}");
+        assert_eq!(reasons(e), why, "{secret}: {e}");
+    }
+    assert_eq!(
+        entry(&plan, "local:vendor/sftp-key")["waived"],
+        serde_json::json!(["max_age_exceeded"])
+    );
+    assert!(entry(&plan, "local:demo/reports-token")["next_due"].is_string());
+    assert_eq!(plan.len(), 6);
+}
+
+#[test]
+fn run_once_acts_on_every_decision_and_the_trail_verifies() {
+    let demo = Demo::new();
+    let before = demo.get("db/orders");
+    let out = demo.run(&["run", "--once"]);
+    assert!(out.status.success(), "run --once failed: {}", stderr(&out));
+    let log = stderr(&out);
+    for sentence in [
+        "local:db/orders must be rotated: max_age_exceeded.",
+        "local:api/payments-token must be revoked: owner_left.",
+        "local:legacy/ftp-password must be revoked: workload_decommissioned.",
+        "local:tmp/forgotten-key needs a person: orphan.",
+        "local:demo/reports-token is compliant.",
+        "local:vendor/sftp-key is compliant (exception_active).",
+        "Rotated: the new credential was tested and promoted",
+        "Revoked: the credential is refused and disabled in the vault.",
+    ] {
+        assert!(log.contains(sentence), "log lacks {sentence:?}:\n{log}");
+    }
+    let after = demo.get("db/orders");
+    assert_ne!(before, after);
+    assert_eq!(after.len(), 40);
+
+    let plan = plan(&demo);
+    assert_eq!(entry(&plan, "local:db/orders")["decision"], "compliant");
+    assert_eq!(
+        reasons(entry(&plan, "local:api/payments-token")),
+        vec!["disabled"]
+    );
+    assert_eq!(
+        reasons(entry(&plan, "local:legacy/ftp-password")),
+        vec!["disabled"]
+    );
+    let refused = demo.run(&["local", "get", "api/payments-token"]);
+    assert!(!refused.status.success());
+
+    let verify = demo.run(&["audit", "verify"]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    let trail = std::fs::read_to_string(demo.audit()).expect("trail");
+    for kind in [
+        "\"kind\":\"decision\"",
+        "\"kind\":\"verification\"",
+        "\"check\":\"credential_refused\"",
+        "\"check\":\"vault_refuses_reads\"",
+        "\"check\":\"new_credential_works\"",
+    ] {
+        assert!(trail.contains(kind), "trail lacks {kind}");
+    }
+
+    // A second pass has nothing left to do.
+    let again = demo.run(&["run", "--once"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stderr(&again).contains("0 actions"), "{}", stderr(&again));
+}
+
+#[test]
+fn audit_verify_names_the_first_tampered_line() {
+    let demo = Demo::new();
+    assert!(demo.run(&["run", "--once"]).status.success());
+    let path = demo.audit();
+    let text = std::fs::read_to_string(&path).expect("trail");
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    assert!(lines.len() > 5);
+    lines[3] = lines[3].replace("\"decision\":\"", "\"decision\":\"x");
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write");
+    let out = demo.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains(&format!("{}:4: ", path.display())),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn rotate_one_secret_by_address() {
+    let demo = Demo::new();
+    let before = demo.get("demo/reports-token");
+    let out = demo.run(&["rotate", "local:demo/reports-token"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("local:demo/reports-token: rotated"));
+    assert_ne!(demo.get("demo/reports-token"), before);
+    let missing = demo.run(&["rotate", "local:no/such"]);
+    assert_eq!(missing.status.code(), Some(4), "{}", stderr(&missing));
+}
+
+#[test]
+fn local_put_reads_the_value_from_stdin() {
+    let demo = Demo::new();
+    let mut child = demo
+        .command(&["local", "put", "app/new", "--owner", "dana@example.com"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"s3cr3t-from-stdin\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(demo.get("app/new"), "s3cr3t-from-stdin");
+    let list = stdout(&demo.run(&["local", "list"]));
+    assert!(list.lines().any(|l| l == "app/new"), "{list}");
+    assert!(list.lines().any(|l| l == "db/orders"), "{list}");
+}
+
+#[test]
+fn run_keeps_running_on_schedule_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::time::{Duration, Instant};
+
+    let demo = Demo::new();
+    demo.edit("grace = \"30s\"", "grace = \"2s\"");
+    let mut child = demo
+        .command(&["run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut log = Vec::new();
+    // The first pass rotates db/orders; the service wakes when its grace ends and retires the old value.
+    while !log
+        .iter()
+        .any(|l: &String| l.contains("Retired the previous credential."))
+    {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("no retirement within 30 s:\n{}", log.join("\n")));
+        log.push(line);
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = child.wait().expect("wait");
+    assert_eq!(exit.code(), Some(0), "{}", log.join("\n"));
+    assert!(
+        log.iter()
+            .any(|l| l.contains("Sleeping until the next due time."))
+    );
+}

@@ -1,0 +1,119 @@
+//! Shared helpers for black-box tests: a private copy of the demo config per
+//! test, and a runner for the real `tenure` binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A private copy of `config/` in a temp folder; state goes beside it.
+pub struct Demo {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+impl Demo {
+    /// A fresh copy of the demo config.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        copy_dir(&root.join("config"), &dir.path().join("config"));
+        // Canonical, so paths the binary prints match the ones tests build.
+        let root = dir.path().canonicalize().expect("canonical");
+        let config = root.join("config/tenure.toml");
+        Self { dir, config }
+    }
+
+    /// Edits the main config file.
+    pub fn edit(&self, from: &str, to: &str) {
+        let text = std::fs::read_to_string(&self.config).expect("read");
+        assert!(text.contains(from), "config has no {from:?}");
+        std::fs::write(&self.config, text.replace(from, to)).expect("write");
+    }
+
+    /// The state folder.
+    pub fn state(&self) -> PathBuf {
+        let config_dir = self.config.parent().expect("config dir");
+        config_dir.parent().expect("root").join(".tenure")
+    }
+
+    /// The audit trail.
+    pub fn audit(&self) -> PathBuf {
+        self.state().join("audit.jsonl")
+    }
+
+    /// A `tenure` command with this config and a quiet environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenure"));
+        cmd.arg("-c").arg(&self.config).args(args);
+        cmd.env_remove("TENURE_LOG")
+            .env_remove("TENURE_FAULT_PAUSE_AT");
+        cmd.stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs `tenure` to completion.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run tenure")
+    }
+
+    /// The current value of a local secret, via `tenure local get`.
+    pub fn get(&self, path: &str) -> String {
+        let out = self.run(&["local", "get", path]);
+        assert!(out.status.success(), "get {path}: {}", stderr(&out));
+        stdout(&out).trim_end_matches('\n').to_owned()
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs `command` with `TENURE_FAULT_PAUSE_AT=point`, waits until it says it
+/// paused there, and kills it with SIGKILL.
+pub fn kill_at(mut command: Command, point: &str) {
+    use std::io::{BufRead, BufReader};
+    let mut child = command
+        .env("TENURE_FAULT_PAUSE_AT", point)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let err = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if line.starts_with("Paused at") {
+                let _ = tx.send(Ok(()));
+            }
+            seen.push(line);
+        }
+        let _ = tx.send(Err(seen.join("\n")));
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(30)) {
+        Ok(Ok(())) => {}
+        Ok(Err(log)) => panic!("{point}: the process ended without pausing:\n{log}"),
+        Err(_) => panic!("{point}: no pause within 30 s"),
+    }
+    child.kill().expect("kill -9");
+    let status = child.wait().expect("wait");
+    assert!(!status.success());
+}
