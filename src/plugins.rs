@@ -26,6 +26,9 @@ pub enum ProviderConfig {
     /// `type = "vault"`: HashiCorp Vault / OpenBao KV v2.
     #[cfg(feature = "provider-vault")]
     Vault(tenure_provider_vault::VaultConfig),
+    /// `type = "aws_secrets_manager"`: AWS Secrets Manager.
+    #[cfg(feature = "provider-aws")]
+    Aws(tenure_provider_aws_secrets_manager::AwsConfig),
 }
 
 /// A target's config, by type.
@@ -77,6 +80,8 @@ pub fn provider_types() -> Vec<&'static str> {
     types.push("local");
     #[cfg(feature = "provider-vault")]
     types.push("vault");
+    #[cfg(feature = "provider-aws")]
+    types.push("aws_secrets_manager");
     types
 }
 
@@ -118,6 +123,8 @@ pub fn parse_provider(
         "local" => Ok(reader.read().map(ProviderConfig::Local)),
         #[cfg(feature = "provider-vault")]
         "vault" => Ok(reader.read().map(ProviderConfig::Vault)),
+        #[cfg(feature = "provider-aws")]
+        "aws_secrets_manager" => Ok(reader.read().map(ProviderConfig::Aws)),
         _ => Err(UnknownType),
     }
 }
@@ -165,6 +172,8 @@ impl ProviderConfig {
                     *ca = crate::config::resolve(base, ca);
                 }
             }
+            #[cfg(feature = "provider-aws")]
+            Self::Aws(_) => {}
         }
     }
 
@@ -175,6 +184,8 @@ impl ProviderConfig {
             Self::Local(_) => Ok(()),
             #[cfg(feature = "provider-vault")]
             Self::Vault(_) => Ok(()),
+            #[cfg(feature = "provider-aws")]
+            Self::Aws(ref config) => config.validate(),
         }
     }
 
@@ -185,6 +196,8 @@ impl ProviderConfig {
             Self::Local(_) => "local",
             #[cfg(feature = "provider-vault")]
             Self::Vault(_) => "vault",
+            #[cfg(feature = "provider-aws")]
+            Self::Aws(_) => "aws_secrets_manager",
         }
     }
 }
@@ -289,6 +302,13 @@ pub fn build_provider(
         #[cfg(feature = "provider-vault")]
         ProviderConfig::Vault(ref config) => Ok(Arc::new(
             tenure_provider_vault::VaultProvider::new(name, config.clone()),
+        )),
+        #[cfg(feature = "provider-aws")]
+        ProviderConfig::Aws(ref config) => Ok(Arc::new(
+            tenure_provider_aws_secrets_manager::AwsSecretsManagerProvider::new(
+                name,
+                config.clone(),
+            ),
         )),
     }
 }

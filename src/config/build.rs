@@ -367,6 +367,7 @@ pub fn build(
             expires: r.expires.map(|t| t.0),
             renew_before: delta(renew_before),
             grace: delta(r.grace.map_or(default_grace, |g| g.0)),
+            recovery_window: r.recovery_window.as_ref().map(|d| d.0),
             scopes,
             approval: Approval {
                 by: r.approval.by.clone(),

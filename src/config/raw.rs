@@ -81,6 +81,7 @@ pub struct RawRecord {
     pub expires: Option<Timestamp>,
     pub renew_before: Option<Spanned<Dur>>,
     pub grace: Option<Dur>,
+    pub recovery_window: Option<Dur>,
     #[serde(default)]
     pub scopes: Vec<Spanned<String>>,
     pub approval: RawApproval,

@@ -144,6 +144,9 @@ pub struct Record {
     pub renew_before: TimeDelta,
     /// How long the previous credential keeps working after a rotation.
     pub grace: TimeDelta,
+    /// How long a revoked secret stays recoverable where the vault deletes
+    /// instead of disabling (AWS Secrets Manager); `None`: the provider's default.
+    pub recovery_window: Option<std::time::Duration>,
     /// Approved privileges; anything more is narrowed.
     pub scopes: Vec<String>,
     /// Approval lineage.

@@ -31,6 +31,7 @@ fn record() -> Record {
         expires: None,
         renew_before: days(7),
         grace: TimeDelta::hours(1),
+        recovery_window: None,
         scopes: vec!["select:orders".into()],
         approval: Approval {
             by: "ciso".into(),

@@ -274,7 +274,8 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
         }
         (RunKind::Revoke, Phase::DisableInVault) => {
             let provider = provider_of(ctx, run)?;
-            provider.set_enabled(path, false).await?;
+            let window = ctx.record.and_then(|r| r.recovery_window);
+            provider.disable_revoked(path, window).await?;
             let meta = provider.describe(path).await?;
             if meta.enabled {
                 return Err(PluginError::retryable(

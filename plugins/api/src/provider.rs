@@ -168,6 +168,18 @@ pub trait Provider: Send + Sync + 'static {
     /// Enables or disables the secret (a disabled secret cannot be read).
     async fn set_enabled(&self, path: &str, enabled: bool) -> Result<(), PluginError>;
 
+    /// Disables the secret as the last step of a revocation. Providers that
+    /// cannot disable, only delete with a recovery window (AWS Secrets
+    /// Manager), use `recovery_window`, the record's; the default disables.
+    async fn disable_revoked(
+        &self,
+        path: &str,
+        recovery_window: Option<std::time::Duration>,
+    ) -> Result<(), PluginError> {
+        let _ = recovery_window;
+        self.set_enabled(path, false).await
+    }
+
     /// Merges `tags` into the secret's tags (a rotation records the record's
     /// owner this way). Providers without tags keep the default, which refuses.
     async fn set_tags(

@@ -143,8 +143,11 @@ async fn revoke_kills_sessions_and_drop_mode_removes_the_account() {
         "the open session survived"
     );
     let proof = target.verify_revoked(ctx, &value).await.expect("proof");
+    // MariaDB answers a login for an account that no longer exists with 1045
+    // or 1698 (it varies the fake authentication it runs for unknown users).
     assert!(
-        proof.detail.starts_with("refused with error 1045"),
+        proof.detail.starts_with("refused with error 1045")
+            || proof.detail.starts_with("refused with error 1698"),
         "{}",
         proof.detail
     );
