@@ -49,6 +49,9 @@ pub enum TargetConfig {
     /// `type = "mysql"`: MySQL and MariaDB accounts.
     #[cfg(feature = "target-mysql")]
     Mysql(tenure_target_mysql::MysqlConfig),
+    /// `type = "aws_iam"`: IAM user access keys.
+    #[cfg(feature = "target-aws-iam")]
+    AwsIam(tenure_target_aws_iam::IamConfig),
 }
 
 /// Why a plugin could not be built.
@@ -99,6 +102,8 @@ pub fn target_types() -> Vec<&'static str> {
     types.push("redis");
     #[cfg(feature = "target-mysql")]
     types.push("mysql");
+    #[cfg(feature = "target-aws-iam")]
+    types.push("aws_iam");
     types
 }
 
@@ -145,6 +150,8 @@ pub fn parse_target(
         "redis" => Ok(reader.read().map(TargetConfig::Redis)),
         #[cfg(feature = "target-mysql")]
         "mysql" => Ok(reader.read().map(TargetConfig::Mysql)),
+        #[cfg(feature = "target-aws-iam")]
+        "aws_iam" => Ok(reader.read().map(TargetConfig::AwsIam)),
         _ => Err(UnknownType),
     }
 }
@@ -227,6 +234,8 @@ impl TargetConfig {
             Self::Redis(ref mut config) => rebase_source(&mut config.admin_url, base),
             #[cfg(feature = "target-mysql")]
             Self::Mysql(ref mut config) => rebase_source(&mut config.admin_url, base),
+            #[cfg(feature = "target-aws-iam")]
+            Self::AwsIam(_) => {}
         }
     }
 
@@ -259,6 +268,8 @@ impl TargetConfig {
             Self::Redis(ref config) => config.validate(),
             #[cfg(feature = "target-mysql")]
             Self::Mysql(ref config) => config.validate(),
+            #[cfg(feature = "target-aws-iam")]
+            Self::AwsIam(ref config) => config.validate(),
         }
     }
 
@@ -275,6 +286,8 @@ impl TargetConfig {
             Self::Redis(_) => "redis",
             #[cfg(feature = "target-mysql")]
             Self::Mysql(_) => "mysql",
+            #[cfg(feature = "target-aws-iam")]
+            Self::AwsIam(_) => "aws_iam",
         }
     }
 }
@@ -336,6 +349,11 @@ pub fn build_target(name: &str, config: &TargetConfig) -> Result<Arc<dyn Target>
         ))),
         #[cfg(feature = "target-mysql")]
         TargetConfig::Mysql(ref config) => Ok(Arc::new(tenure_target_mysql::MysqlTarget::new(
+            name,
+            config.clone(),
+        ))),
+        #[cfg(feature = "target-aws-iam")]
+        TargetConfig::AwsIam(ref config) => Ok(Arc::new(tenure_target_aws_iam::IamTarget::new(
             name,
             config.clone(),
         ))),

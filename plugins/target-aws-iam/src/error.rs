@@ -1,0 +1,94 @@
+//! IAM and STS errors to plugin errors (AWS messages name users and keys,
+//! never secret values).
+
+use aws_sdk_iam::config::http::HttpResponse;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use tenure_plugin_api::PluginError;
+
+/// The AWS error code of a service error, if it is one.
+pub fn code<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<&str> {
+    match err {
+        SdkError::ServiceError(service) => service.err().code(),
+        _ => None,
+    }
+}
+
+/// Codes that mean "these credentials are not accepted".
+pub fn is_refusal(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some(
+            "InvalidClientTokenId"
+                | "SignatureDoesNotMatch"
+                | "AccessDenied"
+                | "UnrecognizedClientException"
+                | "ExpiredToken"
+        )
+    )
+}
+
+/// Why STS refused a credential, or `None` when the error is not a refusal.
+/// `GetCallerIdentity` needs no permission, so any 403 is a refusal; the
+/// code comes from the parsed error or, when a server words its XML
+/// differently (moto nests `<Errors>`), from the raw body.
+pub fn refusal<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<String> {
+    let SdkError::ServiceError(service) = err else {
+        return None;
+    };
+    if let Some(code) = service.err().code().filter(|c| is_refusal(Some(c))) {
+        return Some(code.to_owned());
+    }
+    if service.raw().status().as_u16() != 403 {
+        return None;
+    }
+    let body = service
+        .raw()
+        .body()
+        .bytes()
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .unwrap_or("");
+    let code = body
+        .split_once("<Code>")
+        .and_then(|(_, rest)| rest.split_once("</Code>"))
+        .map(|(code, _)| code)
+        .filter(|c| !c.is_empty() && c.len() < 64 && c.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or("HTTP 403");
+    Some(code.to_owned())
+}
+
+/// An SDK error as a plugin error.
+pub fn error<E: ProvideErrorMetadata>(
+    context: &str,
+    err: SdkError<E, HttpResponse>,
+) -> PluginError {
+    let service = match &err {
+        SdkError::ServiceError(service) => service,
+        SdkError::TimeoutError(_) => {
+            return PluginError::retryable(format!("{context}: timed out"));
+        }
+        SdkError::DispatchFailure(_) => {
+            return PluginError::retryable(format!("{context}: could not reach AWS"));
+        }
+        SdkError::ConstructionFailure(_) => {
+            return PluginError::permanent(format!("{context}: the request could not be built"));
+        }
+        _ => return PluginError::retryable(format!("{context}: request failed")),
+    };
+    let code = service.err().code().unwrap_or("unknown");
+    let text = format!(
+        "{context}: {code}: {}",
+        service.err().message().unwrap_or("")
+    );
+    match code {
+        "NoSuchEntity" => PluginError::not_found(text),
+        "EntityAlreadyExists" | "LimitExceeded" | "ConcurrentModification" => {
+            PluginError::conflict(text)
+        }
+        "Throttling" | "ServiceFailure" | "ServiceUnavailable" | "InternalFailure" => {
+            PluginError::retryable(text)
+        }
+        c if is_refusal(Some(c)) => PluginError::unauthorized(text),
+        _ if service.raw().status().as_u16() >= 500 => PluginError::retryable(text),
+        _ => PluginError::permanent(text),
+    }
+}
