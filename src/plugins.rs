@@ -29,6 +29,9 @@ pub enum ProviderConfig {
     /// `type = "aws_secrets_manager"`: AWS Secrets Manager.
     #[cfg(feature = "provider-aws")]
     Aws(tenure_provider_aws_secrets_manager::AwsConfig),
+    /// `type = "azure_key_vault"`: Azure Key Vault secrets.
+    #[cfg(feature = "provider-azure")]
+    AzureKeyVault(tenure_provider_azure_key_vault::AzureKeyVaultConfig),
 }
 
 /// A target's config, by type.
@@ -85,6 +88,8 @@ pub fn provider_types() -> Vec<&'static str> {
     types.push("vault");
     #[cfg(feature = "provider-aws")]
     types.push("aws_secrets_manager");
+    #[cfg(feature = "provider-azure")]
+    types.push("azure_key_vault");
     types
 }
 
@@ -130,6 +135,8 @@ pub fn parse_provider(
         "vault" => Ok(reader.read().map(ProviderConfig::Vault)),
         #[cfg(feature = "provider-aws")]
         "aws_secrets_manager" => Ok(reader.read().map(ProviderConfig::Aws)),
+        #[cfg(feature = "provider-azure")]
+        "azure_key_vault" => Ok(reader.read().map(ProviderConfig::AzureKeyVault)),
         _ => Err(UnknownType),
     }
 }
@@ -173,14 +180,40 @@ impl ProviderConfig {
             #[cfg(feature = "provider-vault")]
             Self::Vault(ref mut config) => {
                 rebase_source(&mut config.address, base);
-                let tenure_provider_vault::VaultAuth::Token { token } = &mut config.auth;
-                rebase_source(token, base);
+                match &mut config.auth {
+                    tenure_provider_vault::VaultAuth::Token { token } => rebase_source(token, base),
+                    tenure_provider_vault::VaultAuth::AppRole {
+                        role_id, secret_id, ..
+                    } => {
+                        rebase_source(role_id, base);
+                        if let Some(secret_id) = secret_id {
+                            rebase_source(secret_id, base);
+                        }
+                    }
+                    tenure_provider_vault::VaultAuth::Kubernetes { jwt_file, .. } => {
+                        *jwt_file = crate::config::resolve(base, jwt_file);
+                    }
+                }
                 if let Some(ca) = &mut config.ca_file {
                     *ca = crate::config::resolve(base, ca);
                 }
             }
             #[cfg(feature = "provider-aws")]
             Self::Aws(_) => {}
+            #[cfg(feature = "provider-azure")]
+            Self::AzureKeyVault(ref mut config) => {
+                if let tenure_provider_azure_key_vault::VaultUrl::Source(source) =
+                    &mut config.vault_url
+                {
+                    rebase_source(source, base);
+                }
+                if let tenure_provider_azure_key_vault::Credential::ClientSecret {
+                    secret, ..
+                } = &mut config.credential
+                {
+                    rebase_source(secret, base);
+                }
+            }
         }
     }
 
@@ -193,6 +226,18 @@ impl ProviderConfig {
             Self::Vault(_) => Ok(()),
             #[cfg(feature = "provider-aws")]
             Self::Aws(ref config) => config.validate(),
+            #[cfg(feature = "provider-azure")]
+            Self::AzureKeyVault(ref config) => config.validate(),
+        }
+    }
+
+    /// Whether the provider holds dynamic-secret leases a record can revoke.
+    pub fn has_leases(&self) -> bool {
+        match *self {
+            #[cfg(feature = "provider-vault")]
+            Self::Vault(_) => true,
+            #[allow(unreachable_patterns)]
+            _ => false,
         }
     }
 
@@ -205,6 +250,8 @@ impl ProviderConfig {
             Self::Vault(_) => "vault",
             #[cfg(feature = "provider-aws")]
             Self::Aws(_) => "aws_secrets_manager",
+            #[cfg(feature = "provider-azure")]
+            Self::AzureKeyVault(_) => "azure_key_vault",
         }
     }
 }
@@ -323,6 +370,15 @@ pub fn build_provider(
                 config.clone(),
             ),
         )),
+        #[cfg(feature = "provider-azure")]
+        ProviderConfig::AzureKeyVault(ref config) => {
+            tenure_provider_azure_key_vault::AzureKeyVaultProvider::new(name, config)
+                .map(|provider| Arc::new(provider) as Arc<dyn Provider>)
+                .map_err(|e| BuildError::Provider {
+                    name: name.to_owned(),
+                    message: e.to_string(),
+                })
+        }
     }
 }
 

@@ -318,6 +318,39 @@ pub fn build(
                 ),
             );
         }
+        if !r.leases.is_empty()
+            && let Some(selector) = &selector
+        {
+            let provider = selector_provider(selector);
+            if let Some(config) = providers.get(provider)
+                && !config.has_leases()
+            {
+                check.report(
+                    &raw,
+                    Some(r.leases[0].span()),
+                    format!("{}.leases", raw.key),
+                    format!(
+                        "provider {provider:?} (type {}) has no leases; only `vault` providers do",
+                        config.type_name()
+                    ),
+                );
+            }
+        }
+        for (j, prefix) in r.leases.iter().enumerate() {
+            let text = prefix.get_ref().trim_matches('/');
+            if text.is_empty()
+                || text
+                    .split('/')
+                    .any(|s| s.is_empty() || s == "." || s == "..")
+            {
+                check.report(
+                    &raw,
+                    Some(prefix.span()),
+                    format!("{}.leases[{j}]", raw.key),
+                    format!("invalid lease prefix {:?}: expected a path such as \"database/creds/orders\"", prefix.get_ref()),
+                );
+            }
+        }
         let renew_before = r
             .renew_before
             .as_ref()
@@ -368,6 +401,7 @@ pub fn build(
             renew_before: delta(renew_before),
             grace: delta(r.grace.map_or(default_grace, |g| g.0)),
             recovery_window: r.recovery_window.as_ref().map(|d| d.0),
+            leases: r.leases.iter().map(|l| l.get_ref().clone()).collect(),
             scopes,
             approval: Approval {
                 by: r.approval.by.clone(),

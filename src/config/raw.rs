@@ -83,6 +83,8 @@ pub struct RawRecord {
     pub grace: Option<Dur>,
     pub recovery_window: Option<Dur>,
     #[serde(default)]
+    pub leases: Vec<Spanned<String>>,
+    #[serde(default)]
     pub scopes: Vec<Spanned<String>>,
     pub approval: RawApproval,
     pub review_by: Option<Timestamp>,

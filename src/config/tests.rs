@@ -137,7 +137,7 @@ fn every_error_is_reported_with_file_line_column_and_key() {
     let expected = vec![
         format!("{main_name}:2:1: tenure.stat_dir: unknown field `stat_dir`, expected one of `state_dir`, `audit_log`, `include`, `reconcile_interval`, `lease_ttl`, `concurrency`"),
         format!("{main_name}:6:13: defaults.on_orphan: an orphan has no record, hence no target to rotate it with; use revoke, escalate or report"),
-        format!("{main_name}:13:8: providers.cloud.type: unknown provider type \"cloudvault\", expected one of `local`, `vault`, `aws_secrets_manager`"),
+        format!("{main_name}:13:8: providers.cloud.type: unknown provider type \"cloudvault\", expected one of `local`, `vault`, `aws_secrets_manager`, `azure_key_vault`"),
         format!("{main_name}:15:1: targets.gen: length must be between 16 and 4096, found 8"),
         format!("{gov}:7:11: records[0].max_age: invalid duration \"9x\": unknown time unit \"x\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)"),
         format!("{gov}:12:11: records[1].secrets: unknown provider \"vault\" (configured: local)"),
@@ -241,4 +241,36 @@ approval = { by = "c", at = 2026-01-01 }
         config.governance.records[0].scopes,
         vec!["SELECT ON public.orders"]
     );
+}
+
+#[rustfmt::skip]
+#[test]
+fn leases_need_a_vault_provider_and_plain_prefixes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let main = write(dir.path(), "tenure.toml", r#"[tenure]
+include = ["gov/*.toml"]
+
+[providers.local]
+type = "local"
+path = "vault.tvault"
+
+[targets.gen]
+type = "generate"
+"#);
+    write(dir.path(), "gov/records.toml", r#"[[records]]
+id = "a"
+secrets = "local:db/a"
+target = "gen"
+owner = "alice"
+purpose = "p"
+leases = ["database/creds/a", "database/../sys"]
+approval = { by = "ciso", at = 2026-01-01 }
+"#);
+    let gov = dir.path().join("gov/records.toml").display().to_string();
+    let expected = vec![
+        format!("{gov}:7:11: records[0].leases: provider \"local\" (type local) has no leases; only `vault` providers do"),
+        format!("{gov}:7:31: records[0].leases[1]: invalid lease prefix \"database/../sys\": expected a path such as \"database/creds/orders\""),
+    ];
+    let got = errors(&main);
+    assert_eq!(got, expected, "\ngot:\n{}", got.join("\n"));
 }

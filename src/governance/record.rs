@@ -147,6 +147,9 @@ pub struct Record {
     /// How long a revoked secret stays recoverable where the vault deletes
     /// instead of disabling (AWS Secrets Manager); `None`: the provider's default.
     pub recovery_window: Option<std::time::Duration>,
+    /// Dynamic-secret lease prefixes (Vault/OpenBao) that a revocation also
+    /// revokes, proving none remain: the workload's database/creds leases.
+    pub leases: Vec<String>,
     /// Approved privileges; anything more is narrowed.
     pub scopes: Vec<String>,
     /// Approval lineage.

@@ -32,6 +32,7 @@ fn record() -> Record {
         renew_before: days(7),
         grace: TimeDelta::hours(1),
         recovery_window: None,
+        leases: Vec::new(),
         scopes: vec!["select:orders".into()],
         approval: Approval {
             by: "ciso".into(),

@@ -9,7 +9,7 @@ use tracing::{info, warn};
 
 use super::backoff;
 use super::fault::{Boundary, maybe_pause};
-use super::steps::{StepContext, StepDone, execute};
+use super::steps::{StepContext, StepDone, ValueCache, execute};
 use crate::audit::{AuditError, AuditLog, Event};
 use crate::config::Config;
 use crate::governance::Record;
@@ -229,6 +229,7 @@ impl Engine {
         // Another process may have advanced the run before we took the lease.
         let mut run = self.store.get_run(&run.id).await?.unwrap_or(run);
         let mut leased_at = std::time::Instant::now();
+        let values = ValueCache::default();
         loop {
             match run.status {
                 RunStatus::Active => {}
@@ -270,6 +271,7 @@ impl Engine {
                 plugins: &self.plugins,
                 record: self.record(run.record.as_deref()),
                 now,
+                values: &values,
             };
             match execute(&ctx, &run).await {
                 Ok(done) => {

@@ -1,8 +1,8 @@
 //! The side effect of each phase. Every step is idempotent: it may run again
 //! after a crash, and finds the work already done.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -72,6 +72,50 @@ pub struct StepContext<'a> {
     pub record: Option<&'a Record>,
     /// Now.
     pub now: DateTime<Utc>,
+    /// Values this drive of the run already holds.
+    pub values: &'a ValueCache,
+}
+
+/// The values one drive of a run has already read or issued, by version id,
+/// so its later phases do not fetch them from the vault again (a rotation
+/// through a remote vault would otherwise read each value several times).
+/// It lives only as long as the drive: a run resumed after a crash or a
+/// retry reads from the vault, which stays the source of truth.
+#[derive(Default)]
+pub struct ValueCache(Mutex<HashMap<String, SecretValue>>);
+
+impl ValueCache {
+    fn get(&self, version: &VersionId) -> Option<SecretValue> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&version.0)
+            .cloned()
+    }
+
+    fn put(&self, version: &VersionId, value: &SecretValue) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(version.0.clone(), value.clone());
+    }
+
+    /// The value of `version`, from this drive or else from the vault.
+    async fn version(
+        &self,
+        provider: &dyn Provider,
+        path: &str,
+        version: &VersionId,
+    ) -> Result<Option<SecretValue>, PluginError> {
+        if let Some(value) = self.get(version) {
+            return Ok(Some(value));
+        }
+        let value = read_version(provider, path, version).await?;
+        if let Some(value) = &value {
+            self.put(version, value);
+        }
+        Ok(value)
+    }
 }
 
 fn provider_of(ctx: &StepContext<'_>, run: &Run) -> Result<Arc<dyn Provider>, PluginError> {
@@ -113,6 +157,16 @@ async fn read_current(
         Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
         Err(err) => Err(err),
     }
+}
+
+/// A value that must exist: a read that found nothing is "not found", as
+/// `read_version` itself reports it.
+fn required(
+    value: Option<SecretValue>,
+    version: &VersionId,
+    path: &str,
+) -> Result<SecretValue, PluginError> {
+    value.ok_or_else(|| PluginError::not_found(format!("version {version} of {path}")))
 }
 
 /// Reads a version; `None` when it is already gone.
@@ -157,7 +211,21 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
                 provider.discard_pending(path, &pending.id).await?;
                 evidence["discarded_stale_pending"] = json!(pending.id.0);
             }
-            let current = read_current(provider.as_ref(), path).await?;
+            if !meta.enabled {
+                return Err(PluginError::permanent(format!(
+                    "{} is disabled in its vault; a disabled secret is not rotated",
+                    run.secret
+                )));
+            }
+            // The current version is known from the metadata: read it by id.
+            let current = match meta.version(Stage::Current) {
+                Some(version) => {
+                    ctx.values
+                        .version(provider.as_ref(), path, &version.id)
+                        .await?
+                }
+                None => None,
+            };
             let value = target.issue(tctx, current.as_ref()).await?;
             let mut annotations = BTreeMap::new();
             annotations.insert(
@@ -169,6 +237,7 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
             let version = provider
                 .stage_pending(path, &run.id, &value, &annotations)
                 .await?;
+            ctx.values.put(&version, &value);
             evidence["pending_version"] = json!(version.0);
             let mut done = StepDone::to(Phase::SetInTarget).evidence(evidence);
             done.pending_version = Some(version.0);
@@ -179,8 +248,22 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
             let provider = provider_of(ctx, run)?;
             let target = target_of(ctx, run)?;
             let pending_id = version_of(run, run.pending_version.as_ref(), "pending")?;
-            let pending = provider.read_version(path, &pending_id).await?;
-            let current = read_current(provider.as_ref(), path).await?;
+            let pending = required(
+                ctx.values
+                    .version(provider.as_ref(), path, &pending_id)
+                    .await?,
+                &pending_id,
+                path,
+            )?;
+            // The current value as this run found it in create_pending, or else the vault's.
+            let cached = run
+                .previous_version
+                .as_ref()
+                .and_then(|id| ctx.values.get(&VersionId(id.clone())));
+            let current = match cached {
+                Some(value) => Some(value),
+                None => read_current(provider.as_ref(), path).await?,
+            };
             target.apply(tctx, current.as_ref(), &pending).await?;
             Ok(StepDone::to(Phase::Test))
         }
@@ -188,7 +271,13 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
             let provider = provider_of(ctx, run)?;
             let target = target_of(ctx, run)?;
             let pending_id = version_of(run, run.pending_version.as_ref(), "pending")?;
-            let pending = provider.read_version(path, &pending_id).await?;
+            let pending = required(
+                ctx.values
+                    .version(provider.as_ref(), path, &pending_id)
+                    .await?,
+                &pending_id,
+                path,
+            )?;
             let proof = target.test(tctx, &pending).await?;
             Ok(StepDone::to(Phase::Promote)
                 .evidence(json!({ "check": "new_credential_works", "proof": proof }))
@@ -219,9 +308,21 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
                     StepDone::finished(RunStatus::Succeeded).evidence(json!({ "retired": null }))
                 );
             };
-            if let Some(previous) = read_version(provider.as_ref(), path, &previous_id).await? {
+            if let Some(previous) = ctx
+                .values
+                .version(provider.as_ref(), path, &previous_id)
+                .await?
+            {
                 let target = target_of(ctx, run)?;
-                let current = provider.read(path, Stage::Current).await?;
+                // Promoted by this drive: the current value is the pending one.
+                let promoted = run
+                    .pending_version
+                    .as_ref()
+                    .and_then(|id| ctx.values.get(&VersionId(id.clone())));
+                let current = match promoted {
+                    Some(value) => value,
+                    None => provider.read(path, Stage::Current).await?,
+                };
                 target.retire(tctx, &previous, &current).await?;
             }
             provider.retire(path, &previous_id).await?;
@@ -274,6 +375,10 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
         }
         (RunKind::Revoke, Phase::DisableInVault) => {
             let provider = provider_of(ctx, run)?;
+            let mut leases = Vec::new();
+            for prefix in ctx.record.map_or(&[][..], |r| r.leases.as_slice()) {
+                leases.push(provider.revoke_leases(prefix).await?);
+            }
             let window = ctx.record.and_then(|r| r.recovery_window);
             provider.disable_revoked(path, window).await?;
             let meta = provider.describe(path).await?;
@@ -294,6 +399,7 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
                 .evidence(json!({
                     "check": "vault_refuses_reads",
                     "proof": { "method": "vault_read", "detail": format!("enabled=false; a read was refused ({refused})") },
+                    "leases": leases,
                 }))
                 .verified())
         }

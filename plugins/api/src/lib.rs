@@ -32,7 +32,9 @@ mod value;
 pub use address::{AddressError, SecretAddress};
 pub use credential::DbCredential;
 pub use error::{ErrorKind, PluginError};
-pub use provider::{Provider, ProviderCapabilities, SecretMetadata, Stage, VersionId, VersionInfo};
+pub use provider::{
+    LeaseRevocation, Provider, ProviderCapabilities, SecretMetadata, Stage, VersionId, VersionInfo,
+};
 pub use source::{SecretSource, SourceError};
 pub use target::{NarrowReport, Proof, Target, TargetCapabilities, TargetContext};
 pub use value::SecretValue;

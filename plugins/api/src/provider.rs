@@ -106,6 +106,17 @@ pub struct ProviderCapabilities {
     pub tags: bool,
 }
 
+/// The outcome of revoking a workload's dynamic-secret leases.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LeaseRevocation {
+    /// The lease prefix, e.g. `database/creds/orders`.
+    pub prefix: String,
+    /// Leases found under the prefix before revoking.
+    pub found: usize,
+    /// Leases found after revoking (a successful revocation proves 0).
+    pub remaining: usize,
+}
+
 /// A vault. Every method is idempotent: calling it twice with the same
 /// arguments leaves the same state as calling it once.
 #[async_trait::async_trait]
@@ -178,6 +189,17 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Result<(), PluginError> {
         let _ = recovery_window;
         self.set_enabled(path, false).await
+    }
+
+    /// Revokes every dynamic-secret lease under `prefix` and counts the
+    /// leases left, which must be none. Providers without leases keep the
+    /// default, which refuses.
+    async fn revoke_leases(&self, prefix: &str) -> Result<LeaseRevocation, PluginError> {
+        let _ = prefix;
+        Err(PluginError::permanent(format!(
+            "provider {} has no leases",
+            self.name()
+        )))
     }
 
     /// Merges `tags` into the secret's tags (a rotation records the record's

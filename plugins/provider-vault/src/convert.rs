@@ -52,7 +52,35 @@ pub fn error(context: &str, err: ClientError) -> PluginError {
         ClientError::APIError { code, errors } => {
             PluginError::permanent(format!("{context}: error {code}: {}", errors.join("; ")))
         }
-        other => PluginError::retryable(format!("{context}: {other}")),
+        other => PluginError::retryable(format!("{context}: {}", chain(&other))),
+    }
+}
+
+/// An error and its sources, `: `-separated (the transport's cause, such as
+/// an untrusted certificate, is in the sources).
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// A login refusal: Vault answers a bad role, secret id or JWT with 400 or
+/// 403; both mean the credentials are not accepted.
+pub fn login_error(context: &str, err: ClientError) -> PluginError {
+    match err {
+        ClientError::APIError {
+            code: 400 | 401 | 403,
+            errors,
+        } => PluginError::unauthorized(format!("{context}: refused: {}", errors.join("; "))),
+        other => error(context, other),
     }
 }
 

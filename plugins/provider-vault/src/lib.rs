@@ -24,7 +24,10 @@
 
 mod config;
 mod convert;
+mod leases;
 mod provider;
+mod session;
 
 pub use config::{VaultAuth, VaultConfig};
 pub use provider::VaultProvider;
+pub use session::SessionStats;

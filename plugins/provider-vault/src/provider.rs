@@ -5,16 +5,16 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{SecondsFormat, Utc};
 use serde_json::{Map, Value};
 use tenure_plugin_api::{
-    PluginError, Provider, ProviderCapabilities, SecretMetadata, SecretValue, Stage, VersionId,
-    VersionInfo, async_trait,
+    LeaseRevocation, PluginError, Provider, ProviderCapabilities, SecretMetadata, SecretValue,
+    Stage, VersionId, VersionInfo, async_trait,
 };
-use tokio::sync::OnceCell;
 use vaultrs::api::kv2::requests::{SetSecretMetadataRequest, SetSecretRequestOptions};
-use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
 use vaultrs::kv2;
 
-use crate::config::{VaultAuth, VaultConfig};
+use crate::config::VaultConfig;
 use crate::convert::{error, from_map, is_not_found, time, to_map};
+use crate::leases;
+use crate::session::{Session, SessionStats};
 
 const PREVIOUS: &str = "tenure_previous_version";
 const DISABLED: &str = "tenure_disabled";
@@ -24,7 +24,7 @@ const PENDING: &str = "pending:";
 pub struct VaultProvider {
     name: String,
     config: VaultConfig,
-    client: OnceCell<VaultClient>,
+    session: Session,
 }
 
 impl std::fmt::Debug for VaultProvider {
@@ -47,37 +47,14 @@ impl VaultProvider {
     pub fn new(name: impl Into<String>, config: VaultConfig) -> Self {
         Self {
             name: name.into(),
+            session: Session::new(config.clone()),
             config,
-            client: OnceCell::new(),
         }
     }
 
-    async fn client(&self) -> Result<&VaultClient, PluginError> {
-        self.client
-            .get_or_try_init(|| async {
-                let address = self
-                    .config
-                    .address
-                    .resolve()
-                    .map_err(|e| PluginError::permanent(format!("address: {e}")))?;
-                let VaultAuth::Token { token } = &self.config.auth;
-                let token = token
-                    .resolve()
-                    .map_err(|e| PluginError::permanent(format!("auth.token: {e}")))?;
-                let mut settings = VaultClientSettingsBuilder::default();
-                settings.address(address.expose()).token(token.expose());
-                if let Some(namespace) = &self.config.namespace {
-                    settings.namespace(Some(namespace.clone()));
-                }
-                if let Some(ca) = &self.config.ca_file {
-                    settings.ca_certs(vec![ca.display().to_string()]);
-                }
-                let settings = settings
-                    .build()
-                    .map_err(|e| PluginError::permanent(format!("vault client settings: {e}")))?;
-                VaultClient::new(settings).map_err(|e| error("vault client", e))
-            })
-            .await
+    /// How many logins and token renewals this provider has made.
+    pub fn session_stats(&self) -> SessionStats {
+        self.session.stats()
     }
 
     fn staged(&self, path: &str) -> String {
@@ -85,7 +62,8 @@ impl VaultProvider {
     }
 
     async fn metadata(&self, path: &str) -> Result<Option<Meta>, PluginError> {
-        let client = self.client().await?;
+        let session = self.session.client().await?;
+        let client = session.as_ref();
         match kv2::read_metadata(client, &self.config.mount, path).await {
             Ok(meta) => Ok(Some(Meta {
                 current: meta.current_version,
@@ -112,7 +90,8 @@ impl VaultProvider {
         path: &str,
         custom: HashMap<String, String>,
     ) -> Result<(), PluginError> {
-        let client = self.client().await?;
+        let session = self.session.client().await?;
+        let client = session.as_ref();
         let mut request = SetSecretMetadataRequest::builder();
         request.custom_metadata(custom);
         kv2::set_metadata(client, &self.config.mount, path, Some(&mut request))
@@ -122,7 +101,8 @@ impl VaultProvider {
 
     /// The tokens of staged versions for `path`.
     async fn staged_tokens(&self, path: &str) -> Result<Vec<String>, PluginError> {
-        let client = self.client().await?;
+        let session = self.session.client().await?;
+        let client = session.as_ref();
         match kv2::list(client, &self.config.mount, &self.staged(path)).await {
             Ok(keys) => Ok(keys.into_iter().filter(|k| !k.ends_with('/')).collect()),
             Err(e) if is_not_found(&e) => Ok(Vec::new()),
@@ -135,7 +115,8 @@ impl VaultProvider {
         path: &str,
         version: Option<u64>,
     ) -> Result<Map<String, Value>, PluginError> {
-        let client = self.client().await?;
+        let session = self.session.client().await?;
+        let client = session.as_ref();
         let result = match version {
             Some(v) => {
                 kv2::read_version::<Map<String, Value>>(client, &self.config.mount, path, v).await
@@ -146,7 +127,8 @@ impl VaultProvider {
     }
 
     async fn write(&self, path: &str, value: &SecretValue, cas: u64) -> Result<u64, PluginError> {
-        let client = self.client().await?;
+        let session = self.session.client().await?;
+        let client = session.as_ref();
         let cas = u32::try_from(cas)
             .map_err(|_| PluginError::permanent("version number out of range"))?;
         kv2::set_with_options(
@@ -161,12 +143,77 @@ impl VaultProvider {
         .map_err(|e| error(&format!("write {path}"), e))
     }
 
+    /// The secret's metadata; `with_pending` also lists staged versions.
+    async fn describe_with(
+        &self,
+        path: &str,
+        with_pending: bool,
+    ) -> Result<SecretMetadata, PluginError> {
+        let meta = self
+            .metadata(path)
+            .await?
+            .ok_or_else(|| PluginError::not_found(format!("secret {path}")))?;
+        let previous: Option<u64> = meta.custom.get(PREVIOUS).and_then(|v| v.parse().ok());
+        let mut versions: Vec<VersionInfo> = meta
+            .versions
+            .iter()
+            .map(|&(n, created, gone)| {
+                let mut stages = Vec::new();
+                if n == meta.current && !gone {
+                    stages.push(Stage::Current);
+                } else if Some(n) == previous && !gone {
+                    stages.push(Stage::Previous);
+                }
+                VersionInfo {
+                    id: VersionId(n.to_string()),
+                    created_at: created.unwrap_or_else(Utc::now),
+                    stages,
+                    token: None,
+                }
+            })
+            .collect();
+        versions.sort_by_key(|v| v.id.0.parse::<u64>().unwrap_or(0));
+        let tokens = if with_pending {
+            self.staged_tokens(path).await?
+        } else {
+            Vec::new()
+        };
+        for token in tokens {
+            let staged = self
+                .metadata(&format!("{}/{token}", self.staged(path)))
+                .await?;
+            let created = staged
+                .and_then(|m| m.versions.iter().map(|v| v.1).max().flatten())
+                .unwrap_or_else(Utc::now);
+            versions.push(VersionInfo {
+                id: VersionId(format!("{PENDING}{token}")),
+                created_at: created,
+                stages: vec![Stage::Pending],
+                token: Some(token),
+            });
+        }
+        let tags = meta
+            .custom
+            .iter()
+            .filter(|(k, _)| !k.starts_with("tenure_"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Ok(SecretMetadata {
+            path: path.to_owned(),
+            versions,
+            tags,
+            enabled: meta.custom.get(DISABLED).map(String::as_str) != Some("true"),
+            expires_at: None,
+        })
+    }
+
     fn token_of(version: &VersionId) -> Option<&str> {
         version.0.strip_prefix(PENDING)
     }
 
     async fn list_folder(&self, folder: &str, out: &mut Vec<String>) -> Result<(), PluginError> {
-        let client = self.client().await?;
+        let session = self.session.client().await?;
+        let client = session.as_ref();
         let keys = match kv2::list(client, &self.config.mount, folder).await {
             Ok(keys) => keys,
             Err(e) if is_not_found(&e) => return Ok(()),
@@ -218,61 +265,13 @@ impl Provider for VaultProvider {
     }
 
     async fn describe(&self, path: &str) -> Result<SecretMetadata, PluginError> {
-        let meta = self
-            .metadata(path)
-            .await?
-            .ok_or_else(|| PluginError::not_found(format!("secret {path}")))?;
-        let previous: Option<u64> = meta.custom.get(PREVIOUS).and_then(|v| v.parse().ok());
-        let mut versions: Vec<VersionInfo> = meta
-            .versions
-            .iter()
-            .map(|&(n, created, gone)| {
-                let mut stages = Vec::new();
-                if n == meta.current && !gone {
-                    stages.push(Stage::Current);
-                } else if Some(n) == previous && !gone {
-                    stages.push(Stage::Previous);
-                }
-                VersionInfo {
-                    id: VersionId(n.to_string()),
-                    created_at: created.unwrap_or_else(Utc::now),
-                    stages,
-                    token: None,
-                }
-            })
-            .collect();
-        versions.sort_by_key(|v| v.id.0.parse::<u64>().unwrap_or(0));
-        for token in self.staged_tokens(path).await? {
-            let staged = self
-                .metadata(&format!("{}/{token}", self.staged(path)))
-                .await?;
-            let created = staged
-                .and_then(|m| m.versions.iter().map(|v| v.1).max().flatten())
-                .unwrap_or_else(Utc::now);
-            versions.push(VersionInfo {
-                id: VersionId(format!("{PENDING}{token}")),
-                created_at: created,
-                stages: vec![Stage::Pending],
-                token: Some(token),
-            });
-        }
-        let tags = meta
-            .custom
-            .iter()
-            .filter(|(k, _)| !k.starts_with("tenure_"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        Ok(SecretMetadata {
-            path: path.to_owned(),
-            versions,
-            tags,
-            enabled: meta.custom.get(DISABLED).map(String::as_str) != Some("true"),
-            expires_at: None,
-        })
+        self.describe_with(path, true).await
     }
 
     async fn read(&self, path: &str, stage: Stage) -> Result<SecretValue, PluginError> {
-        let meta = self.describe(path).await?;
+        // Current and previous come from the metadata alone: no need to list
+        // the staging folder (one request fewer per read).
+        let meta = self.describe_with(path, stage == Stage::Pending).await?;
         if !meta.enabled {
             return Err(PluginError::permanent(format!("secret {path} is disabled")));
         }
@@ -411,7 +410,8 @@ impl Provider for VaultProvider {
             }
             self.write_custom(path, custom).await?;
         }
-        let client = self.client().await?;
+        let session = self.session.client().await?;
+        let client = session.as_ref();
         match kv2::delete_metadata(client, &self.config.mount, &staged).await {
             Ok(()) => Ok(()),
             Err(e) if is_not_found(&e) => Ok(()),
@@ -423,7 +423,8 @@ impl Provider for VaultProvider {
         let Some(token) = Self::token_of(version) else {
             return Ok(());
         };
-        let client = self.client().await?;
+        let session = self.session.client().await?;
+        let client = session.as_ref();
         match kv2::delete_metadata(
             client,
             &self.config.mount,
@@ -452,7 +453,8 @@ impl Provider for VaultProvider {
                 "version {n} of {path} is current and cannot be retired"
             )));
         }
-        let client = self.client().await?;
+        let session = self.session.client().await?;
+        let client = session.as_ref();
         kv2::destroy_versions(client, &self.config.mount, path, vec![n])
             .await
             .map_err(|e| error(&format!("destroy version {n} of {path}"), e))
@@ -466,13 +468,19 @@ impl Provider for VaultProvider {
         let mut custom = meta.custom;
         custom.insert(DISABLED.to_owned(), (!enabled).to_string());
         self.write_custom(path, custom).await?;
-        let client = self.client().await?;
+        let session = self.session.client().await?;
+        let client = session.as_ref();
         let result = if enabled {
             kv2::undelete_versions(client, &self.config.mount, path, vec![meta.current]).await
         } else {
             kv2::delete_latest(client, &self.config.mount, path).await
         };
         result.map_err(|e| error(&format!("set enabled={enabled} on {path}"), e))
+    }
+
+    async fn revoke_leases(&self, prefix: &str) -> Result<LeaseRevocation, PluginError> {
+        let session = self.session.client().await?;
+        leases::revoke_prefix(session.as_ref(), prefix).await
     }
 
     async fn set_tags(
