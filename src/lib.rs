@@ -13,6 +13,7 @@
 //! ```text
 //! config/      TOML in, checked Config out; errors name file:line:column and key
 //! governance/  records, owners, workloads, facts; the record index
+//! events/      signed CloudEvents in; stored, then applied once as governance signals
 //! policy/      decide(): pure, table-tested
 //! plan         inventory + facts + decide for every secret; orphans and dangling records
 //! workflow/    rotate / revoke / narrow as persisted, idempotent phases; retries, rollback
@@ -30,6 +31,7 @@
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod events;
 pub mod governance;
 pub mod plan;
 pub mod plugins;

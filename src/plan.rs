@@ -84,6 +84,7 @@ pub fn facts_from(provider: &str, meta: &SecretMetadata) -> Option<SecretFacts> 
         expires_at: meta.expires_at,
         privileges: None,
         quarantined: false,
+        exposed_at: None,
     })
 }
 

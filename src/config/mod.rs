@@ -51,7 +51,7 @@ impl Default for RetryPolicy {
 }
 
 /// A loaded, checked configuration.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// The main config file.
     pub path: PathBuf,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::{Owner, Record, RecordIndex, Workload};
 
 /// The approved state (records) and today's facts about people and workloads.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Governance {
     /// Records, in the order they were read.
     pub records: Vec<Record>,
@@ -15,6 +15,8 @@ pub struct Governance {
     pub owners: HashMap<String, Owner>,
     /// Workloads by id.
     pub workloads: HashMap<String, Workload>,
+    /// Whether the files list owners at all (then an unknown owner is a finding).
+    owners_listed: bool,
 }
 
 impl Governance {
@@ -26,6 +28,7 @@ impl Governance {
     ) -> Result<Self, globset::Error> {
         let index = RecordIndex::new(&records)?;
         Ok(Self {
+            owners_listed: !owners.is_empty(),
             records,
             index,
             owners: owners.into_iter().map(|o| (o.id.clone(), o)).collect(),
@@ -35,6 +38,6 @@ impl Governance {
 
     /// Whether owners are modelled at all (then an unknown owner is a finding).
     pub fn owners_modelled(&self) -> bool {
-        !self.owners.is_empty()
+        self.owners_listed
     }
 }

@@ -23,6 +23,9 @@ pub struct SecretFacts {
     pub privileges: Option<Vec<String>>,
     /// Quarantined after repeated failures: only a person can release it.
     pub quarantined: bool,
+    /// When the value was reported exposed (an `io.tenure.secret.exposed`
+    /// event), if it was; a version written after that is clean.
+    pub exposed_at: Option<DateTime<Utc>>,
 }
 
 impl SecretFacts {
@@ -37,6 +40,7 @@ impl SecretFacts {
             expires_at: None,
             privileges: None,
             quarantined: false,
+            exposed_at: None,
         }
     }
 }

@@ -24,7 +24,7 @@ pub enum RecordMatch {
 }
 
 /// An index over records, built once per configuration.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RecordIndex {
     exact: HashMap<SecretAddress, usize>,
     globs: GlobSet,

@@ -296,6 +296,15 @@ pub fn decide(subject: &Subject<'_>, defaults: &Defaults, now: DateTime<Utc>) ->
         next_due = earliest(next_due, Some(exception.until));
     }
 
+    // An exposed value is replaced whatever the exception says.
+    if let Some(exposed) = facts.exposed_at
+        && facts
+            .current_created_at
+            .is_none_or(|created| created <= exposed)
+    {
+        findings.rotate.insert(Reason::SecretExposed);
+    }
+
     let kind = if !findings.revoke.is_empty() {
         DecisionKind::Revoke
     } else if !findings.narrow.is_empty() {

@@ -46,11 +46,13 @@ pub enum Reason {
     NoCurrentVersion,
     /// An approved exception is active; rotation and narrowing are waived.
     ExceptionActive,
+    /// The value was reported exposed after the current version was written.
+    SecretExposed,
 }
 
 impl Reason {
     /// Every reason, in declaration order.
-    pub const ALL: [Reason; 21] = [
+    pub const ALL: [Reason; 22] = [
         Self::Disabled,
         Self::Quarantined,
         Self::Orphan,
@@ -72,6 +74,7 @@ impl Reason {
         Self::SecretExpired,
         Self::NoCurrentVersion,
         Self::ExceptionActive,
+        Self::SecretExposed,
     ];
 
     /// The stable snake_case name.
@@ -98,6 +101,7 @@ impl Reason {
             Self::SecretExpired => "secret_expired",
             Self::NoCurrentVersion => "no_current_version",
             Self::ExceptionActive => "exception_active",
+            Self::SecretExposed => "secret_exposed",
         }
     }
 

@@ -1,11 +1,12 @@
-//! Durable state: workflow runs, per-secret leases, the due queue and
-//! per-secret failure counts.
+//! Durable state: workflow runs, per-secret leases, the due queue,
+//! per-secret failure counts, accepted events and the signals they left.
 //!
 //! [`StateStore`] is the seam: [`SqliteStore`] (a file in the state folder)
 //! is the embedded default; a PostgreSQL store for several replicas
 //! implements the same trait. Runs are updated with compare-and-swap on a
 //! sequence number, so two writers can never both advance one run.
 
+mod events;
 mod model;
 mod sqlite;
 
@@ -15,6 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tenure_plugin_api::SecretAddress;
 
+pub use events::{InboundEvent, Intake, Signal, SignalKind};
 pub use model::{Phase, QueueItem, Run, RunKind, RunStatus, SecretState};
 pub use sqlite::SqliteStore;
 
@@ -107,4 +109,25 @@ pub trait StateStore: Send + Sync + 'static {
         secret: &SecretAddress,
         state: &SecretState,
     ) -> Result<(), StateError>;
+
+    /// Stores an accepted event durably; a known id or delivery id is a duplicate.
+    async fn insert_event(&self, event: &InboundEvent) -> Result<Intake, StateError>;
+
+    /// Stored events not yet processed, oldest first.
+    async fn pending_events(&self, limit: u32) -> Result<Vec<InboundEvent>, StateError>;
+
+    /// Marks an event processed and stores its signals, atomically; false
+    /// (and nothing stored) when it was already processed.
+    async fn complete_event(
+        &self,
+        id: &str,
+        outcome: &str,
+        signals: &[Signal],
+    ) -> Result<bool, StateError>;
+
+    /// Every stored signal.
+    async fn signals(&self) -> Result<Vec<Signal>, StateError>;
+
+    /// Whether the store answers (for readiness).
+    async fn ping(&self) -> Result<(), StateError>;
 }

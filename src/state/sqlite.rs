@@ -16,7 +16,10 @@ use sqlx::sqlite::{
 };
 use tenure_plugin_api::SecretAddress;
 
-use super::{Phase, QueueItem, Run, RunKind, RunStatus, SecretState, StateError, StateStore};
+use super::{
+    InboundEvent, Intake, Phase, QueueItem, Run, RunKind, RunStatus, SecretState, Signal,
+    SignalKind, StateError, StateStore,
+};
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS runs (
@@ -58,6 +61,25 @@ const SCHEMA: &[&str] = &[
         last_rotated_at INTEGER,
         revoked_at INTEGER,
         last_decision TEXT
+    )",
+    "CREATE TABLE IF NOT EXISTS events (
+        id TEXT PRIMARY KEY,
+        delivery_id TEXT UNIQUE,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL,
+        occurred_at INTEGER,
+        received_at INTEGER NOT NULL,
+        processed_at INTEGER,
+        outcome TEXT
+    )",
+    "CREATE INDEX IF NOT EXISTS events_pending ON events (processed_at, received_at)",
+    "CREATE TABLE IF NOT EXISTS signals (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        PRIMARY KEY (kind, key)
     )",
 ];
 
@@ -419,6 +441,127 @@ impl StateStore for SqliteStore {
         .map_err(db)?;
         Ok(())
     }
+
+    async fn insert_event(&self, event: &InboundEvent) -> Result<Intake, StateError> {
+        let data = serde_json::to_string(&event.data)
+            .map_err(|e| StateError::Database(format!("event data: {e}")))?;
+        let result = sqlx::query(
+            "INSERT INTO events (id, delivery_id, kind, data, occurred_at, received_at)
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(&event.id)
+        .bind(&event.delivery_id)
+        .bind(&event.kind)
+        .bind(data)
+        .bind(event.occurred_at.map(millis))
+        .bind(millis(event.received_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(if result.rows_affected() == 1 {
+            Intake::Stored
+        } else {
+            Intake::Duplicate
+        })
+    }
+
+    async fn pending_events(&self, limit: u32) -> Result<Vec<InboundEvent>, StateError> {
+        let rows = sqlx::query(
+            "SELECT id, delivery_id, kind, data, occurred_at, received_at FROM events
+             WHERE processed_at IS NULL ORDER BY received_at, id LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn complete_event(
+        &self,
+        id: &str,
+        outcome: &str,
+        signals: &[Signal],
+    ) -> Result<bool, StateError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let marked = sqlx::query(
+            "UPDATE events SET processed_at = ?, outcome = ? WHERE id = ? AND processed_at IS NULL",
+        )
+        .bind(millis(Utc::now()))
+        .bind(outcome)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if marked.rows_affected() != 1 {
+            return Ok(false);
+        }
+        for signal in signals {
+            sqlx::query(
+                "INSERT INTO signals (kind, key, value, at, event) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, at = excluded.at,
+                    event = excluded.event
+                 WHERE excluded.at >= signals.at",
+            )
+            .bind(signal.kind.as_str())
+            .bind(&signal.key)
+            .bind(&signal.value)
+            .bind(millis(signal.at))
+            .bind(&signal.event)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
+    async fn signals(&self) -> Result<Vec<Signal>, StateError> {
+        let rows =
+            sqlx::query("SELECT kind, key, value, at, event FROM signals ORDER BY at, kind, key")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind").map_err(db)?;
+                Ok(Signal {
+                    kind: SignalKind::from_name(&kind).ok_or_else(|| StateError::Corrupt {
+                        table: "signals",
+                        detail: format!("unknown kind {kind:?}"),
+                    })?,
+                    key: row.try_get("key").map_err(db)?,
+                    value: row.try_get("value").map_err(db)?,
+                    at: from_millis(row.try_get("at").map_err(db)?),
+                    event: row.try_get("event").map_err(db)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn ping(&self) -> Result<(), StateError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+}
+
+fn event_from_row(row: &SqliteRow) -> Result<InboundEvent, StateError> {
+    let data: String = row.try_get("data").map_err(db)?;
+    let occurred: Option<i64> = row.try_get("occurred_at").map_err(db)?;
+    Ok(InboundEvent {
+        id: row.try_get("id").map_err(db)?,
+        delivery_id: row.try_get("delivery_id").map_err(db)?,
+        kind: row.try_get("kind").map_err(db)?,
+        data: serde_json::from_str(&data).map_err(|e| StateError::Corrupt {
+            table: "events",
+            detail: e.to_string(),
+        })?,
+        occurred_at: occurred.map(from_millis),
+        received_at: from_millis(row.try_get("received_at").map_err(db)?),
+    })
 }
 
 fn state_from_row(row: &SqliteRow) -> Result<SecretState, StateError> {
@@ -557,5 +700,100 @@ mod tests {
         store.put_secret_state(&secret, &state).await.expect("put");
         assert_eq!(store.secret_state(&secret).await.expect("get"), state);
         assert_eq!(store.secret_states().await.expect("all").len(), 1);
+    }
+
+    fn event(id: &str, delivery: &str) -> InboundEvent {
+        InboundEvent {
+            id: id.into(),
+            delivery_id: Some(delivery.into()),
+            kind: "io.tenure.owner.left".into(),
+            data: serde_json::json!({ "owner": "dana@example.com" }),
+            occurred_at: None,
+            received_at: from_millis(1_700_000_000_000),
+        }
+    }
+
+    #[tokio::test]
+    async fn events_are_stored_once_and_completed_once() {
+        let store = SqliteStore::in_memory().await.expect("store");
+        assert_eq!(
+            store
+                .insert_event(&event("s 1", "msg_1"))
+                .await
+                .expect("insert"),
+            Intake::Stored
+        );
+        assert_eq!(
+            store
+                .insert_event(&event("s 1", "msg_2"))
+                .await
+                .expect("insert"),
+            Intake::Duplicate
+        );
+        assert_eq!(
+            store
+                .insert_event(&event("s 2", "msg_1"))
+                .await
+                .expect("insert"),
+            Intake::Duplicate
+        );
+        let pending = store.pending_events(10).await.expect("pending");
+        assert_eq!(pending, vec![event("s 1", "msg_1")]);
+        let signal = |value: &str, at: i64| Signal {
+            kind: SignalKind::OwnerStatus,
+            key: "dana@example.com".into(),
+            value: value.into(),
+            at: from_millis(at),
+            event: "s 1".into(),
+        };
+        assert!(
+            store
+                .complete_event("s 1", "applied", &[signal("left", 2_000)])
+                .await
+                .expect("complete")
+        );
+        assert!(
+            !store
+                .complete_event("s 1", "applied", &[signal("active", 3_000)])
+                .await
+                .expect("again")
+        );
+        assert!(store.pending_events(10).await.expect("pending").is_empty());
+        assert_eq!(
+            store.signals().await.expect("signals"),
+            vec![signal("left", 2_000)]
+        );
+
+        // A later signal for the same fact replaces it; an older one does not.
+        store
+            .insert_event(&event("s 3", "msg_3"))
+            .await
+            .expect("insert");
+        store
+            .insert_event(&event("s 4", "msg_4"))
+            .await
+            .expect("insert");
+        let mut older = signal("active", 1_000);
+        older.event = "s 3".into();
+        assert!(
+            store
+                .complete_event("s 3", "applied", &[older])
+                .await
+                .expect("complete")
+        );
+        assert_eq!(
+            store.signals().await.expect("signals"),
+            vec![signal("left", 2_000)]
+        );
+        let mut newer = signal("active", 5_000);
+        newer.event = "s 4".into();
+        assert!(
+            store
+                .complete_event("s 4", "applied", std::slice::from_ref(&newer))
+                .await
+                .expect("complete")
+        );
+        assert_eq!(store.signals().await.expect("signals"), vec![newer]);
+        store.ping().await.expect("ping");
     }
 }

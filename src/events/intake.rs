@@ -1,0 +1,109 @@
+//! One webhook request in: verify the signature over the raw body, read the
+//! CloudEvent, check its type and data, store it durably. Only then is it
+//! acknowledged (202); every refusal changes nothing and maps to one status.
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    CloudEvent, EventError, FormatError, SignatureError, SignedHeaders, TenureEvent, WebhookKey,
+};
+use crate::state::{InboundEvent, Intake, StateError, StateStore};
+
+/// One request, as the HTTP layer hands it over.
+pub struct Request<'a> {
+    /// `content-type`.
+    pub content_type: Option<&'a str>,
+    /// Looks up a header by lower-case name.
+    pub header: &'a dyn Fn(&str) -> Option<&'a str>,
+    /// The raw body.
+    pub body: &'a [u8],
+}
+
+/// Why a request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// Unsigned, wrongly signed or stale: 401.
+    #[error("signature refused: {0}")]
+    Signature(#[from] SignatureError),
+    /// Not a readable CloudEvent: 400 (415 for an unsupported content type).
+    #[error("malformed event: {0}")]
+    Format(#[from] FormatError),
+    /// Well formed but not actionable: 422.
+    #[error("event refused: {0}")]
+    Event(#[from] EventError),
+    /// This event (or this delivery) was accepted before: 409.
+    #[error("event {0} was already received")]
+    Replay(String),
+    /// The state store failed: 503 (the sender retries).
+    #[error("cannot store the event: {0}")]
+    Store(#[from] StateError),
+}
+
+impl IntakeError {
+    /// The HTTP status that answers it.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Signature(_) => 401,
+            Self::Format(FormatError::UnsupportedMediaType(_)) => 415,
+            Self::Format(_) => 400,
+            Self::Event(_) => 422,
+            Self::Replay(_) => 409,
+            Self::Store(_) => 503,
+        }
+    }
+
+    /// The `outcome` label under which it is counted.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::Signature(_) => "unauthorized",
+            Self::Format(FormatError::UnsupportedMediaType(_)) => "unsupported_media_type",
+            Self::Format(_) => "malformed",
+            Self::Event(EventError::UnknownType(_)) => "unknown_type",
+            Self::Event(EventError::InvalidData { .. }) => "invalid_data",
+            Self::Replay(_) => "replay",
+            Self::Store(_) => "store_failed",
+        }
+    }
+}
+
+/// Stores an already-authenticated CloudEvent (Event Grid, NATS, or a
+/// verified webhook): checks its type and data first, so a refusal stores nothing.
+pub async fn store_event(
+    store: &dyn StateStore,
+    event: CloudEvent,
+    delivery_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<InboundEvent, IntakeError> {
+    TenureEvent::parse(&event.kind, &event.data)?;
+    let inbound = InboundEvent {
+        id: format!("{} {}", event.source, event.id),
+        delivery_id: delivery_id.map(str::to_owned),
+        kind: event.kind,
+        data: event.data,
+        // A sender's clock may run ahead: never later than receipt.
+        occurred_at: event.time.map(|t| t.min(now)),
+        received_at: now,
+    };
+    match store.insert_event(&inbound).await? {
+        Intake::Stored => Ok(inbound),
+        Intake::Duplicate => Err(IntakeError::Replay(inbound.id)),
+    }
+}
+
+/// Verifies, reads, checks and stores one signed webhook request.
+pub async fn accept(
+    key: &WebhookKey,
+    store: &dyn StateStore,
+    request: Request<'_>,
+    now: DateTime<Utc>,
+) -> Result<InboundEvent, IntakeError> {
+    let header = request.header;
+    let signed = SignedHeaders {
+        id: header("webhook-id"),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+    };
+    let delivery = key.verify(signed, request.body, now.timestamp())?;
+    let event = super::cloudevent::parse(request.content_type, header, request.body)?;
+    store_event(store, event, Some(delivery), now).await
+}

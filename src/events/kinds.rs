@@ -1,0 +1,203 @@
+//! [`TenureEvent`]: the event types Tenure acts on, read from a CloudEvent's
+//! `type` and `data`.
+
+use serde::Deserialize;
+use serde_json::Value;
+use tenure_plugin_api::SecretAddress;
+
+/// Every event type Tenure accepts.
+pub const TYPES: [&str; 8] = [
+    "io.tenure.owner.left",
+    "io.tenure.owner.changed",
+    "io.tenure.workload.moved",
+    "io.tenure.workload.decommissioned",
+    "io.tenure.secret.exposed",
+    "io.tenure.review.lapsed",
+    "io.tenure.review.completed",
+    "io.tenure.governance.updated",
+];
+
+/// A governance change Tenure reacts to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TenureEvent {
+    /// The owner left: their secrets get the `owner_left` reaction.
+    OwnerLeft {
+        /// The owner's id.
+        owner: String,
+    },
+    /// `owner`'s records now belong to `new_owner`.
+    OwnerChanged {
+        /// The previous owner.
+        owner: String,
+        /// The new owner.
+        new_owner: String,
+    },
+    /// The workload moved.
+    WorkloadMoved {
+        /// The workload's id.
+        workload: String,
+    },
+    /// The workload is gone for good.
+    WorkloadDecommissioned {
+        /// The workload's id.
+        workload: String,
+    },
+    /// A secret's value was exposed: rotate it now.
+    SecretExposed {
+        /// The secret.
+        secret: SecretAddress,
+    },
+    /// A record's review lapsed.
+    ReviewLapsed {
+        /// The record's id.
+        record: String,
+    },
+    /// A record's review was completed.
+    ReviewCompleted {
+        /// The record's id.
+        record: String,
+    },
+    /// The governance files changed: read them again.
+    GovernanceUpdated,
+}
+
+/// Why an event cannot be acted on. Means 422: the request was well formed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    /// Not a type Tenure knows.
+    #[error("unknown event type {0:?}")]
+    UnknownType(String),
+    /// The `data` does not fit the type.
+    #[error("invalid data for {kind}: {detail}")]
+    InvalidData {
+        /// The type.
+        kind: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct Owner {
+    owner: String,
+}
+#[derive(Deserialize)]
+struct Change {
+    owner: String,
+    new_owner: String,
+}
+#[derive(Deserialize)]
+struct WorkloadData {
+    workload: String,
+}
+#[derive(Deserialize)]
+struct Secret {
+    secret: SecretAddress,
+}
+#[derive(Deserialize)]
+struct RecordData {
+    record: String,
+}
+
+fn data<T: serde::de::DeserializeOwned>(kind: &str, data: &Value) -> Result<T, EventError> {
+    T::deserialize(data).map_err(|e| EventError::InvalidData {
+        kind: kind.to_owned(),
+        detail: e.to_string(),
+    })
+}
+
+fn non_empty(kind: &str, name: &str, value: String) -> Result<String, EventError> {
+    if value.trim().is_empty() {
+        return Err(EventError::InvalidData {
+            kind: kind.to_owned(),
+            detail: format!("`{name}` is empty"),
+        });
+    }
+    Ok(value)
+}
+
+impl TenureEvent {
+    /// Reads an event of type `kind` with `data`.
+    pub fn parse(kind: &str, value: &Value) -> Result<Self, EventError> {
+        Ok(match kind {
+            "io.tenure.owner.left" => Self::OwnerLeft {
+                owner: non_empty(kind, "owner", data::<Owner>(kind, value)?.owner)?,
+            },
+            "io.tenure.owner.changed" => {
+                let change: Change = data(kind, value)?;
+                Self::OwnerChanged {
+                    owner: non_empty(kind, "owner", change.owner)?,
+                    new_owner: non_empty(kind, "new_owner", change.new_owner)?,
+                }
+            }
+            "io.tenure.workload.moved" => Self::WorkloadMoved {
+                workload: non_empty(
+                    kind,
+                    "workload",
+                    data::<WorkloadData>(kind, value)?.workload,
+                )?,
+            },
+            "io.tenure.workload.decommissioned" => Self::WorkloadDecommissioned {
+                workload: non_empty(
+                    kind,
+                    "workload",
+                    data::<WorkloadData>(kind, value)?.workload,
+                )?,
+            },
+            "io.tenure.secret.exposed" => Self::SecretExposed {
+                secret: data::<Secret>(kind, value)?.secret,
+            },
+            "io.tenure.review.lapsed" => Self::ReviewLapsed {
+                record: non_empty(kind, "record", data::<RecordData>(kind, value)?.record)?,
+            },
+            "io.tenure.review.completed" => Self::ReviewCompleted {
+                record: non_empty(kind, "record", data::<RecordData>(kind, value)?.record)?,
+            },
+            "io.tenure.governance.updated" => Self::GovernanceUpdated,
+            other => return Err(EventError::UnknownType(other.to_owned())),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn every_type_parses_and_bad_data_is_refused() {
+        let samples = [
+            json!({"owner": "dana"}),
+            json!({"owner": "dana", "new_owner": "erin"}),
+            json!({"workload": "api"}),
+            json!({"workload": "api"}),
+            json!({"secret": "local:demo/reports-token"}),
+            json!({"record": "reports"}),
+            json!({"record": "reports"}),
+            Value::Null,
+        ];
+        for (kind, sample) in TYPES.iter().zip(samples) {
+            assert!(TenureEvent::parse(kind, &sample).is_ok(), "{kind}");
+        }
+        assert!(matches!(
+            TenureEvent::parse("io.tenure.owner.left", &json!({"who": "dana"})),
+            Err(EventError::InvalidData { .. })
+        ));
+        assert!(matches!(
+            TenureEvent::parse("io.tenure.owner.left", &json!({"owner": " "})),
+            Err(EventError::InvalidData { .. })
+        ));
+        assert!(matches!(
+            TenureEvent::parse(
+                "io.tenure.secret.exposed",
+                &json!({"secret": "no-provider"})
+            ),
+            Err(EventError::InvalidData { .. })
+        ));
+        assert_eq!(
+            TenureEvent::parse("com.example.other", &Value::Null),
+            Err(EventError::UnknownType("com.example.other".into()))
+        );
+    }
+}

@@ -1,0 +1,26 @@
+//! Event intake: CloudEvents signed per Standard Webhooks (and, later, Azure
+//! Event Grid and NATS) become stored events, processed exactly once into
+//! governance signals that the planner layers over the files.
+//!
+//! ```text
+//! webhook     Standard Webhooks HMAC verification (constant time, 5-minute window)
+//! cloudevent  CloudEvents 1.0 structured and binary mode
+//! kinds       the io.tenure.* event types and their data
+//! intake      one request in: verify, parse, check, store durably; the HTTP status
+//! signals     event -> signals; signals layered over the governance files
+//! processor   stored events -> signals, exactly once, then a reconcile
+//! ```
+
+mod cloudevent;
+mod intake;
+mod kinds;
+mod processor;
+mod signals;
+mod webhook;
+
+pub use cloudevent::{CloudEvent, FormatError};
+pub use intake::{IntakeError, Request, accept, store_event};
+pub use kinds::{EventError, TYPES, TenureEvent};
+pub use processor::{ProcessError, Processed, process_pending};
+pub use signals::{Exposures, overlay, signals_for};
+pub use webhook::{SecretFormatError, SignatureError, SignedHeaders, TOLERANCE, WebhookKey};

@@ -1,0 +1,126 @@
+//! From events to governance: [`signals_for`] turns an event into the
+//! signals it leaves behind, and [`overlay`] layers stored signals over the
+//! configuration read from the files, giving the governance the planner
+//! decides against.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::TenureEvent;
+use crate::config::Config;
+use crate::governance::{Owner, OwnerStatus, Workload, WorkloadStatus};
+use crate::state::{Signal, SignalKind};
+
+/// The signals an event leaves behind (none for a reload request).
+pub fn signals_for(event: &TenureEvent, at: DateTime<Utc>, event_id: &str) -> Vec<Signal> {
+    let signal = |kind, key: &str, value: &str| Signal {
+        kind,
+        key: key.to_owned(),
+        value: value.to_owned(),
+        at,
+        event: event_id.to_owned(),
+    };
+    match event {
+        TenureEvent::OwnerLeft { owner } => vec![signal(SignalKind::OwnerStatus, owner, "left")],
+        TenureEvent::OwnerChanged { owner, new_owner } => {
+            vec![signal(SignalKind::OwnerReassigned, owner, new_owner)]
+        }
+        TenureEvent::WorkloadMoved { workload } => {
+            vec![signal(SignalKind::WorkloadStatus, workload, "moved")]
+        }
+        TenureEvent::WorkloadDecommissioned { workload } => {
+            vec![signal(
+                SignalKind::WorkloadStatus,
+                workload,
+                "decommissioned",
+            )]
+        }
+        TenureEvent::SecretExposed { secret } => {
+            vec![signal(
+                SignalKind::SecretExposed,
+                &secret.to_string(),
+                "exposed",
+            )]
+        }
+        TenureEvent::ReviewLapsed { record } => vec![signal(SignalKind::Review, record, "lapsed")],
+        TenureEvent::ReviewCompleted { record } => {
+            vec![signal(SignalKind::Review, record, "completed")]
+        }
+        TenureEvent::GovernanceUpdated => Vec::new(),
+    }
+}
+
+/// When each exposed secret was reported exposed, by address.
+pub type Exposures = HashMap<String, DateTime<Utc>>;
+
+/// Applies `signals` (oldest first) to `config`'s governance; returns the exposures.
+pub fn overlay(config: &mut Config, signals: &[Signal]) -> Exposures {
+    let governance = &mut config.governance;
+    let mut exposures = Exposures::new();
+    for signal in signals {
+        let key = signal.key.clone();
+        match signal.kind {
+            SignalKind::OwnerStatus => {
+                let status = match signal.value.as_str() {
+                    "left" => OwnerStatus::Left,
+                    _ => OwnerStatus::Active,
+                };
+                let owner = governance.owners.entry(key.clone()).or_insert(Owner {
+                    id: key,
+                    status,
+                    since: None,
+                });
+                owner.status = status;
+                owner.since = Some(signal.at);
+            }
+            SignalKind::OwnerReassigned => {
+                let mut moved = false;
+                for record in &mut governance.records {
+                    if record.owner == signal.key {
+                        record.owner.clone_from(&signal.value);
+                        moved = true;
+                    }
+                }
+                if moved && governance.owners_modelled() {
+                    governance
+                        .owners
+                        .entry(signal.value.clone())
+                        .or_insert(Owner {
+                            id: signal.value.clone(),
+                            status: OwnerStatus::Active,
+                            since: Some(signal.at),
+                        });
+                }
+            }
+            SignalKind::WorkloadStatus => {
+                let status = match signal.value.as_str() {
+                    "decommissioned" => WorkloadStatus::Decommissioned,
+                    "moved" => WorkloadStatus::Moved,
+                    _ => WorkloadStatus::Running,
+                };
+                let workload = governance.workloads.entry(key.clone()).or_insert(Workload {
+                    id: key,
+                    status,
+                    since: None,
+                });
+                workload.status = status;
+                workload.since = Some(signal.at);
+            }
+            SignalKind::SecretExposed => {
+                exposures.insert(key, signal.at);
+            }
+            SignalKind::Review => {
+                for record in governance.records.iter_mut().filter(|r| r.id == signal.key) {
+                    record.review_by = match (signal.value.as_str(), record.review_by) {
+                        ("lapsed", Some(by)) => Some(by.min(signal.at)),
+                        ("lapsed", None) => Some(signal.at),
+                        (_, Some(by)) if by <= signal.at => None,
+                        (_, by) => by,
+                    };
+                }
+            }
+        }
+    }
+    exposures
+}
