@@ -172,12 +172,18 @@ async fn reconciler(config: Config) -> Result<Reconciler, u8> {
             EXIT_RUNTIME
         })?;
     let audit = AuditLog::new(&config.audit_log);
-    Ok(Reconciler::new(
+    let reconciler = Reconciler::new(
         Arc::new(config),
         plugins,
         Arc::new(store) as Arc<dyn StateStore>,
         audit,
-    ))
+    );
+    // Governance signals from earlier events apply to every command.
+    reconciler.refresh_signals().await.map_err(|e| {
+        fail(e);
+        EXIT_RUNTIME
+    })?;
+    Ok(reconciler)
 }
 
 fn print_plan(entries: &[PlanEntry<'_>], format: PlanFormat) -> std::io::Result<()> {
@@ -267,7 +273,7 @@ async fn run(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> Resul
                 fail(e);
                 EXIT_RUNTIME
             })?;
-            print_plan(&plan.entries(reconciler.config()), format).map_err(|e| {
+            print_plan(&plan.entries(&reconciler.config()), format).map_err(|e| {
                 fail(e);
                 EXIT_RUNTIME
             })?;
@@ -275,7 +281,6 @@ async fn run(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> Resul
         }
         Command::Run { once } => {
             let config = load(&cli.config)?;
-            let interval = config.reconcile_interval;
             let reconciler = reconciler(config).await?;
             if once {
                 let report = service::pass_once(&reconciler).await.map_err(|e| {
@@ -288,7 +293,12 @@ async fn run(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> Resul
                     EXIT_ACTION_FAILED
                 })
             } else {
-                service::run(&reconciler, interval, shutdown).await;
+                service::run(Arc::new(reconciler), shutdown)
+                    .await
+                    .map_err(|e| {
+                        fail(e);
+                        EXIT_RUNTIME
+                    })?;
                 Ok(EXIT_OK)
             }
         }

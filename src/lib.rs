@@ -20,6 +20,9 @@
 //! state/       StateStore trait and its SQLite implementation (runs, leases, queue)
 //! audit/       the append-only, hash-chained trail and its verifier
 //! reconcile    one pass: resume unfinished runs, plan, act, record
+//! status       per-secret status for the admin API and metrics
+//! metrics      the OpenMetrics registry
+//! server/      HTTP: events, admin API, health, readiness, metrics
 //! plugins      the one registry of providers and targets (Cargo features)
 //! service      `tenure run`: passes on schedule until shutdown
 //! telemetry    tracing setup
@@ -33,11 +36,14 @@ pub mod cli;
 pub mod config;
 pub mod events;
 pub mod governance;
+pub mod metrics;
 pub mod plan;
 pub mod plugins;
 pub mod policy;
 pub mod reconcile;
+pub mod server;
 pub mod service;
 pub mod state;
+pub mod status;
 pub mod telemetry;
 pub mod workflow;

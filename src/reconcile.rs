@@ -14,11 +14,13 @@ use tenure_plugin_api::SecretAddress;
 use tracing::{info, warn};
 
 use crate::audit::{AuditError, AuditLog, Event};
-use crate::config::Config;
+use crate::config::{Config, SharedConfig};
+use crate::events::{Exposures, overlay};
 use crate::plan::{Plan, PlanEntry, PlanError, Planned, gather, plan_facts};
 use crate::plugins::Plugins;
 use crate::policy::DecisionKind;
 use crate::state::{RunKind, StateError, StateStore};
+use crate::status::{PlannedSecret, planned_secrets};
 use crate::workflow::{Engine, EngineError, Outcome};
 
 /// Why a pass could not run.
@@ -74,7 +76,16 @@ impl PassReport {
 
 /// Plans and acts for one configuration.
 pub struct Reconciler {
-    config: Arc<Config>,
+    /// The configuration as read from the files.
+    files: arc_swap::ArcSwap<Config>,
+    /// The files with the stored signals layered over them (what decisions use).
+    config: SharedConfig,
+    /// Exposed secrets, from the signals.
+    exposures: arc_swap::ArcSwap<Exposures>,
+    /// Every secret as the last pass left it.
+    planned: arc_swap::ArcSwap<Vec<PlannedSecret>>,
+    /// Passes completed.
+    passes: std::sync::atomic::AtomicU64,
     plugins: Plugins,
     store: Arc<dyn StateStore>,
     audit: AuditLog,
@@ -121,15 +132,20 @@ impl Reconciler {
         audit: AuditLog,
     ) -> Self {
         let holder = crate::workflow::new_holder();
+        let shared = SharedConfig::from(Arc::clone(&config));
         let engine = Engine::new(
-            Arc::clone(&config),
+            shared.clone(),
             plugins.clone(),
             Arc::clone(&store),
             audit.clone(),
             holder,
         );
         Self {
-            config,
+            files: arc_swap::ArcSwap::new(config),
+            config: shared,
+            exposures: arc_swap::ArcSwap::from_pointee(Exposures::new()),
+            planned: arc_swap::ArcSwap::from_pointee(Vec::new()),
+            passes: std::sync::atomic::AtomicU64::new(0),
             plugins,
             store,
             audit,
@@ -137,9 +153,65 @@ impl Reconciler {
         }
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// The configuration in effect: the files with the stored signals over them.
+    pub fn config(&self) -> Arc<Config> {
+        self.config.current()
+    }
+
+    /// Every secret as the last pass left it.
+    pub fn planned(&self) -> Arc<Vec<PlannedSecret>> {
+        self.planned.load_full()
+    }
+
+    /// How many passes have completed.
+    pub fn passes(&self) -> u64 {
+        self.passes.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn publish(&self, config: &Config, plan: &Plan) {
+        let planned = planned_secrets(config, plan);
+        let expiry = &crate::metrics::global().expiry;
+        expiry.clear();
+        for secret in &planned {
+            if let Some(at) = secret.expires_at {
+                expiry
+                    .get_or_create(&crate::metrics::SecretLabels {
+                        secret: secret.secret.clone(),
+                    })
+                    .set(at.timestamp());
+            }
+        }
+        self.planned.store(Arc::new(planned));
+    }
+
+    /// The state store.
+    pub fn store(&self) -> &Arc<dyn StateStore> {
+        &self.store
+    }
+
+    /// The audit trail.
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// Layers the stored signals over the files again (after events were applied).
+    pub async fn refresh_signals(&self) -> Result<(), ReconcileError> {
+        let signals = self.store.signals().await?;
+        let mut config = Config::clone(&self.files.load());
+        let exposures = overlay(&mut config, &signals);
+        self.config.replace(config);
+        self.exposures.store(Arc::new(exposures));
+        Ok(())
+    }
+
+    /// Replaces the governance read from the files (records, owners,
+    /// workloads; other sections need a restart), then layers the signals again.
+    pub async fn reload_governance(&self, fresh: Config) -> Result<(), ReconcileError> {
+        let mut files = Config::clone(&self.files.load());
+        files.governance = fresh.governance;
+        files.files = fresh.files;
+        self.files.store(Arc::new(files));
+        self.refresh_signals().await
     }
 
     /// The engine (for one-off actions).
@@ -149,9 +221,19 @@ impl Reconciler {
 
     /// A dry run: every secret with its decision, and dangling records. Changes nothing.
     pub async fn plan(&self, now: DateTime<Utc>) -> Result<Plan, ReconcileError> {
+        self.plan_with(&self.config(), now).await
+    }
+
+    async fn plan_with(&self, config: &Config, now: DateTime<Utc>) -> Result<Plan, ReconcileError> {
         let states = self.store.secret_states().await?;
-        let facts = gather(&self.config, &self.plugins, &states).await?;
-        Ok(plan_facts(&self.config, facts, now))
+        let mut facts = gather(config, &self.plugins, &states).await?;
+        let exposures = self.exposures.load();
+        if !exposures.is_empty() {
+            for f in &mut facts {
+                f.exposed_at = exposures.get(&f.address.to_string()).copied();
+            }
+        }
+        Ok(plan_facts(config, facts, now))
     }
 
     /// One full pass.
@@ -167,8 +249,9 @@ impl Reconciler {
         }
 
         let now = Utc::now();
-        let plan = self.plan(now).await?;
-        self.record_decisions(&plan).await?;
+        let config = self.config();
+        let plan = self.plan_with(&config, now).await?;
+        self.record_decisions(&config, &plan).await?;
         report.decided = plan.secrets.len() + plan.dangling.len();
         *report
             .by_kind
@@ -200,8 +283,8 @@ impl Reconciler {
             .collect();
         let results: Vec<Result<Option<ActionResult>, ReconcileError>> =
             futures_util::stream::iter(jobs)
-                .map(|(secret, planned)| self.act(secret, planned))
-                .buffer_unordered(self.config.concurrency)
+                .map(|(secret, planned)| self.act(&config, secret, planned))
+                .buffer_unordered(config.concurrency)
                 .collect()
                 .await;
         for result in results {
@@ -209,14 +292,38 @@ impl Reconciler {
                 report.actions.push(action);
             }
         }
+        let metrics = crate::metrics::global();
+        for action in &report.actions {
+            metrics.action(action.kind.as_str(), action.outcome.label());
+        }
+        for (kind, count) in &report.by_kind {
+            metrics
+                .decisions
+                .get_or_create(&crate::metrics::DecisionLabels {
+                    decision: (*kind).to_owned(),
+                })
+                .inc_by(u64::try_from(*count).unwrap_or(u64::MAX));
+        }
         if let Some(due) = self.engine.next_due().await? {
             report.next_due = Some(report.next_due.map_or(due, |d| d.min(due)));
         }
+        if report.actions.is_empty() {
+            self.publish(&config, &plan);
+        } else {
+            // Acting changed what is true: decide again, so the audit trail
+            // and the admin API show the outcome, not the intent.
+            let after = self.plan_with(&config, Utc::now()).await?;
+            self.record_decisions(&config, &after).await?;
+            self.publish(&config, &after);
+        }
+        self.passes
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(report)
     }
 
     async fn act(
         &self,
+        config: &Config,
         secret: SecretAddress,
         planned: Planned,
     ) -> Result<Option<ActionResult>, ReconcileError> {
@@ -224,7 +331,7 @@ impl Reconciler {
         let Some(kind) = run_kind(planned.decision.kind) else {
             return Ok(None);
         };
-        let record = planned.record.map(|i| &self.config.governance.records[i]);
+        let record = planned.record.map(|i| &config.governance.records[i]);
         if let Some(record) = record {
             let capable = self
                 .plugins
@@ -269,13 +376,14 @@ impl Reconciler {
         secret: &SecretAddress,
         kind: RunKind,
     ) -> Result<Outcome, ReconcileError> {
-        let plan = self.plan(Utc::now()).await?;
+        let config = self.config();
+        let plan = self.plan_with(&config, Utc::now()).await?;
         let planned = plan
             .secrets
             .iter()
             .find(|p| plan.address(p) == secret)
             .ok_or_else(|| ReconcileError::UnknownSecret(secret.to_string()))?;
-        let record = planned.record.map(|i| &self.config.governance.records[i]);
+        let record = planned.record.map(|i| &config.governance.records[i]);
         if self.engine.release(secret).await? {
             info!(secret = %secret, "Released {secret} from quarantine at the operator's request.");
         }
@@ -288,14 +396,16 @@ impl Reconciler {
             ))
             .await?;
         info!(secret = %secret, "Decided to {kind} {secret}: operator request.");
-        Ok(self
+        let outcome = self
             .engine
             .start(secret, kind, vec!["operator_request".to_owned()], record)
-            .await?)
+            .await?;
+        crate::metrics::global().action(kind.as_str(), outcome.label());
+        Ok(outcome)
     }
 
     /// Logs and records (in one audit batch) every decision that changed since last recorded.
-    async fn record_decisions(&self, plan: &Plan) -> Result<(), ReconcileError> {
+    async fn record_decisions(&self, config: &Config, plan: &Plan) -> Result<(), ReconcileError> {
         let states = self.store.secret_states().await?;
         let mut events = Vec::new();
         let mut changed = Vec::new();
@@ -308,7 +418,7 @@ impl Reconciler {
             {
                 continue;
             }
-            let entry = plan.entry(&self.config, planned);
+            let entry = plan.entry(config, planned);
             if entry.decision == "compliant" {
                 info!(secret = %entry.secret, decision = entry.decision, "{}", sentence(&entry));
             } else {
@@ -329,7 +439,7 @@ impl Reconciler {
             changed.push((address.clone(), key, fingerprint));
         }
         for &record in &plan.dangling {
-            let entry = Plan::dangling_entry(&self.config, record);
+            let entry = Plan::dangling_entry(config, record);
             warn!(record = entry.record.unwrap_or_default(), selector = %entry.secret, "Record {} matches no secret.", entry.record.unwrap_or_default());
         }
         if !events.is_empty() {

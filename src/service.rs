@@ -1,17 +1,26 @@
-//! `tenure run`: reconcile passes on schedule until shutdown.
+//! `tenure run`: the service loop.
 //!
-//! After each pass the service sleeps until the earliest of: the next due
-//! time from the plan, the next retry or grace-period end, and the
-//! configured `reconcile_interval` (so new inventory is noticed). Shutdown is
-//! passed in, so tests and the binary decide what stops it.
+//! Each turn applies stored events (exactly once, as governance signals),
+//! then runs one reconcile pass, then sleeps until the earliest of: the next
+//! due time, the configured `reconcile_interval`, or a wake-up (an event was
+//! stored, an operator acted). With `[server]` configured it also serves
+//! events, the admin API, health, readiness and metrics.
+//!
+//! Shutdown (SIGTERM, Ctrl-C) stops intake at once; a pass in progress may
+//! finish within `server.shutdown_deadline`, after which it is dropped: every
+//! phase is persisted before its side effect, so the next start resumes it.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
-use tracing::{error, info};
+use chrono::{DateTime, Utc};
+use tokio::sync::{Notify, watch};
+use tracing::{error, info, warn};
 
+use crate::events::{ProcessError, process_pending};
 use crate::reconcile::{PassReport, ReconcileError, Reconciler};
+use crate::server::{self, AppState, ServerError};
 
 fn summary(report: &PassReport) -> String {
     let mut kinds: Vec<_> = report.by_kind.iter().collect();
@@ -38,35 +47,148 @@ pub async fn pass_once(reconciler: &Reconciler) -> Result<PassReport, ReconcileE
     Ok(report)
 }
 
-/// Runs passes until `shutdown` completes.
-pub async fn run(reconciler: &Reconciler, interval: Duration, shutdown: impl Future<Output = ()>) {
-    tokio::pin!(shutdown);
+/// Why the service stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The HTTP server could not start.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+}
+
+/// Applies every stored event; returns when each applied one was received.
+async fn apply_events(reconciler: &Reconciler) -> Result<Vec<DateTime<Utc>>, ProcessError> {
+    let mut received = Vec::new();
+    let mut reload = false;
     loop {
-        let wait = match pass_once(reconciler).await {
-            Ok(report) => {
-                let until_due = report
-                    .next_due
-                    .map(|due| (due - Utc::now()).to_std().unwrap_or(Duration::ZERO));
-                let wait = until_due
-                    .map_or(interval, |d| d.min(interval))
-                    .max(Duration::from_secs(1));
-                info!(
-                    sleep_seconds = wait.as_secs(),
-                    "Sleeping until the next due time."
-                );
-                wait
+        let batch = process_pending(reconciler.store().as_ref(), reconciler.audit(), 500).await?;
+        reload |= batch.reload;
+        let done = batch.applied.is_empty();
+        received.extend(batch.applied.into_iter().map(|(_, at)| at));
+        if done {
+            break;
+        }
+    }
+    if reload {
+        let path = reconciler.config().path.clone();
+        match crate::config::load(&path) {
+            Ok(fresh) => {
+                info!(config = %path.display(), "Reloaded governance after io.tenure.governance.updated.");
+                if let Err(err) = reconciler.reload_governance(fresh).await {
+                    error!(error = %err, "Could not apply the reloaded governance.");
+                }
             }
             Err(err) => {
-                error!(error = %err, "Reconcile pass failed; retrying after the interval.");
-                interval.min(Duration::from_secs(60))
+                error!(config = %path.display(), "Governance reload refused; keeping the last good configuration:\n{err}");
+            }
+        }
+    } else if !received.is_empty()
+        && let Err(err) = reconciler.refresh_signals().await
+    {
+        error!(error = %err, "Could not apply the new governance signals.");
+    }
+    Ok(received)
+}
+
+/// One turn: events, then a pass. Returns how long to sleep.
+async fn turn(reconciler: &Reconciler, interval: Duration) -> Duration {
+    let received = match apply_events(reconciler).await {
+        Ok(received) => received,
+        Err(err) => {
+            error!(error = %err, "Could not apply stored events; they stay pending.");
+            Vec::new()
+        }
+    };
+    match pass_once(reconciler).await {
+        Ok(report) => {
+            let enforced = Utc::now();
+            let latency = &crate::metrics::global().event_to_enforcement_seconds;
+            for at in received {
+                latency.observe((enforced - at).to_std().unwrap_or_default().as_secs_f64());
+            }
+            let until_due = report
+                .next_due
+                .map(|due| (due - Utc::now()).to_std().unwrap_or(Duration::ZERO));
+            let wait = until_due
+                .map_or(interval, |d| d.min(interval))
+                .max(Duration::from_secs(1));
+            info!(
+                sleep_seconds = wait.as_secs(),
+                "Sleeping until the next due time."
+            );
+            wait
+        }
+        Err(err) => {
+            error!(error = %err, "Reconcile pass failed; retrying after the interval.");
+            interval.min(Duration::from_secs(60))
+        }
+    }
+}
+
+/// Runs until `shutdown` completes: serves HTTP when configured, and turns
+/// the loop.
+pub async fn run(
+    reconciler: Arc<Reconciler>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServiceError> {
+    let config = reconciler.config();
+    let interval = config.reconcile_interval;
+    let deadline = config
+        .server
+        .as_ref()
+        .map_or(Duration::from_secs(30), |s| s.shutdown_deadline);
+    let wake = Arc::new(Notify::new());
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let server = match &config.server {
+        Some(server_config) => {
+            let state = AppState::new(server_config, Arc::clone(&reconciler), Arc::clone(&wake))?;
+            let listener = server::bind(server_config).await?;
+            let addr = listener.local_addr().map_or(server_config.listen, |a| a);
+            info!(%addr, "Listening on {addr}.");
+            let app = server::router(state, server_config.max_body_bytes);
+            let mut stop = stop_rx.clone();
+            Some(tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                if let Err(err) = axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await
+                {
+                    error!(error = %err, "The HTTP server failed.");
+                }
+            }))
+        }
+        None => None,
+    };
+    drop(config);
+
+    tokio::pin!(shutdown);
+    loop {
+        let work = turn(&reconciler, interval);
+        tokio::pin!(work);
+        let wait = tokio::select! {
+            wait = &mut work => wait,
+            () = &mut shutdown => {
+                let _ = stop_tx.send(true);
+                info!(deadline_seconds = deadline.as_secs(), "Shutting down: intake stopped; letting the pass in progress finish.");
+                match tokio::time::timeout(deadline, &mut work).await {
+                    Ok(_) => info!("The pass in progress finished."),
+                    Err(_) => warn!("Shutdown deadline passed; unfinished runs are checkpointed and resume on the next start."),
+                }
+                break;
             }
         };
         tokio::select! {
-            () = &mut shutdown => {
-                info!("Shutting down.");
-                return;
-            }
+            () = &mut shutdown => break,
+            () = wake.notified() => {}
             () = tokio::time::sleep(wait) => {}
         }
     }
+    let _ = stop_tx.send(true);
+    info!("Shutting down.");
+    if let Some(server) = server {
+        let _ = tokio::time::timeout(deadline, server).await;
+    }
+    Ok(())
 }

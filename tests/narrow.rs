@@ -137,7 +137,8 @@ async fn excess_privileges_are_narrowed_and_verified() {
     );
 
     let plan = reconciler.plan(chrono::Utc::now()).await.expect("plan");
-    let entries = plan.entries(reconciler.config());
+    let config = reconciler.config();
+    let entries = plan.entries(&config);
     let entry = entries
         .iter()
         .find(|e| e.secret == "local:demo/reports-token")
@@ -164,7 +165,8 @@ async fn excess_privileges_are_narrowed_and_verified() {
     assert!(trail.contains("\"removed\":[\"delete:reports\",\"superuser\"]"));
 
     let plan = reconciler.plan(chrono::Utc::now()).await.expect("plan");
-    let entries = plan.entries(reconciler.config());
+    let config = reconciler.config();
+    let entries = plan.entries(&config);
     let entry = entries
         .iter()
         .find(|e| e.secret == "local:demo/reports-token")

@@ -233,8 +233,9 @@ async fn a_secret_that_keeps_failing_is_quarantined_and_escalated() {
     let state = store.secret_state(&address()).await.expect("state");
     assert!(state.quarantined, "{state:?}");
     let plan = s.reconciler.plan(chrono::Utc::now()).await.expect("plan");
+    let config = s.reconciler.config();
     let entry = plan
-        .entries(s.reconciler.config())
+        .entries(&config)
         .into_iter()
         .find(|e| e.secret == "local:demo/reports-token")
         .expect("entry");

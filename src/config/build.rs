@@ -12,7 +12,7 @@ use tenure_plugin_api::SecretAddress;
 
 use super::diagnostics::{Diagnostic, SourceFile, resolve};
 use super::document::{Located, Parts};
-use super::{Config, RetryPolicy};
+use super::{Config, RetryPolicy, ServerConfig};
 use crate::governance::{
     Action, Approval, Exception, Governance, Owner, Reactions, Record, Selector, Workload,
     WorkloadStatus, compile_glob,
@@ -116,6 +116,51 @@ pub fn build(
         Some(c) => c.into_inner(),
         None => 4,
     };
+
+    // [server]
+    let server = parts.server.map(|located| {
+        let raw = located.value;
+        let file = &files[located.file];
+        let listen = match raw.listen {
+            Some(text) => match text.get_ref().parse::<std::net::SocketAddr>() {
+                Ok(addr) => addr,
+                Err(err) => {
+                    check.diagnostics.push(file.diagnostic(
+                        Some(text.span()),
+                        "server.listen",
+                        format!("expected an address like 127.0.0.1:8787: {err}"),
+                    ));
+                    std::net::SocketAddr::from(([127, 0, 0, 1], 8787))
+                }
+            },
+            None => std::net::SocketAddr::from(([127, 0, 0, 1], 8787)),
+        };
+        let max_body_bytes = match raw.max_body_bytes {
+            Some(n) if *n.get_ref() < 1024 || *n.get_ref() > 16 << 20 => {
+                check.diagnostics.push(file.diagnostic(
+                    Some(n.span()),
+                    "server.max_body_bytes",
+                    "must be between 1024 and 16777216",
+                ));
+                256 << 10
+            }
+            Some(n) => n.into_inner(),
+            None => 256 << 10,
+        };
+        let rebase = |mut source: tenure_plugin_api::SecretSource| {
+            source.rebase(base);
+            source
+        };
+        ServerConfig {
+            listen,
+            admin_token: raw.admin_token.map(rebase),
+            webhook_secret: raw.webhook_secret.map(rebase),
+            max_body_bytes,
+            shutdown_deadline: raw
+                .shutdown_deadline
+                .map_or(Duration::from_secs(30), |d| d.0),
+        }
+    });
 
     // [retry]
     let mut retry = RetryPolicy::default();
@@ -447,6 +492,7 @@ pub fn build(
         lease_ttl,
         concurrency,
         retry,
+        server,
         defaults,
         providers,
         targets,

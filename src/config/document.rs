@@ -11,7 +11,7 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diagnostics::{Diagnostic, SourceFile, join_key};
-use super::raw::{RawDefaults, RawOwner, RawRecord, RawRetry, RawTenure, RawWorkload};
+use super::raw::{RawDefaults, RawOwner, RawRecord, RawRetry, RawServer, RawTenure, RawWorkload};
 use crate::plugins::{self, ConfigReader, ProviderConfig, TargetConfig};
 
 /// Something read from a file, with where it came from.
@@ -35,6 +35,7 @@ pub struct Parts {
     pub includes: Vec<Spanned<String>>,
     pub tenure: Option<Located<RawTenure>>,
     pub retry: Option<Located<RawRetry>>,
+    pub server: Option<Located<RawServer>>,
     pub defaults: Option<Located<RawDefaults>>,
     pub providers: Vec<Located<(String, ProviderConfig)>>,
     pub targets: Vec<Located<(String, TargetConfig)>>,
@@ -54,6 +55,7 @@ pub enum FileKind {
 
 const MAIN_KEYS: &[&str] = &[
     "tenure",
+    "server",
     "retry",
     "defaults",
     "providers",
@@ -288,6 +290,10 @@ pub fn read_file(
                     }
                 }
                 parts.tenure =
+                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
+            }
+            "server" => {
+                parts.server =
                     read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
             }
             "retry" => {

@@ -50,6 +50,21 @@ impl Default for RetryPolicy {
     }
 }
 
+/// `[server]`: the HTTP listener for events, the admin API and operations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Where to listen.
+    pub listen: std::net::SocketAddr,
+    /// The admin API's bearer token; without it the admin API is off.
+    pub admin_token: Option<tenure_plugin_api::SecretSource>,
+    /// The Standard Webhooks `whsec_` secret; without it `/v1/events` is off.
+    pub webhook_secret: Option<tenure_plugin_api::SecretSource>,
+    /// The largest event body accepted (413 above).
+    pub max_body_bytes: usize,
+    /// How long in-flight work may take to finish or checkpoint after SIGTERM.
+    pub shutdown_deadline: Duration,
+}
+
 /// A loaded, checked configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -69,6 +84,8 @@ pub struct Config {
     pub concurrency: usize,
     /// Retry policy.
     pub retry: RetryPolicy,
+    /// The HTTP server, when `[server]` is present.
+    pub server: Option<ServerConfig>,
     /// Policy where no record applies.
     pub defaults: Defaults,
     /// Providers by name.
@@ -77,6 +94,35 @@ pub struct Config {
     pub targets: BTreeMap<String, TargetConfig>,
     /// Records, owners and workloads.
     pub governance: Governance,
+}
+
+/// The configuration in effect, swapped whole when governance is reloaded or
+/// an event changes it; readers take a snapshot and keep it for one pass.
+#[derive(Debug, Clone)]
+pub struct SharedConfig(std::sync::Arc<arc_swap::ArcSwap<Config>>);
+
+impl SharedConfig {
+    /// The configuration now.
+    pub fn current(&self) -> std::sync::Arc<Config> {
+        self.0.load_full()
+    }
+
+    /// Replaces the configuration.
+    pub fn replace(&self, config: Config) {
+        self.0.store(std::sync::Arc::new(config));
+    }
+}
+
+impl From<Config> for SharedConfig {
+    fn from(config: Config) -> Self {
+        std::sync::Arc::new(config).into()
+    }
+}
+
+impl From<std::sync::Arc<Config>> for SharedConfig {
+    fn from(config: std::sync::Arc<Config>) -> Self {
+        Self(std::sync::Arc::new(arc_swap::ArcSwap::new(config)))
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,17 @@ pub struct RawTenure {
     pub concurrency: Option<Spanned<usize>>,
 }
 
+/// `[server]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub listen: Option<Spanned<String>>,
+    pub admin_token: Option<tenure_plugin_api::SecretSource>,
+    pub webhook_secret: Option<tenure_plugin_api::SecretSource>,
+    pub max_body_bytes: Option<Spanned<usize>>,
+    pub shutdown_deadline: Option<Dur>,
+}
+
 /// `[retry]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

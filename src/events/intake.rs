@@ -14,7 +14,7 @@ pub struct Request<'a> {
     /// `content-type`.
     pub content_type: Option<&'a str>,
     /// Looks up a header by lower-case name.
-    pub header: &'a dyn Fn(&str) -> Option<&'a str>,
+    pub header: &'a (dyn Fn(&str) -> Option<&'a str> + Sync),
     /// The raw body.
     pub body: &'a [u8],
 }

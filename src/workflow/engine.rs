@@ -11,7 +11,7 @@ use super::backoff;
 use super::fault::{Boundary, maybe_pause};
 use super::steps::{StepContext, StepDone, ValueCache, execute};
 use crate::audit::{AuditError, AuditLog, Event};
-use crate::config::Config;
+use crate::config::SharedConfig;
 use crate::governance::Record;
 use crate::plugins::Plugins;
 use crate::state::{Phase, Run, RunKind, RunStatus, StateError, StateStore};
@@ -59,6 +59,18 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The stable name used as the `result` metric label.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Promoted { .. } => "promoted",
+            Self::RetryLater { .. } => "retry_later",
+            Self::RolledBack { .. } => "rolled_back",
+            Self::Failed { .. } => "failed",
+            Self::Busy => "busy",
+        }
+    }
+
     /// Whether the action reached its goal.
     pub fn is_success(&self) -> bool {
         matches!(self, Self::Succeeded | Self::Promoted { .. })
@@ -67,7 +79,7 @@ impl Outcome {
 
 /// Drives workflow runs.
 pub struct Engine {
-    config: Arc<Config>,
+    config: SharedConfig,
     plugins: Plugins,
     store: Arc<dyn StateStore>,
     audit: AuditLog,
@@ -89,24 +101,19 @@ fn stamp(at: DateTime<Utc>) -> String {
 impl Engine {
     /// An engine acting as `holder` (unique per process) for leases.
     pub fn new(
-        config: Arc<Config>,
+        config: impl Into<SharedConfig>,
         plugins: Plugins,
         store: Arc<dyn StateStore>,
         audit: AuditLog,
         holder: String,
     ) -> Self {
         Self {
-            config,
+            config: config.into(),
             plugins,
             store,
             audit,
             holder,
         }
-    }
-
-    fn record(&self, id: Option<&str>) -> Option<&Record> {
-        let id = id?;
-        self.config.governance.records.iter().find(|r| r.id == id)
     }
 
     /// Starts a run of `kind` for `secret` (or resumes the one in progress) and drives it.
@@ -206,7 +213,7 @@ impl Engine {
     /// Takes or renews the lease on `secret`; a lease left by a dead process
     /// on this host is taken over at once.
     async fn lease(&self, secret: &SecretAddress) -> Result<bool, EngineError> {
-        let ttl = self.config.lease_ttl;
+        let ttl = self.config.current().lease_ttl;
         if self.store.try_lease(secret, &self.holder, ttl).await? {
             return Ok(true);
         }
@@ -259,7 +266,7 @@ impl Engine {
                 });
             }
             // Renew the lease once a third of its lifetime has passed.
-            if leased_at.elapsed() > self.config.lease_ttl / 3 {
+            if leased_at.elapsed() > self.config.current().lease_ttl / 3 {
                 if !self.lease(&run.secret).await? {
                     return Ok(Outcome::Busy);
                 }
@@ -267,13 +274,24 @@ impl Engine {
             }
             let phase = run.phase;
             maybe_pause(phase, Boundary::Before).await;
+            let config = self.config.current();
             let ctx = StepContext {
                 plugins: &self.plugins,
-                record: self.record(run.record.as_deref()),
+                record: run
+                    .record
+                    .as_deref()
+                    .and_then(|id| config.governance.records.iter().find(|r| r.id == id)),
                 now,
                 values: &values,
             };
-            match execute(&ctx, &run).await {
+            let started = std::time::Instant::now();
+            let result = execute(&ctx, &run).await;
+            crate::metrics::global().phase(
+                run.kind.as_str(),
+                phase.as_str(),
+                started.elapsed().as_secs_f64(),
+            );
+            match result {
                 Ok(done) => {
                     maybe_pause(phase, Boundary::After).await;
                     self.advance(&mut run, phase, done).await?;
@@ -370,7 +388,7 @@ impl Engine {
         err: PluginError,
     ) -> Result<Option<Outcome>, EngineError> {
         let now = Utc::now();
-        let policy = self.config.retry;
+        let policy = self.config.current().retry;
         run.attempts += 1;
         run.last_error = Some(format!("{phase}: {err}"));
         run.updated_at = now;
@@ -427,7 +445,8 @@ impl Engine {
         let mut state = self.store.secret_state(&run.secret).await?;
         state.failures += 1;
         state.last_error = run.last_error.clone();
-        let quarantine = !state.quarantined && state.failures >= self.config.retry.quarantine_after;
+        let quarantine =
+            !state.quarantined && state.failures >= self.config.current().retry.quarantine_after;
         if quarantine {
             state.quarantined = true;
         }

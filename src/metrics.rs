@@ -1,0 +1,184 @@
+//! Process metrics in the OpenMetrics text format (`/metrics`): actions by
+//! result, decisions by kind, events by outcome, each secret's next expiry,
+//! phase durations and event-to-enforcement latency.
+//!
+//! One registry per process ([`global`]), as Prometheus clients keep; the
+//! engine, the reconciler and the HTTP layer record into it.
+
+use std::sync::OnceLock;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// `action`, `result`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ActionLabels {
+    /// rotate, revoke or narrow.
+    pub action: String,
+    /// succeeded, failed, retry_later, busy, ...
+    pub result: String,
+}
+
+/// `decision`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DecisionLabels {
+    /// compliant, rotate, narrow, revoke or escalate.
+    pub decision: String,
+}
+
+/// `source`, `outcome`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EventLabels {
+    /// webhook, eventgrid or nats.
+    pub source: String,
+    /// accepted, unauthorized, malformed, replay, ...
+    pub outcome: String,
+}
+
+/// `secret`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SecretLabels {
+    /// The address.
+    pub secret: String,
+}
+
+/// `action`, `phase`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PhaseLabels {
+    /// rotate, revoke or narrow.
+    pub action: String,
+    /// The phase's name.
+    pub phase: String,
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn seconds_histogram() -> Histogram {
+    // 1 ms .. ~65 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 17))
+}
+
+/// Every metric Tenure exports.
+pub struct Metrics {
+    registry: Registry,
+    /// Actions taken, by action and result.
+    pub actions: Family<ActionLabels, Counter>,
+    /// Decisions made in passes, by kind.
+    pub decisions: Family<DecisionLabels, Counter>,
+    /// Events received, by source and outcome.
+    pub events: Family<EventLabels, Counter>,
+    /// When each secret next expires or is due, as Unix seconds.
+    pub expiry: Family<SecretLabels, Gauge>,
+    /// How long each workflow phase took.
+    pub phase_seconds: HistogramFamily<PhaseLabels>,
+    /// From receiving an event to the end of the pass that enforced it.
+    pub event_to_enforcement_seconds: Histogram,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let mut registry = Registry::with_prefix("tenure");
+        let actions = Family::<ActionLabels, Counter>::default();
+        registry.register(
+            "actions",
+            "Rotations, revocations and narrowings, by result",
+            actions.clone(),
+        );
+        let decisions = Family::<DecisionLabels, Counter>::default();
+        registry.register(
+            "decisions",
+            "Decisions made by reconcile passes, by kind",
+            decisions.clone(),
+        );
+        let events = Family::<EventLabels, Counter>::default();
+        registry.register(
+            "events",
+            "Events received, by source and outcome",
+            events.clone(),
+        );
+        let expiry = Family::<SecretLabels, Gauge>::default();
+        registry.register(
+            "secret_expiry_timestamp_seconds",
+            "When each secret expires or is next due for action, as a Unix timestamp",
+            expiry.clone(),
+        );
+        let phase_seconds: HistogramFamily<PhaseLabels> =
+            Family::new_with_constructor(seconds_histogram);
+        registry.register(
+            "phase_duration_seconds",
+            "Duration of each workflow phase",
+            phase_seconds.clone(),
+        );
+        let event_to_enforcement_seconds = seconds_histogram();
+        registry.register(
+            "event_to_enforcement_seconds",
+            "From receiving an event to the end of the pass that acted on it",
+            event_to_enforcement_seconds.clone(),
+        );
+        Self {
+            registry,
+            actions,
+            decisions,
+            events,
+            expiry,
+            phase_seconds,
+            event_to_enforcement_seconds,
+        }
+    }
+
+    /// Counts one event outcome.
+    pub fn event(&self, source: &str, outcome: &str) {
+        self.events
+            .get_or_create(&EventLabels {
+                source: source.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts one action result.
+    pub fn action(&self, action: &str, result: &str) {
+        self.actions
+            .get_or_create(&ActionLabels {
+                action: action.to_owned(),
+                result: result.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Records one phase's duration.
+    pub fn phase(&self, action: &str, phase: &str, seconds: f64) {
+        self.phase_seconds
+            .get_or_create(&PhaseLabels {
+                action: action.to_owned(),
+                phase: phase.to_owned(),
+            })
+            .observe(seconds);
+    }
+
+    /// The exposition, in the OpenMetrics text format.
+    pub fn encode(&self) -> Result<String, std::fmt::Error> {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
+        Ok(out)
+    }
+}
+
+/// The process's metrics.
+pub fn global() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(Metrics::new)
+}
+
+/// The content type of [`Metrics::encode`]'s output.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";

@@ -1,0 +1,139 @@
+//! The admin API: `GET /v1/secrets`, `GET /v1/plan`, and
+//! `POST /v1/secrets/{address}/rotate|revoke` (the address percent-encoded).
+//! Every route needs `Authorization: Bearer <admin token>`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tenure_plugin_api::SecretAddress;
+use tracing::{info, warn};
+
+use super::AppState;
+use crate::reconcile::ReconcileError;
+use crate::state::RunKind;
+
+fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
+    (status, Json(json!({ "error": message.to_string() }))).into_response()
+}
+
+/// `None` when the request carries the admin token; the refusal otherwise.
+fn refuse(app: &AppState, headers: &HeaderMap) -> Option<Response> {
+    let Some(expected) = &app.inner.admin_digest else {
+        return Some(error(
+            StatusCode::NOT_FOUND,
+            "the admin API is off: set server.admin_token",
+        ));
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|token| Sha256::digest(token.trim().as_bytes()));
+    match presented {
+        Some(digest) if bool::from(digest.as_slice().ct_eq(expected)) => None,
+        _ => {
+            let mut response = error(StatusCode::UNAUTHORIZED, "a valid bearer token is required");
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            Some(response)
+        }
+    }
+}
+
+/// Every secret with its status, decision, next due time and last rotation.
+pub async fn secrets(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(refusal) = refuse(&app, &headers) {
+        return refusal;
+    }
+    let reconciler = &app.inner.reconciler;
+    match crate::status::secret_statuses(&reconciler.planned(), reconciler.store().as_ref()).await {
+        Ok(rows) => Json(rows).into_response(),
+        Err(err) => error(StatusCode::SERVICE_UNAVAILABLE, err),
+    }
+}
+
+/// A fresh dry run, as `tenure plan --format json` prints it.
+pub async fn plan(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(refusal) = refuse(&app, &headers) {
+        return refusal;
+    }
+    let reconciler = &app.inner.reconciler;
+    let config = reconciler.config();
+    match reconciler.plan(Utc::now()).await {
+        Ok(plan) => Json(plan.entries(&config)).into_response(),
+        Err(err) => error(StatusCode::BAD_GATEWAY, err),
+    }
+}
+
+async fn act(app: &AppState, headers: &HeaderMap, address: &str, kind: RunKind) -> Response {
+    if let Some(refusal) = refuse(app, headers) {
+        return refusal;
+    }
+    let secret: SecretAddress = match address.parse() {
+        Ok(secret) => secret,
+        Err(err) => return error(StatusCode::BAD_REQUEST, err),
+    };
+    info!(secret = %secret, action = %kind, "Operator asked to {kind} {secret} through the admin API.");
+    let outcome = app.inner.reconciler.act_now(&secret, kind).await;
+    app.inner.wake.notify_one();
+    match outcome {
+        Ok(outcome) => {
+            let status = if outcome.is_success() {
+                StatusCode::OK
+            } else if matches!(outcome, crate::workflow::Outcome::Busy) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::ACCEPTED
+            };
+            let detail = match &outcome {
+                crate::workflow::Outcome::RetryLater { error, .. }
+                | crate::workflow::Outcome::RolledBack { error }
+                | crate::workflow::Outcome::Failed { error } => Some(error.clone()),
+                _ => None,
+            };
+            (
+                status,
+                Json(json!({
+                    "secret": secret.to_string(),
+                    "action": kind.as_str(),
+                    "outcome": outcome.label(),
+                    "detail": detail,
+                })),
+            )
+                .into_response()
+        }
+        Err(ReconcileError::UnknownSecret(secret)) => error(
+            StatusCode::NOT_FOUND,
+            format!("{secret} is not in the inventory of its provider"),
+        ),
+        Err(err) => {
+            warn!(secret = %secret, error = %err, "The admin {kind} failed.");
+            error(StatusCode::INTERNAL_SERVER_ERROR, err)
+        }
+    }
+}
+
+/// Rotates one secret now.
+pub async fn rotate(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(address): Path<String>,
+) -> Response {
+    act(&app, &headers, &address, RunKind::Rotate).await
+}
+
+/// Revokes one secret now.
+pub async fn revoke(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(address): Path<String>,
+) -> Response {
+    act(&app, &headers, &address, RunKind::Revoke).await
+}

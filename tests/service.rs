@@ -1,0 +1,607 @@
+//! The running service, black-box: `config/examples/service.toml` on the
+//! demo, driven over HTTP. Events (every refusal row, the owner-left
+//! revocation within a second, exposure, a burst), the admin API, health,
+//! readiness, metrics and SIGTERM.
+
+mod common;
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Demo;
+use serde_json::{Value, json};
+use tenure::events::WebhookKey;
+
+const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+struct Service {
+    demo: Demo,
+    child: Child,
+    base: String,
+    http: reqwest::Client,
+    key: WebhookKey,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+impl Service {
+    async fn start() -> Self {
+        let mut demo = Demo::new();
+        let config = demo.config.with_file_name("examples/service.toml");
+        let port = free_port();
+        let text = std::fs::read_to_string(&config).expect("example");
+        assert!(text.contains("listen = \"127.0.0.1:8787\""));
+        std::fs::write(
+            &config,
+            text.replace("127.0.0.1:8787", &format!("127.0.0.1:{port}")),
+        )
+        .expect("write");
+        let log = std::fs::File::create(demo.dir.path().join("service.log")).expect("log");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_tenure"))
+            .arg("-c")
+            .arg(&config)
+            .arg("run")
+            .env("TENURE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+            .env("TENURE_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env_remove("TENURE_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn tenure");
+        // `demo.get` and `demo.run` now use the service's config.
+        demo.config = config;
+        let service = Self {
+            demo,
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+            key: WebhookKey::parse(WEBHOOK_SECRET).expect("key"),
+        };
+        service.wait_ready().await;
+        service
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.demo.dir.path().join("service.log")).unwrap_or_default()
+    }
+
+    fn state(&self) -> std::path::PathBuf {
+        self.demo
+            .dir
+            .path()
+            .canonicalize()
+            .expect("dir")
+            .join(".tenure-service")
+    }
+
+    fn audit(&self) -> String {
+        std::fs::read_to_string(self.state().join("audit.jsonl")).unwrap_or_default()
+    }
+
+    async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = self.http.get(format!("{}/readyz", self.base)).send().await
+                && r.status() == 200
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not ready in 30s:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn event(id: &str, kind: &str, data: Value) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "specversion": "1.0",
+            "id": id,
+            "source": "/tests/hr",
+            "type": kind,
+            "time": chrono::Utc::now().to_rfc3339(),
+            "datacontenttype": "application/json",
+            "data": data,
+        }))
+        .expect("json")
+    }
+
+    /// Posts a structured-mode body signed with `delivery` as webhook-id.
+    async fn post_signed(&self, delivery: &str, body: Vec<u8>) -> reqwest::Response {
+        let now = chrono::Utc::now().timestamp();
+        self.post_with(delivery, now, &self.key.sign(delivery, now, &body), body)
+            .await
+    }
+
+    async fn post_with(
+        &self,
+        delivery: &str,
+        timestamp: i64,
+        signature: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        self.http
+            .post(format!("{}/v1/events", self.base))
+            .header("content-type", "application/cloudevents+json")
+            .header("webhook-id", delivery)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .expect("post")
+    }
+
+    async fn secrets(&self) -> Vec<Value> {
+        let response = self
+            .http
+            .get(format!("{}/v1/secrets", self.base))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("json")
+    }
+
+    async fn status_of(&self, secret: &str) -> String {
+        self.secrets()
+            .await
+            .into_iter()
+            .find(|s| s["secret"] == secret)
+            .map(|s| s["status"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_default()
+    }
+
+    async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
+    }
+
+    fn audit_events(&self) -> Vec<Value> {
+        self.audit()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|e| e["kind"] == "event")
+            .collect()
+    }
+}
+
+fn counter(metrics: &str, line_start: &str) -> u64 {
+    metrics
+        .lines()
+        .find(|l| l.starts_with(line_start))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+const REPORTS: &str = "local:demo/reports-token";
+
+#[tokio::test]
+async fn owner_left_revokes_within_a_second_and_unsigned_changes_nothing() {
+    let service = Service::start().await;
+    assert_eq!(service.status_of(REPORTS).await, "active");
+    let body = Service::event(
+        "evt-dana-left",
+        "io.tenure.owner.left",
+        json!({ "owner": "dana@example.com" }),
+    );
+
+    // Unsigned: 401, and nothing changes.
+    let unsigned = service
+        .http
+        .post(format!("{}/v1/events", service.base))
+        .header("content-type", "application/cloudevents+json")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(unsigned.status(), 401);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(service.status_of(REPORTS).await, "active");
+    assert!(service.audit_events().is_empty());
+
+    // Signed: 202, revoked within a second, with its proof in the trail.
+    let started = Instant::now();
+    let accepted = service.post_signed("msg_dana_left", body).await;
+    assert_eq!(accepted.status(), 202);
+    loop {
+        if service.status_of(REPORTS).await == "revoked" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "not revoked within a second:\n{}",
+            service.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let trail = service.audit();
+    let proofs: Vec<Value> = trail
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["secret"] == REPORTS && e["kind"] == "verification")
+        .collect();
+    let checks: Vec<&str> = proofs
+        .iter()
+        .filter_map(|e| e["data"]["evidence"]["check"].as_str())
+        .collect();
+    assert!(checks.contains(&"credential_refused"), "{checks:?}");
+    assert!(checks.contains(&"vault_refuses_reads"), "{checks:?}");
+    assert!(trail.contains("\"reasons\":[\"owner_left\"]"));
+    let events = service.audit_events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["data"]["type"], "io.tenure.owner.left");
+}
+
+#[tokio::test]
+async fn every_refusal_has_its_status_is_counted_and_changes_nothing() {
+    let service = Service::start().await;
+    let before = service.secrets().await;
+    let owner_left = |id: &str| {
+        Service::event(
+            id,
+            "io.tenure.owner.left",
+            json!({ "owner": "dana@example.com" }),
+        )
+    };
+    let now = chrono::Utc::now().timestamp();
+
+    // Bad JSON, correctly signed: 400.
+    let r = service
+        .post_signed("msg_bad_json", b"{\"specversion\":".to_vec())
+        .await;
+    assert_eq!(r.status(), 400);
+    // A CloudEvent without an id: 400.
+    let no_id = serde_json::to_vec(
+        &json!({"specversion":"1.0","source":"/t","type":"io.tenure.owner.left"}),
+    )
+    .expect("json");
+    assert_eq!(service.post_signed("msg_no_id", no_id).await.status(), 400);
+    // Missing signature headers: 401.
+    let r = service
+        .http
+        .post(format!("{}/v1/events", service.base))
+        .header("content-type", "application/cloudevents+json")
+        .header("webhook-id", "msg_unsigned")
+        .body(owner_left("e-unsigned"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 401);
+    // A signature by another key: 401.
+    let other = WebhookKey::parse("whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").expect("key");
+    let body = owner_left("e-forged");
+    let forged = other.sign("msg_forged", now, &body);
+    assert_eq!(
+        service
+            .post_with("msg_forged", now, &forged, body)
+            .await
+            .status(),
+        401
+    );
+    // A body changed after signing: 401.
+    let body = owner_left("e-tampered");
+    let signature = service.key.sign("msg_tampered", now, &body);
+    let tampered = owner_left("e-tampered2");
+    assert_eq!(
+        service
+            .post_with("msg_tampered", now, &signature, tampered)
+            .await
+            .status(),
+        401
+    );
+    // Outside the 5-minute window: 401.
+    let old = now - 6 * 60;
+    let body = owner_left("e-stale");
+    let signature = service.key.sign("msg_stale", old, &body);
+    assert_eq!(
+        service
+            .post_with("msg_stale", old, &signature, body)
+            .await
+            .status(),
+        401
+    );
+    // Over the body limit (64 KiB in the example): 413.
+    let huge = Service::event(
+        "e-huge",
+        "io.tenure.owner.left",
+        json!({ "owner": "x".repeat(70_000) }),
+    );
+    assert_eq!(service.post_signed("msg_huge", huge).await.status(), 413);
+    // Unknown type: 422. Known type with the wrong data: 422.
+    let unknown = Service::event("e-unknown", "com.example.unknown", json!({}));
+    assert_eq!(
+        service.post_signed("msg_unknown", unknown).await.status(),
+        422
+    );
+    let wrong = Service::event("e-wrong", "io.tenure.owner.left", json!({ "who": "dana" }));
+    assert_eq!(service.post_signed("msg_wrong", wrong).await.status(), 422);
+    // Not a CloudEvent content type: 415.
+    let r = service
+        .http
+        .post(format!("{}/v1/events", service.base))
+        .header("content-type", "text/plain")
+        .header("webhook-id", "msg_text")
+        .header("webhook-timestamp", now.to_string())
+        .header(
+            "webhook-signature",
+            service.key.sign("msg_text", now, b"hello"),
+        )
+        .body("hello")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 415);
+
+    // A harmless accepted event, then its replays: 409, by delivery and by event id.
+    let review = Service::event(
+        "e-review",
+        "io.tenure.review.completed",
+        json!({ "record": "reports-token" }),
+    );
+    assert_eq!(
+        service
+            .post_signed("msg_review", review.clone())
+            .await
+            .status(),
+        202
+    );
+    assert_eq!(
+        service
+            .post_signed("msg_review", review.clone())
+            .await
+            .status(),
+        409
+    );
+    assert_eq!(
+        service
+            .post_signed("msg_review_again", review)
+            .await
+            .status(),
+        409
+    );
+
+    // Binary mode is accepted too.
+    let data = br#"{"workload":"no-such-workload"}"#.to_vec();
+    let signature = service.key.sign("msg_binary", now, &data);
+    let r = service
+        .http
+        .post(format!("{}/v1/events", service.base))
+        .header("content-type", "application/json")
+        .header("ce-specversion", "1.0")
+        .header("ce-id", "e-binary")
+        .header("ce-source", "/tests/cmdb")
+        .header("ce-type", "io.tenure.workload.moved")
+        .header("webhook-id", "msg_binary")
+        .header("webhook-timestamp", now.to_string())
+        .header("webhook-signature", signature)
+        .body(data)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 202);
+
+    // Only the two accepted events were applied; no secret changed.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while service.audit_events().len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "events not applied:\n{}",
+            service.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let applied: Vec<String> = service
+        .audit_events()
+        .iter()
+        .map(|e| e["data"]["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(applied, vec!["/tests/hr e-review", "/tests/cmdb e-binary"]);
+    let statuses = |rows: &[Value]| -> Vec<(String, String)> {
+        rows.iter()
+            .map(|r| (r["secret"].to_string(), r["status"].to_string()))
+            .collect()
+    };
+    assert_eq!(statuses(&service.secrets().await), statuses(&before));
+
+    let metrics = service.metrics().await;
+    for (outcome, count) in [
+        ("accepted", 2),
+        ("malformed", 2),
+        ("unauthorized", 4),
+        ("too_large", 1),
+        ("unknown_type", 1),
+        ("invalid_data", 1),
+        ("unsupported_media_type", 1),
+        ("replay", 2),
+    ] {
+        let line = format!("tenure_events_total{{source=\"webhook\",outcome=\"{outcome}\"}}");
+        assert_eq!(counter(&metrics, &line), count, "{outcome}:\n{metrics}");
+    }
+}
+
+#[tokio::test]
+async fn admin_api_needs_the_token_and_acts() {
+    let service = Service::start().await;
+    let url = format!("{}/v1/secrets", service.base);
+    assert_eq!(
+        service.http.get(&url).send().await.expect("get").status(),
+        401
+    );
+    let wrong = service
+        .http
+        .get(&url)
+        .bearer_auth("not-the-token-at-all")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(wrong.status(), 401);
+
+    let rows = service.secrets().await;
+    for row in &rows {
+        for key in ["secret", "status", "decision", "next_due", "last_rotated"] {
+            assert!(row.get(key).is_some(), "{key} missing in {row}");
+        }
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r["secret"] == "local:api/payments-token" && r["status"] == "revoked")
+    );
+
+    let plan: Vec<Value> = service
+        .http
+        .get(format!("{}/v1/plan", service.base))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("plan")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        plan.iter()
+            .any(|e| e["secret"] == REPORTS && e["decision"] == "compliant")
+    );
+
+    let before = service.demo.get("demo/reports-token");
+    let rotate = |address: &str| {
+        service
+            .http
+            .post(format!("{}/v1/secrets/{address}/rotate", service.base))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+    };
+    let r = rotate("local%3Ademo%2Freports-token")
+        .await
+        .expect("rotate");
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["outcome"], "promoted");
+    assert_ne!(service.demo.get("demo/reports-token"), before);
+    let row = service
+        .secrets()
+        .await
+        .into_iter()
+        .find(|r| r["secret"] == REPORTS)
+        .expect("row");
+    assert!(row["last_rotated"].is_string(), "{row}");
+
+    assert_eq!(
+        rotate("local%3Ano%2Fsuch").await.expect("rotate").status(),
+        404
+    );
+    assert_eq!(rotate("no-provider").await.expect("rotate").status(), 400);
+    let unauthorized = service
+        .http
+        .post(format!(
+            "{}/v1/secrets/local%3Adb%2Forders/revoke",
+            service.base
+        ))
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(unauthorized.status(), 401);
+    assert_eq!(service.status_of("local:db/orders").await, "active");
+
+    let r = service
+        .http
+        .post(format!(
+            "{}/v1/secrets/local%3Adb%2Forders/revoke",
+            service.base
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(r.status(), 200);
+    assert_eq!(service.status_of("local:db/orders").await, "revoked");
+}
+
+#[tokio::test]
+async fn exposure_rotates_and_operations_endpoints_answer_and_sigterm_exits_zero() {
+    let mut service = Service::start().await;
+    assert_eq!(
+        service
+            .http
+            .get(format!("{}/healthz", service.base))
+            .send()
+            .await
+            .expect("healthz")
+            .status(),
+        200
+    );
+    let before = service.demo.get("demo/reports-token");
+    let exposed = Service::event(
+        "e-exposed",
+        "io.tenure.secret.exposed",
+        json!({ "secret": REPORTS }),
+    );
+    assert_eq!(
+        service.post_signed("msg_exposed", exposed).await.status(),
+        202
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while service.demo.get("demo/reports-token") == before {
+        assert!(Instant::now() < deadline, "not rotated:\n{}", service.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(service.audit().contains("\"secret_exposed\""));
+    // Rotated once: the new version postdates the exposure.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rotated = service.demo.get("demo/reports-token");
+    assert_eq!(service.status_of(REPORTS).await, "active");
+
+    let metrics = service.metrics().await;
+    for family in [
+        "tenure_actions_total{action=\"rotate\",result=\"promoted\"}",
+        "tenure_decisions_total{decision=\"compliant\"}",
+        "tenure_events_total{source=\"webhook\",outcome=\"accepted\"}",
+        "tenure_secret_expiry_timestamp_seconds{secret=\"local:demo/reports-token\"}",
+        "tenure_phase_duration_seconds_count{action=\"rotate\",phase=\"promote\"}",
+        "tenure_event_to_enforcement_seconds_count",
+    ] {
+        assert!(counter(&metrics, family) > 0, "{family}:\n{metrics}");
+    }
+    assert_eq!(service.demo.get("demo/reports-token"), rotated);
+
+    // SIGTERM: intake stops, the process exits 0.
+    let pid = service.child.id().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let code = loop {
+        if let Some(status) = service.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "did not exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(code.code(), Some(0), "{}", service.log());
+    assert!(service.log().contains("Shutting down"));
+}
