@@ -24,6 +24,7 @@
 //! metrics      the OpenMetrics registry
 //! server/      HTTP: events, admin API, health, readiness, metrics
 //! plugins      the one registry of providers and targets (Cargo features)
+//! scheduler/   windows, blackouts, jitter, per-provider budgets, cron triggers
 //! service      `tenure run`: passes on schedule until shutdown
 //! telemetry    tracing setup
 //! ```
@@ -41,6 +42,7 @@ pub mod plan;
 pub mod plugins;
 pub mod policy;
 pub mod reconcile;
+pub mod scheduler;
 pub mod server;
 pub mod service;
 pub mod state;

@@ -86,6 +86,8 @@ pub struct Reconciler {
     planned: arc_swap::ArcSwap<Vec<PlannedSecret>>,
     /// Passes completed.
     passes: std::sync::atomic::AtomicU64,
+    /// Per-provider action budgets.
+    limits: crate::scheduler::ProviderLimits,
     plugins: Plugins,
     store: Arc<dyn StateStore>,
     audit: AuditLog,
@@ -133,6 +135,7 @@ impl Reconciler {
     ) -> Self {
         let holder = crate::workflow::new_holder();
         let shared = SharedConfig::from(Arc::clone(&config));
+        let limits = crate::scheduler::ProviderLimits::new(&config.budgets);
         let engine = Engine::new(
             shared.clone(),
             plugins.clone(),
@@ -146,6 +149,7 @@ impl Reconciler {
             exposures: arc_swap::ArcSwap::from_pointee(Exposures::new()),
             planned: arc_swap::ArcSwap::from_pointee(Vec::new()),
             passes: std::sync::atomic::AtomicU64::new(0),
+            limits,
             plugins,
             store,
             audit,
@@ -272,15 +276,33 @@ impl Reconciler {
                 continue; // Resumed above; decide again next pass.
             }
             let reasons = decision.reasons.names().join(",");
-            self.store.enqueue(address, now, &reasons).await?;
+            // Revocations and exposed values go now; rotations and
+            // narrowings wait for their window, spread by their jitter.
+            let urgent = decision.kind == DecisionKind::Revoke
+                || decision
+                    .reasons
+                    .contains(crate::policy::Reason::SecretExposed);
+            let due = config.schedule.due_at(address, urgent, now);
+            if due > now {
+                info!(secret = %address, due = %due, "{address}: the {} waits for its window until {due}.", decision.kind);
+            }
+            self.store.enqueue(address, due, &reasons).await?;
             work.insert(address, planned);
         }
 
-        let due = self.store.due(Utc::now(), u32::MAX).await?;
-        let jobs: Vec<(SecretAddress, Planned)> = due
-            .into_iter()
-            .filter_map(|item| work.get(&item.secret).map(|p| (item.secret, **p)))
-            .collect();
+        let queued = self.store.due(DateTime::<Utc>::MAX_UTC, u32::MAX).await?;
+        let now = Utc::now();
+        let mut jobs: Vec<(SecretAddress, Planned)> = Vec::new();
+        for item in queued {
+            match work.get(&item.secret) {
+                // Decided otherwise since it was queued (rotated by hand, say).
+                None => self.store.dequeue(&item.secret).await?,
+                Some(planned) if item.due <= now => jobs.push((item.secret, **planned)),
+                Some(_) => {
+                    report.next_due = Some(report.next_due.map_or(item.due, |d| d.min(item.due)));
+                }
+            }
+        }
         let results: Vec<Result<Option<ActionResult>, ReconcileError>> =
             futures_util::stream::iter(jobs)
                 .map(|(secret, planned)| self.act(&config, secret, planned))
@@ -331,6 +353,7 @@ impl Reconciler {
         let Some(kind) = run_kind(planned.decision.kind) else {
             return Ok(None);
         };
+        let _permit = self.limits.acquire(secret.provider()).await;
         let record = planned.record.map(|i| &config.governance.records[i]);
         if let Some(record) = record {
             let capable = self

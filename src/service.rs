@@ -53,6 +53,9 @@ pub enum ServiceError {
     /// The HTTP server could not start.
     #[error(transparent)]
     Server(#[from] ServerError),
+    /// The cron triggers could not start.
+    #[error(transparent)]
+    Cron(#[from] crate::scheduler::CronError),
 }
 
 /// Applies every stored event; returns when each applied one was received.
@@ -161,6 +164,15 @@ pub async fn run(
         }
         None => None,
     };
+    let cron = crate::scheduler::CronTriggers::start(
+        config
+            .governance
+            .records
+            .iter()
+            .filter_map(|r| r.schedule.as_ref().map(|s| s.source.clone())),
+        Arc::clone(&wake),
+    )
+    .await?;
     drop(config);
 
     tokio::pin!(shutdown);
@@ -186,6 +198,7 @@ pub async fn run(
         }
     }
     let _ = stop_tx.send(true);
+    cron.stop().await;
     info!("Shutting down.");
     if let Some(server) = server {
         let _ = tokio::time::timeout(deadline, server).await;

@@ -251,6 +251,81 @@ pub fn build(
             "no providers configured; add at least one [providers.<name>] table",
         ));
     }
+    // [schedule]
+    let mut schedule = crate::scheduler::SchedulePolicy::default();
+    let mut budgets = HashMap::new();
+    if let Some(located) = parts.schedule {
+        let file = &files[located.file];
+        let raw = located.value;
+        for (i, text) in raw.windows.iter().enumerate() {
+            match crate::scheduler::Window::parse(text.get_ref()) {
+                Ok(window) => schedule.windows.push(window),
+                Err(message) => check.diagnostics.push(file.diagnostic(
+                    Some(text.span()),
+                    format!("schedule.windows[{i}]"),
+                    message,
+                )),
+            }
+        }
+        for (i, blackout) in raw.blackouts.into_iter().enumerate() {
+            let span = blackout.span();
+            let blackout = blackout.into_inner();
+            if blackout.until.0 <= blackout.from.0 {
+                check.diagnostics.push(file.diagnostic(
+                    Some(span),
+                    format!("schedule.blackouts[{i}]"),
+                    "`until` must be after `from`",
+                ));
+                continue;
+            }
+            schedule.blackouts.push(crate::scheduler::Blackout {
+                from: blackout.from.0,
+                until: blackout.until.0,
+                reason: blackout.reason,
+            });
+        }
+        schedule.jitter = raw.jitter.map_or(Duration::ZERO, |d| d.0);
+        for (name, budget) in raw.providers {
+            let key = format!("schedule.providers.{}", name.get_ref());
+            if !providers.contains_key(name.get_ref()) {
+                check.diagnostics.push(file.diagnostic(
+                    Some(name.span()),
+                    key.clone(),
+                    format!(
+                        "unknown provider {:?} ({})",
+                        name.get_ref(),
+                        names(&providers)
+                    ),
+                ));
+            }
+            if let Some(n) = &budget.concurrency
+                && (*n.get_ref() == 0 || *n.get_ref() > 256)
+            {
+                check.diagnostics.push(file.diagnostic(
+                    Some(n.span()),
+                    format!("{key}.concurrency"),
+                    "must be between 1 and 256",
+                ));
+            }
+            if let Some(r) = &budget.per_second
+                && !(r.get_ref().is_finite() && *r.get_ref() > 0.0)
+            {
+                check.diagnostics.push(file.diagnostic(
+                    Some(r.span()),
+                    format!("{key}.per_second"),
+                    "must be a positive number",
+                ));
+            }
+            budgets.insert(
+                name.into_inner(),
+                crate::scheduler::Budget {
+                    concurrency: budget.concurrency.map(serde_spanned::Spanned::into_inner),
+                    per_second: budget.per_second.map(serde_spanned::Spanned::into_inner),
+                },
+            );
+        }
+    }
+
     let mut targets = BTreeMap::new();
     for mut entry in parts.targets {
         entry.value.1.rebase(base);
@@ -493,6 +568,8 @@ pub fn build(
         concurrency,
         retry,
         server,
+        schedule,
+        budgets,
         defaults,
         providers,
         targets,

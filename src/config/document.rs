@@ -11,7 +11,9 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diagnostics::{Diagnostic, SourceFile, join_key};
-use super::raw::{RawDefaults, RawOwner, RawRecord, RawRetry, RawServer, RawTenure, RawWorkload};
+use super::raw::{
+    RawDefaults, RawOwner, RawRecord, RawRetry, RawSchedule, RawServer, RawTenure, RawWorkload,
+};
 use crate::plugins::{self, ConfigReader, ProviderConfig, TargetConfig};
 
 /// Something read from a file, with where it came from.
@@ -36,6 +38,7 @@ pub struct Parts {
     pub tenure: Option<Located<RawTenure>>,
     pub retry: Option<Located<RawRetry>>,
     pub server: Option<Located<RawServer>>,
+    pub schedule: Option<Located<RawSchedule>>,
     pub defaults: Option<Located<RawDefaults>>,
     pub providers: Vec<Located<(String, ProviderConfig)>>,
     pub targets: Vec<Located<(String, TargetConfig)>>,
@@ -56,6 +59,7 @@ pub enum FileKind {
 const MAIN_KEYS: &[&str] = &[
     "tenure",
     "server",
+    "schedule",
     "retry",
     "defaults",
     "providers",
@@ -294,6 +298,10 @@ pub fn read_file(
             }
             "server" => {
                 parts.server =
+                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
+            }
+            "schedule" => {
+                parts.schedule =
                     read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
             }
             "retry" => {

@@ -86,6 +86,10 @@ pub struct Config {
     pub retry: RetryPolicy,
     /// The HTTP server, when `[server]` is present.
     pub server: Option<ServerConfig>,
+    /// When due rotations may start (`[schedule]`).
+    pub schedule: crate::scheduler::SchedulePolicy,
+    /// Per-provider action budgets (`[schedule.providers.<name>]`).
+    pub budgets: std::collections::HashMap<String, crate::scheduler::Budget>,
     /// Policy where no record applies.
     pub defaults: Defaults,
     /// Providers by name.

@@ -34,6 +34,36 @@ pub struct RawServer {
     pub shutdown_deadline: Option<Dur>,
 }
 
+/// `[schedule]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    #[serde(default)]
+    pub windows: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub blackouts: Vec<Spanned<RawBlackout>>,
+    pub jitter: Option<Dur>,
+    #[serde(default)]
+    pub providers: std::collections::BTreeMap<Spanned<String>, RawBudget>,
+}
+
+/// `{ from, until, reason }` in `schedule.blackouts`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBlackout {
+    pub from: Timestamp,
+    pub until: Timestamp,
+    pub reason: String,
+}
+
+/// `[schedule.providers.<name>]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudget {
+    pub concurrency: Option<Spanned<usize>>,
+    pub per_second: Option<Spanned<f64>>,
+}
+
 /// `[retry]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
