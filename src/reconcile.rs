@@ -188,6 +188,11 @@ impl Reconciler {
         self.planned.store(Arc::new(planned));
     }
 
+    /// The running plugins.
+    pub fn plugins(&self) -> &Plugins {
+        &self.plugins
+    }
+
     /// The state store.
     pub fn store(&self) -> &Arc<dyn StateStore> {
         &self.store

@@ -35,8 +35,15 @@ fn free_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
+const EVENTGRID_KEY: &str = "test-eventgrid-key-0123456789";
+
 impl Service {
     async fn start() -> Self {
+        Self::start_with("").await
+    }
+
+    /// Starts the example with `server_extra` added to its `[server]` table.
+    async fn start_with(server_extra: &str) -> Self {
         let mut demo = Demo::new();
         let config = demo.config.with_file_name("examples/service.toml");
         let port = free_port();
@@ -44,7 +51,10 @@ impl Service {
         assert!(text.contains("listen = \"127.0.0.1:8787\""));
         std::fs::write(
             &config,
-            text.replace("127.0.0.1:8787", &format!("127.0.0.1:{port}")),
+            text.replace(
+                "listen = \"127.0.0.1:8787\"",
+                &format!("listen = \"127.0.0.1:{port}\"\n{server_extra}"),
+            ),
         )
         .expect("write");
         let log = std::fs::File::create(demo.dir.path().join("service.log")).expect("log");
@@ -54,6 +64,7 @@ impl Service {
             .arg("run")
             .env("TENURE_WEBHOOK_SECRET", WEBHOOK_SECRET)
             .env("TENURE_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("TENURE_EVENTGRID_KEY", EVENTGRID_KEY)
             .env_remove("TENURE_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -604,4 +615,93 @@ async fn exposure_rotates_and_operations_endpoints_answer_and_sigterm_exits_zero
     };
     assert_eq!(code.code(), Some(0), "{}", service.log());
     assert!(service.log().contains("Shutting down"));
+}
+
+#[tokio::test]
+async fn event_grid_handshake_key_and_unmatched_events() {
+    let service = Service::start_with("eventgrid_key = { env = \"TENURE_EVENTGRID_KEY\" }").await;
+    let url = |key: &str| format!("{}/v1/eventgrid?key={key}", service.base);
+    let handshake = json!([{
+        "id": "2d1781af-3a4c-4d7c-bd0c-e34b19da4e66",
+        "topic": "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/demo",
+        "subject": "",
+        "data": { "validationCode": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6" },
+        "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent",
+        "eventTime": "2026-11-25T18:41:00Z",
+        "metadataVersion": "1",
+        "dataVersion": "1"
+    }]);
+    let r = service
+        .http
+        .post(url("wrong-key-0123456789"))
+        .json(&handshake)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 401);
+    let r = service
+        .http
+        .post(url(EVENTGRID_KEY))
+        .json(&handshake)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(
+        body["validationResponse"],
+        "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"
+    );
+
+    // A Key Vault event for a vault no provider manages is acknowledged, not stored.
+    let near_expiry = json!([{
+        "id": "e1", "topic": "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/elsewhere",
+        "subject": "db", "eventType": "Microsoft.KeyVault.SecretNearExpiry", "eventTime": "2026-11-25T18:41:00Z",
+        "data": { "Id": "https://elsewhere.vault.azure.net/secrets/db/1", "VaultName": "elsewhere",
+                  "ObjectType": "Secret", "ObjectName": "db", "Version": "1", "NBF": null, "EXP": 1790000000 },
+        "dataVersion": "1", "metadataVersion": "1"
+    }]);
+    let r = service
+        .http
+        .post(url(EVENTGRID_KEY))
+        .json(&near_expiry)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["unmatched"], 1);
+    assert_eq!(body["accepted"], 0);
+    let r = service
+        .http
+        .post(url(EVENTGRID_KEY))
+        .body("{not json")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 400);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(service.audit_events().is_empty());
+    let metrics = service.metrics().await;
+    assert_eq!(
+        counter(
+            &metrics,
+            "tenure_events_total{source=\"eventgrid\",outcome=\"validation\"}"
+        ),
+        1
+    );
+    assert_eq!(
+        counter(
+            &metrics,
+            "tenure_events_total{source=\"eventgrid\",outcome=\"unauthorized\"}"
+        ),
+        1
+    );
+    assert_eq!(
+        counter(
+            &metrics,
+            "tenure_events_total{source=\"eventgrid\",outcome=\"unmatched\"}"
+        ),
+        1
+    );
 }

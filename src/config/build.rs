@@ -155,6 +155,7 @@ pub fn build(
             listen,
             admin_token: raw.admin_token.map(rebase),
             webhook_secret: raw.webhook_secret.map(rebase),
+            eventgrid_key: raw.eventgrid_key.map(rebase),
             max_body_bytes,
             shutdown_deadline: raw
                 .shutdown_deadline

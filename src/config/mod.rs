@@ -59,6 +59,9 @@ pub struct ServerConfig {
     pub admin_token: Option<tenure_plugin_api::SecretSource>,
     /// The Standard Webhooks `whsec_` secret; without it `/v1/events` is off.
     pub webhook_secret: Option<tenure_plugin_api::SecretSource>,
+    /// The shared key Azure Event Grid sends as `?key=` on `/v1/eventgrid`;
+    /// without it that endpoint is off.
+    pub eventgrid_key: Option<tenure_plugin_api::SecretSource>,
     /// The largest event body accepted (413 above).
     pub max_body_bytes: usize,
     /// How long in-flight work may take to finish or checkpoint after SIGTERM.

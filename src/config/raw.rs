@@ -30,6 +30,7 @@ pub struct RawServer {
     pub listen: Option<Spanned<String>>,
     pub admin_token: Option<tenure_plugin_api::SecretSource>,
     pub webhook_secret: Option<tenure_plugin_api::SecretSource>,
+    pub eventgrid_key: Option<tenure_plugin_api::SecretSource>,
     pub max_body_bytes: Option<Spanned<usize>>,
     pub shutdown_deadline: Option<Dur>,
 }

@@ -5,6 +5,13 @@ use serde::Deserialize;
 use serde_json::Value;
 use tenure_plugin_api::SecretAddress;
 
+/// The Azure Key Vault event types (Event Grid) that reconcile a secret.
+pub const KEY_VAULT_TYPES: [&str; 3] = [
+    "Microsoft.KeyVault.SecretNearExpiry",
+    "Microsoft.KeyVault.SecretExpired",
+    "Microsoft.KeyVault.SecretNewVersionCreated",
+];
+
 /// Every event type Tenure accepts.
 pub const TYPES: [&str; 8] = [
     "io.tenure.owner.left",
@@ -59,6 +66,12 @@ pub enum TenureEvent {
     },
     /// The governance files changed: read them again.
     GovernanceUpdated,
+    /// The vault itself reported a change to a secret (Azure Key Vault
+    /// through Event Grid): reconcile it now.
+    VaultChanged {
+        /// The secret.
+        secret: SecretAddress,
+    },
 }
 
 /// Why an event cannot be acted on. Means 422: the request was well formed.
@@ -154,6 +167,9 @@ impl TenureEvent {
                 record: non_empty(kind, "record", data::<RecordData>(kind, value)?.record)?,
             },
             "io.tenure.governance.updated" => Self::GovernanceUpdated,
+            other if KEY_VAULT_TYPES.contains(&other) => Self::VaultChanged {
+                secret: data::<Secret>(kind, value)?.secret,
+            },
             other => return Err(EventError::UnknownType(other.to_owned())),
         })
     }

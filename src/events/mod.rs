@@ -7,11 +7,13 @@
 //! cloudevent  CloudEvents 1.0 structured and binary mode
 //! kinds       the io.tenure.* event types and their data
 //! intake      one request in: verify, parse, check, store durably; the HTTP status
+//! eventgrid   Azure Event Grid: the validation handshake; Key Vault events to secrets
 //! signals     event -> signals; signals layered over the governance files
 //! processor   stored events -> signals, exactly once, then a reconcile
 //! ```
 
 mod cloudevent;
+mod eventgrid;
 mod intake;
 mod kinds;
 mod processor;
@@ -19,8 +21,9 @@ mod signals;
 mod webhook;
 
 pub use cloudevent::{CloudEvent, FormatError};
+pub use eventgrid::{EventGridDelivery, EventGridError, GridOutcome, read_delivery};
 pub use intake::{IntakeError, Request, accept, store_event};
-pub use kinds::{EventError, TYPES, TenureEvent};
+pub use kinds::{EventError, KEY_VAULT_TYPES, TYPES, TenureEvent};
 pub use processor::{ProcessError, Processed, process_pending};
 pub use signals::{Exposures, overlay, signals_for};
 pub use webhook::{SecretFormatError, SignatureError, SignedHeaders, TOLERANCE, WebhookKey};

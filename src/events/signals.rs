@@ -47,7 +47,7 @@ pub fn signals_for(event: &TenureEvent, at: DateTime<Utc>, event_id: &str) -> Ve
         TenureEvent::ReviewCompleted { record } => {
             vec![signal(SignalKind::Review, record, "completed")]
         }
-        TenureEvent::GovernanceUpdated => Vec::new(),
+        TenureEvent::GovernanceUpdated | TenureEvent::VaultChanged { .. } => Vec::new(),
     }
 }
 

@@ -8,8 +8,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use tenure_plugin_api::SecretAddress;
 use tracing::{info, warn};
 
@@ -33,10 +31,11 @@ fn refuse(app: &AppState, headers: &HeaderMap) -> Option<Response> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|token| Sha256::digest(token.trim().as_bytes()));
-    match presented {
-        Some(digest) if bool::from(digest.as_slice().ct_eq(expected)) => None,
-        _ => {
+        .map(str::trim);
+    if super::matches(expected, presented) {
+        None
+    } else {
+        {
             let mut response = error(StatusCode::UNAUTHORIZED, "a valid bearer token is required");
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -37,6 +37,9 @@ pub enum ServerError {
     /// The webhook secret is not a `whsec_` secret.
     #[error("server.webhook_secret: {0}")]
     WebhookSecret(#[from] SecretFormatError),
+    /// The Event Grid key is too short to be a secret.
+    #[error("server.eventgrid_key: must be at least 16 characters")]
+    WeakEventGridKey,
     /// The admin token is too short to be a secret.
     #[error("server.admin_token: must be at least 16 characters")]
     WeakAdminToken,
@@ -61,6 +64,8 @@ struct Inner {
     webhook: Option<WebhookKey>,
     /// SHA-256 of the admin token: compared in constant time, length hidden.
     admin_digest: Option<[u8; 32]>,
+    /// SHA-256 of the Event Grid key.
+    eventgrid_digest: Option<[u8; 32]>,
     wake: Arc<Notify>,
 }
 
@@ -83,29 +88,50 @@ impl AppState {
                 Ok::<_, ServerError>(WebhookKey::parse(secret.expose())?)
             })
             .transpose()?;
-        let admin_digest = config
-            .admin_token
-            .as_ref()
-            .map(|source| {
-                let token = source.resolve().map_err(|source| ServerError::Credential {
-                    key: "admin_token",
-                    source,
-                })?;
-                if token.expose().len() < 16 {
-                    return Err(ServerError::WeakAdminToken);
-                }
-                Ok(Sha256::digest(token.expose().as_bytes()).into())
-            })
-            .transpose()?;
+        let admin_digest = digest_of(
+            config.admin_token.as_ref(),
+            "admin_token",
+            ServerError::WeakAdminToken,
+        )?;
+        let eventgrid_digest = digest_of(
+            config.eventgrid_key.as_ref(),
+            "eventgrid_key",
+            ServerError::WeakEventGridKey,
+        )?;
         Ok(Self {
             inner: Arc::new(Inner {
                 reconciler,
                 webhook,
                 admin_digest,
+                eventgrid_digest,
                 wake,
             }),
         })
     }
+}
+
+/// Reads a bearer-style credential and keeps only its SHA-256.
+fn digest_of(
+    source: Option<&tenure_plugin_api::SecretSource>,
+    key: &'static str,
+    weak: ServerError,
+) -> Result<Option<[u8; 32]>, ServerError> {
+    let Some(source) = source else {
+        return Ok(None);
+    };
+    let value = source
+        .resolve()
+        .map_err(|source| ServerError::Credential { key, source })?;
+    if value.expose().len() < 16 {
+        return Err(weak);
+    }
+    Ok(Some(Sha256::digest(value.expose().as_bytes()).into()))
+}
+
+/// Whether `presented` is the credential whose digest is `expected`, in constant time.
+fn matches(expected: &[u8; 32], presented: Option<&str>) -> bool {
+    use subtle::ConstantTimeEq;
+    presented.is_some_and(|p| bool::from(Sha256::digest(p.as_bytes()).as_slice().ct_eq(expected)))
 }
 
 /// Every route.
@@ -114,6 +140,10 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route(
             "/v1/events",
             post(events::post_event).layer(DefaultBodyLimit::max(max_body_bytes)),
+        )
+        .route(
+            "/v1/eventgrid",
+            post(events::post_eventgrid).layer(DefaultBodyLimit::max(max_body_bytes)),
         )
         .route("/v1/secrets", get(admin::secrets))
         .route("/v1/plan", get(admin::plan))

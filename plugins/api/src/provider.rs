@@ -127,6 +127,15 @@ pub trait Provider: Send + Sync + 'static {
     /// What this provider supports.
     fn capabilities(&self) -> ProviderCapabilities;
 
+    /// The path of the secret a vault's own event names (Azure Event Grid:
+    /// `VaultName` and `ObjectName`), or `None` when the event is not about
+    /// this provider's vault or names no secret Tenure manages. Providers
+    /// without such events keep the default.
+    fn path_for_event(&self, vault: &str, name: &str) -> Option<String> {
+        let _ = (vault, name);
+        None
+    }
+
     /// Inventory: every secret the provider exposes to Tenure.
     async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError>;
 

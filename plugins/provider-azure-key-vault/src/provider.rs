@@ -121,6 +121,20 @@ fn last_segment(id: &str) -> Option<&str> {
 }
 
 /// The secret name of an id (`https://<vault>/secrets/<name>[/<version>]`).
+/// Whether `vault` (an Event Grid `VaultName`) is the vault at `url`: the
+/// first label of its host, compared without case.
+fn vault_matches(url: &str, vault: &str) -> bool {
+    let host = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    host.split('.')
+        .next()
+        .is_some_and(|label| !vault.is_empty() && label.eq_ignore_ascii_case(vault))
+}
+
 fn name_in_id(id: &str) -> Option<&str> {
     let (_, rest) = id.split_once("/secrets/")?;
     rest.split('/').next().filter(|s| !s.is_empty())
@@ -635,6 +649,12 @@ impl Provider for AzureKeyVaultProvider {
         }
     }
 
+    fn path_for_event(&self, vault: &str, name: &str) -> Option<String> {
+        vault_matches(&self.vault_url, vault)
+            .then(|| path_of(name))
+            .flatten()
+    }
+
     async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError> {
         let options = SecretClientListSecretPropertiesOptions {
             maxresults: Some(self.page_size),
@@ -939,6 +959,20 @@ impl Provider for AzureKeyVaultProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_grid_vault_names_match_the_vault_url() {
+        assert!(vault_matches(
+            "https://My-Vault.vault.azure.net",
+            "my-vault"
+        ));
+        assert!(vault_matches(
+            "https://my-vault.vault.azure.net:443/",
+            "MY-VAULT"
+        ));
+        assert!(!vault_matches("https://my-vault.vault.azure.net", "other"));
+        assert!(!vault_matches("https://my-vault.vault.azure.net", ""));
+    }
 
     fn version(id: &str, created: i64, previous: Option<&str>) -> Version {
         let mut tags = HashMap::new();

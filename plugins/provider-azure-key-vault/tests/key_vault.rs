@@ -589,3 +589,22 @@ async fn the_stand_in_answers_like_the_service() {
     .await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_grid_names_map_to_paths_of_this_vault_only() {
+    let standin = StandIn::start().await;
+    let provider = provider(&standin);
+    let url = standin.vault_url();
+    let host = url.split("://").nth(1).unwrap_or_default();
+    let vault = host.split('.').next().unwrap_or_default();
+    assert_eq!(
+        provider.path_for_event(vault, "apps--billing--db---password"),
+        Some("apps/billing/db_password".to_owned())
+    );
+    assert_eq!(
+        provider.path_for_event("another-vault", "apps--billing"),
+        None
+    );
+    // Tenure's own staging secrets are not managed secrets.
+    assert_eq!(provider.path_for_event(vault, "apps--tenure-pending"), None);
+}
