@@ -1,5 +1,6 @@
 //! Stored events become signals, exactly once: each event's signals are
-//! written in the same transaction that marks it processed, so a crash
+//! written in the same transaction that marks it processed (one transaction
+//! per batch), so a crash
 //! between the two leaves it pending and a second processor finds it done.
 
 use chrono::{DateTime, Utc};
@@ -37,7 +38,9 @@ pub async fn process_pending(
     limit: u32,
 ) -> Result<Processed, ProcessError> {
     let mut processed = Processed::default();
-    for event in store.pending_events(limit).await? {
+    let events = store.pending_events(limit).await?;
+    let mut done = Vec::with_capacity(events.len());
+    for event in &events {
         let at = event.occurred_at.unwrap_or(event.received_at);
         let (outcome, signals) = match TenureEvent::parse(&event.kind, &event.data) {
             Ok(parsed) => {
@@ -52,29 +55,36 @@ pub async fn process_pending(
                 ("skipped", Vec::new())
             }
         };
-        if !store.complete_event(&event.id, outcome, &signals).await? {
+        done.push((event.id.clone(), outcome, signals));
+    }
+    // One transaction and one audit batch for the whole batch.
+    let flags = store.complete_events(&done).await?;
+    let mut entries = Vec::new();
+    for ((event, (_, outcome, signals)), completed) in events.into_iter().zip(&done).zip(flags) {
+        if !completed {
             continue; // Another processor got there first.
         }
         let summary: Vec<_> = signals
             .iter()
             .map(|s| json!({ "kind": s.kind.as_str(), "key": s.key, "value": s.value }))
             .collect();
-        audit
-            .append(Event::new(
-                "event",
-                None,
-                None,
-                json!({
-                    "id": event.id,
-                    "type": event.kind,
-                    "outcome": outcome,
-                    "signals": summary,
-                    "received_at": event.received_at.to_rfc3339(),
-                }),
-            ))
-            .await?;
+        entries.push(Event::new(
+            "event",
+            None,
+            None,
+            json!({
+                "id": event.id,
+                "type": event.kind,
+                "outcome": outcome,
+                "signals": summary,
+                "received_at": event.received_at.to_rfc3339(),
+            }),
+        ));
         info!(event = %event.id, kind = %event.kind, outcome, "Processed event {} ({}).", event.id, event.kind);
         processed.applied.push((event.id, event.received_at));
+    }
+    if !entries.is_empty() {
+        audit.append_all(entries).await?;
     }
     Ok(processed)
 }

@@ -125,6 +125,13 @@ pub trait StateStore: Send + Sync + 'static {
         signals: &[Signal],
     ) -> Result<bool, StateError>;
 
+    /// [`StateStore::complete_event`] for many events in one transaction;
+    /// one flag per event, in order.
+    async fn complete_events(
+        &self,
+        done: &[(String, &'static str, Vec<Signal>)],
+    ) -> Result<Vec<bool>, StateError>;
+
     /// Every stored signal.
     async fn signals(&self) -> Result<Vec<Signal>, StateError>;
 

@@ -484,36 +484,22 @@ impl StateStore for SqliteStore {
         signals: &[Signal],
     ) -> Result<bool, StateError> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let marked = sqlx::query(
-            "UPDATE events SET processed_at = ?, outcome = ? WHERE id = ? AND processed_at IS NULL",
-        )
-        .bind(millis(Utc::now()))
-        .bind(outcome)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        if marked.rows_affected() != 1 {
-            return Ok(false);
-        }
-        for signal in signals {
-            sqlx::query(
-                "INSERT INTO signals (kind, key, value, at, event) VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, at = excluded.at,
-                    event = excluded.event
-                 WHERE excluded.at >= signals.at",
-            )
-            .bind(signal.kind.as_str())
-            .bind(&signal.key)
-            .bind(&signal.value)
-            .bind(millis(signal.at))
-            .bind(&signal.event)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        let done = complete_in(&mut tx, id, outcome, signals).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(done)
+    }
+
+    async fn complete_events(
+        &self,
+        done: &[(String, &'static str, Vec<Signal>)],
+    ) -> Result<Vec<bool>, StateError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut flags = Vec::with_capacity(done.len());
+        for (id, outcome, signals) in done {
+            flags.push(complete_in(&mut tx, id, outcome, signals).await?);
         }
         tx.commit().await.map_err(db)?;
-        Ok(true)
+        Ok(flags)
     }
 
     async fn signals(&self) -> Result<Vec<Signal>, StateError> {
@@ -546,6 +532,45 @@ impl StateStore for SqliteStore {
             .map_err(db)?;
         Ok(())
     }
+}
+
+/// Marks one event processed and upserts its signals inside `tx`; false
+/// (and nothing written) when it was already processed.
+async fn complete_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: &str,
+    outcome: &str,
+    signals: &[Signal],
+) -> Result<bool, StateError> {
+    let marked = sqlx::query(
+        "UPDATE events SET processed_at = ?, outcome = ? WHERE id = ? AND processed_at IS NULL",
+    )
+    .bind(millis(Utc::now()))
+    .bind(outcome)
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    if marked.rows_affected() != 1 {
+        return Ok(false);
+    }
+    for signal in signals {
+        sqlx::query(
+            "INSERT INTO signals (kind, key, value, at, event) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, at = excluded.at,
+                event = excluded.event
+             WHERE excluded.at >= signals.at",
+        )
+        .bind(signal.kind.as_str())
+        .bind(&signal.key)
+        .bind(&signal.value)
+        .bind(millis(signal.at))
+        .bind(&signal.event)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(true)
 }
 
 fn event_from_row(row: &SqliteRow) -> Result<InboundEvent, StateError> {
