@@ -164,6 +164,14 @@ pub async fn run(
         }
         None => None,
     };
+    let nats = config.nats.clone().map(|nats| {
+        tokio::spawn(crate::events::nats::run(
+            nats,
+            Arc::clone(reconciler.store()),
+            Arc::clone(&wake),
+            stop_rx.clone(),
+        ))
+    });
     let cron = crate::scheduler::CronTriggers::start(
         config
             .governance
@@ -202,6 +210,9 @@ pub async fn run(
     info!("Shutting down.");
     if let Some(server) = server {
         let _ = tokio::time::timeout(deadline, server).await;
+    }
+    if let Some(nats) = nats {
+        let _ = tokio::time::timeout(deadline, nats).await;
     }
     Ok(())
 }

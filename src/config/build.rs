@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Duration;
 
+use serde_spanned::Spanned;
 use tenure_plugin_api::SecretAddress;
 
 use super::diagnostics::{Diagnostic, SourceFile, resolve};
@@ -252,6 +253,56 @@ pub fn build(
             "no providers configured; add at least one [providers.<name>] table",
         ));
     }
+    // [nats]
+    let nats = parts.nats.map(|located| {
+        let file = &files[located.file];
+        let raw = located.value;
+        let mut name = |value: Option<Spanned<String>>, key: &str, default: &str| match value {
+            Some(v)
+                if v.get_ref().is_empty()
+                    || !v
+                        .get_ref()
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+            {
+                check.diagnostics.push(file.diagnostic(
+                    Some(v.span()),
+                    format!("nats.{key}"),
+                    "use only letters, digits, '-' and '_'",
+                ));
+                default.to_owned()
+            }
+            Some(v) => v.into_inner(),
+            None => default.to_owned(),
+        };
+        let stream = name(raw.stream, "stream", "TENURE_EVENTS");
+        let durable = name(raw.durable, "durable", "tenure");
+        if !raw.url.get_ref().starts_with("nats://") && !raw.url.get_ref().starts_with("tls://") {
+            check.diagnostics.push(file.diagnostic(
+                Some(raw.url.span()),
+                "nats.url",
+                "expected nats://host:port or tls://host:port",
+            ));
+        }
+        if raw.subject.get_ref().trim().is_empty() || raw.subject.get_ref().contains(' ') {
+            check.diagnostics.push(file.diagnostic(
+                Some(raw.subject.span()),
+                "nats.subject",
+                "expected a subject such as tenure.events",
+            ));
+        }
+        crate::config::NatsConfig {
+            url: raw.url.into_inner(),
+            subject: raw.subject.into_inner(),
+            stream,
+            durable,
+            token: raw.token.map(|mut t| {
+                t.rebase(base);
+                t
+            }),
+        }
+    });
+
     // [schedule]
     let mut schedule = crate::scheduler::SchedulePolicy::default();
     let mut budgets = HashMap::new();
@@ -320,8 +371,8 @@ pub fn build(
             budgets.insert(
                 name.into_inner(),
                 crate::scheduler::Budget {
-                    concurrency: budget.concurrency.map(serde_spanned::Spanned::into_inner),
-                    per_second: budget.per_second.map(serde_spanned::Spanned::into_inner),
+                    concurrency: budget.concurrency.map(Spanned::into_inner),
+                    per_second: budget.per_second.map(Spanned::into_inner),
                 },
             );
         }
@@ -569,6 +620,7 @@ pub fn build(
         concurrency,
         retry,
         server,
+        nats,
         schedule,
         budgets,
         defaults,

@@ -12,7 +12,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diagnostics::{Diagnostic, SourceFile, join_key};
 use super::raw::{
-    RawDefaults, RawOwner, RawRecord, RawRetry, RawSchedule, RawServer, RawTenure, RawWorkload,
+    RawDefaults, RawNats, RawOwner, RawRecord, RawRetry, RawSchedule, RawServer, RawTenure,
+    RawWorkload,
 };
 use crate::plugins::{self, ConfigReader, ProviderConfig, TargetConfig};
 
@@ -39,6 +40,7 @@ pub struct Parts {
     pub retry: Option<Located<RawRetry>>,
     pub server: Option<Located<RawServer>>,
     pub schedule: Option<Located<RawSchedule>>,
+    pub nats: Option<Located<RawNats>>,
     pub defaults: Option<Located<RawDefaults>>,
     pub providers: Vec<Located<(String, ProviderConfig)>>,
     pub targets: Vec<Located<(String, TargetConfig)>>,
@@ -60,6 +62,7 @@ const MAIN_KEYS: &[&str] = &[
     "tenure",
     "server",
     "schedule",
+    "nats",
     "retry",
     "defaults",
     "providers",
@@ -298,6 +301,10 @@ pub fn read_file(
             }
             "server" => {
                 parts.server =
+                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
+            }
+            "nats" => {
+                parts.nats =
                     read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
             }
             "schedule" => {

@@ -68,6 +68,21 @@ pub struct ServerConfig {
     pub shutdown_deadline: Duration,
 }
 
+/// `[nats]`: a JetStream subject as a second event source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatsConfig {
+    /// The server, `nats://host:port`.
+    pub url: String,
+    /// The subject events are published on.
+    pub subject: String,
+    /// The stream that holds them (created if missing). Default: TENURE_EVENTS
+    pub stream: String,
+    /// The durable consumer's name. Default: tenure
+    pub durable: String,
+    /// A token, if the server wants one.
+    pub token: Option<tenure_plugin_api::SecretSource>,
+}
+
 /// A loaded, checked configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -89,6 +104,8 @@ pub struct Config {
     pub retry: RetryPolicy,
     /// The HTTP server, when `[server]` is present.
     pub server: Option<ServerConfig>,
+    /// NATS JetStream as an event source, when `[nats]` is present.
+    pub nats: Option<NatsConfig>,
     /// When due rotations may start (`[schedule]`).
     pub schedule: crate::scheduler::SchedulePolicy,
     /// Per-provider action budgets (`[schedule.providers.<name>]`).

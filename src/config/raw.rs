@@ -35,6 +35,17 @@ pub struct RawServer {
     pub shutdown_deadline: Option<Dur>,
 }
 
+/// `[nats]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNats {
+    pub url: Spanned<String>,
+    pub subject: Spanned<String>,
+    pub stream: Option<Spanned<String>>,
+    pub durable: Option<Spanned<String>>,
+    pub token: Option<tenure_plugin_api::SecretSource>,
+}
+
 /// `[schedule]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

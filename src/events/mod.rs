@@ -9,6 +9,7 @@
 //! intake      one request in: verify, parse, check, store durably; the HTTP status
 //! eventgrid   Azure Event Grid: the validation handshake; Key Vault events to secrets
 //! signals     event -> signals; signals layered over the governance files
+//! nats        a durable JetStream consumer; acked only once stored
 //! processor   stored events -> signals, exactly once, then a reconcile
 //! ```
 
@@ -16,6 +17,7 @@ mod cloudevent;
 mod eventgrid;
 mod intake;
 mod kinds;
+pub mod nats;
 mod processor;
 mod signals;
 mod webhook;

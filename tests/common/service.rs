@@ -1,0 +1,209 @@
+//! A running `tenure run` on `config/examples/service.toml` (a private
+//! copy of the demo), with an HTTP client, a webhook signer and readers for
+//! its log, audit trail and metrics.
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tenure::events::WebhookKey;
+
+use super::Demo;
+
+pub const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+pub struct Service {
+    pub demo: Demo,
+    pub child: Child,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub key: WebhookKey,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+pub const EVENTGRID_KEY: &str = "test-eventgrid-key-0123456789";
+
+impl Service {
+    pub async fn start() -> Self {
+        Self::start_with("").await
+    }
+
+    /// Starts the example with `server_extra` added to its `[server]` table.
+    pub async fn start_with(server_extra: &str) -> Self {
+        Self::start_edited(server_extra, "").await
+    }
+
+    /// Starts the example with `server_extra` added to its `[server]` table
+    /// and `tables` appended to the file.
+    pub async fn start_edited(server_extra: &str, tables: &str) -> Self {
+        let mut demo = Demo::new();
+        let config = demo.config.with_file_name("examples/service.toml");
+        let port = free_port();
+        let text = std::fs::read_to_string(&config).expect("example");
+        assert!(text.contains("listen = \"127.0.0.1:8787\""));
+        let text = text.replace(
+            "listen = \"127.0.0.1:8787\"",
+            &format!("listen = \"127.0.0.1:{port}\"\n{server_extra}"),
+        );
+        std::fs::write(&config, format!("{text}\n{tables}\n")).expect("write");
+        let log = std::fs::File::create(demo.dir.path().join("service.log")).expect("log");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_tenure"))
+            .arg("-c")
+            .arg(&config)
+            .arg("run")
+            .env("TENURE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+            .env("TENURE_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("TENURE_EVENTGRID_KEY", EVENTGRID_KEY)
+            .env_remove("TENURE_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn tenure");
+        // `demo.get` and `demo.run` now use the service's config.
+        demo.config = config;
+        let service = Self {
+            demo,
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+            key: WebhookKey::parse(WEBHOOK_SECRET).expect("key"),
+        };
+        service.wait_ready().await;
+        service
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.demo.dir.path().join("service.log")).unwrap_or_default()
+    }
+
+    pub fn state(&self) -> std::path::PathBuf {
+        self.demo
+            .dir
+            .path()
+            .canonicalize()
+            .expect("dir")
+            .join(".tenure-service")
+    }
+
+    pub fn audit(&self) -> String {
+        std::fs::read_to_string(self.state().join("audit.jsonl")).unwrap_or_default()
+    }
+
+    pub async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = self.http.get(format!("{}/readyz", self.base)).send().await
+                && r.status() == 200
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not ready in 30s:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn event(id: &str, kind: &str, data: Value) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "specversion": "1.0",
+            "id": id,
+            "source": "/tests/hr",
+            "type": kind,
+            "time": chrono::Utc::now().to_rfc3339(),
+            "datacontenttype": "application/json",
+            "data": data,
+        }))
+        .expect("json")
+    }
+
+    /// Posts a structured-mode body signed with `delivery` as webhook-id.
+    pub async fn post_signed(&self, delivery: &str, body: Vec<u8>) -> reqwest::Response {
+        let now = chrono::Utc::now().timestamp();
+        self.post_with(delivery, now, &self.key.sign(delivery, now, &body), body)
+            .await
+    }
+
+    pub async fn post_with(
+        &self,
+        delivery: &str,
+        timestamp: i64,
+        signature: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        self.http
+            .post(format!("{}/v1/events", self.base))
+            .header("content-type", "application/cloudevents+json")
+            .header("webhook-id", delivery)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .expect("post")
+    }
+
+    pub async fn secrets(&self) -> Vec<Value> {
+        let response = self
+            .http
+            .get(format!("{}/v1/secrets", self.base))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("json")
+    }
+
+    pub async fn status_of(&self, secret: &str) -> String {
+        self.secrets()
+            .await
+            .into_iter()
+            .find(|s| s["secret"] == secret)
+            .map(|s| s["status"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_default()
+    }
+
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
+    }
+
+    pub fn audit_events(&self) -> Vec<Value> {
+        self.audit()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|e| e["kind"] == "event")
+            .collect()
+    }
+}
+
+pub fn counter(metrics: &str, line_start: &str) -> u64 {
+    metrics
+        .lines()
+        .find(|l| l.starts_with(line_start))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
