@@ -172,12 +172,24 @@ async fn reconciler(config: Config) -> Result<Reconciler, u8> {
             EXIT_RUNTIME
         })?;
     let audit = AuditLog::new(&config.audit_log);
-    let reconciler = Reconciler::new(
+    let notifier = config
+        .notify
+        .as_ref()
+        .map(crate::notify::Notifier::start)
+        .transpose()
+        .map_err(|e| {
+            fail(e);
+            EXIT_CONFIG
+        })?;
+    let mut reconciler = Reconciler::new(
         Arc::new(config),
         plugins,
         Arc::new(store) as Arc<dyn StateStore>,
         audit,
     );
+    if let Some(notifier) = notifier {
+        reconciler = reconciler.with_notifier(notifier);
+    }
     // Governance signals from earlier events apply to every command.
     reconciler.refresh_signals().await.map_err(|e| {
         fail(e);

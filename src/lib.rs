@@ -22,6 +22,7 @@
 //! reconcile    one pass: resume unfinished runs, plan, act, record
 //! status       per-secret status for the admin API and metrics
 //! metrics      the OpenMetrics registry
+//! notify       owner notifications (webhook, Slack-compatible), with retries
 //! server/      HTTP: events, admin API, health, readiness, metrics
 //! plugins      the one registry of providers and targets (Cargo features)
 //! scheduler/   windows, blackouts, jitter, per-provider budgets, cron triggers
@@ -38,6 +39,7 @@ pub mod config;
 pub mod events;
 pub mod governance;
 pub mod metrics;
+pub mod notify;
 pub mod plan;
 pub mod plugins;
 pub mod policy;

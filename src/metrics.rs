@@ -39,6 +39,15 @@ pub struct EventLabels {
     pub outcome: String,
 }
 
+/// `kind`, `result`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct NotificationLabels {
+    /// rotation_failed, escalation, revocation or expiry_upcoming.
+    pub kind: String,
+    /// delivered, failed or dropped.
+    pub result: String,
+}
+
 /// `secret`.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct SecretLabels {
@@ -71,6 +80,8 @@ pub struct Metrics {
     pub decisions: Family<DecisionLabels, Counter>,
     /// Events received, by source and outcome.
     pub events: Family<EventLabels, Counter>,
+    /// Owner notifications, by kind and result.
+    pub notifications: Family<NotificationLabels, Counter>,
     /// When each secret next expires or is due, as Unix seconds.
     pub expiry: Family<SecretLabels, Gauge>,
     /// How long each workflow phase took.
@@ -106,6 +117,12 @@ impl Metrics {
             "Events received, by source and outcome",
             events.clone(),
         );
+        let notifications = Family::<NotificationLabels, Counter>::default();
+        registry.register(
+            "notifications",
+            "Owner notifications, by kind and result",
+            notifications.clone(),
+        );
         let expiry = Family::<SecretLabels, Gauge>::default();
         registry.register(
             "secret_expiry_timestamp_seconds",
@@ -130,6 +147,7 @@ impl Metrics {
             actions,
             decisions,
             events,
+            notifications,
             expiry,
             phase_seconds,
             event_to_enforcement_seconds,
@@ -142,6 +160,16 @@ impl Metrics {
             .get_or_create(&EventLabels {
                 source: source.to_owned(),
                 outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts one notification result.
+    pub fn notification(&self, kind: &str, result: &str) {
+        self.notifications
+            .get_or_create(&NotificationLabels {
+                kind: kind.to_owned(),
+                result: result.to_owned(),
             })
             .inc();
     }

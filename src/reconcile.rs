@@ -16,6 +16,7 @@ use tracing::{info, warn};
 use crate::audit::{AuditError, AuditLog, Event};
 use crate::config::{Config, SharedConfig};
 use crate::events::{Exposures, overlay};
+use crate::notify::{Notification, NotificationKind, Notifier};
 use crate::plan::{Plan, PlanEntry, PlanError, Planned, gather, plan_facts};
 use crate::plugins::Plugins;
 use crate::policy::DecisionKind;
@@ -88,6 +89,8 @@ pub struct Reconciler {
     passes: std::sync::atomic::AtomicU64,
     /// Per-provider action budgets.
     limits: crate::scheduler::ProviderLimits,
+    /// Owner notifications, when configured.
+    notifier: Option<Notifier>,
     plugins: Plugins,
     store: Arc<dyn StateStore>,
     audit: AuditLog,
@@ -150,11 +153,80 @@ impl Reconciler {
             planned: arc_swap::ArcSwap::from_pointee(Vec::new()),
             passes: std::sync::atomic::AtomicU64::new(0),
             limits,
+            notifier: None,
             plugins,
             store,
             audit,
             engine,
         }
+    }
+
+    /// Sends owner notifications through `notifier`.
+    #[must_use]
+    pub fn with_notifier(mut self, notifier: Notifier) -> Self {
+        self.notifier = Some(notifier);
+        self
+    }
+
+    fn notify(&self, config: &Config, mut notification: Notification) {
+        let Some(notifier) = &self.notifier else {
+            return;
+        };
+        if notification.record.is_none()
+            && let Ok(address) = notification.secret.parse::<SecretAddress>()
+            && let crate::governance::RecordMatch::One(i) = config.governance.index.find(&address)
+        {
+            let record = &config.governance.records[i];
+            notification.record = Some(record.id.clone());
+            notification.owner = Some(record.owner.clone());
+        }
+        notifier.send(notification);
+    }
+
+    /// Tells owners about failed actions and verified revocations.
+    fn notify_outcome(&self, config: &Config, action: &ActionResult, reasons: Vec<String>) {
+        let mut notification = match (&action.outcome, action.kind) {
+            (Outcome::Failed { error } | Outcome::RolledBack { error }, kind) => {
+                let mut n =
+                    Notification::new(NotificationKind::RotationFailed, action.secret.to_string());
+                n.action = Some(kind.as_str().to_owned());
+                n.detail = Some(error.clone());
+                n
+            }
+            (Outcome::Succeeded, RunKind::Revoke) => {
+                Notification::new(NotificationKind::Revocation, action.secret.to_string())
+            }
+            _ => return,
+        };
+        notification.reasons = reasons;
+        self.notify(config, notification);
+    }
+
+    /// Tells owners once about each secret that expires within the window.
+    async fn notify_upcoming(&self, config: &Config) -> Result<(), ReconcileError> {
+        let Some(window) = config.notify.as_ref().map(|n| n.upcoming_within) else {
+            return Ok(());
+        };
+        if self.notifier.is_none() {
+            return Ok(());
+        }
+        let horizon =
+            Utc::now() + chrono::TimeDelta::from_std(window).unwrap_or(chrono::TimeDelta::MAX);
+        let now = Utc::now();
+        for secret in self.planned.load().iter() {
+            let Some(expires) = secret.expires_at.filter(|at| *at > now && *at <= horizon) else {
+                continue;
+            };
+            let key = format!("expiry:{}:{}", secret.secret, expires.timestamp());
+            if self.store.mark_notified(&key).await? {
+                let mut n =
+                    Notification::new(NotificationKind::ExpiryUpcoming, secret.secret.clone());
+                n.detail = Some(format!("at {}", crate::notify::stamp(expires)));
+                n.reasons = secret.reasons.iter().map(|r| (*r).to_owned()).collect();
+                self.notify(config, n);
+            }
+        }
+        Ok(())
     }
 
     /// The configuration in effect: the files with the stored signals over them.
@@ -322,6 +394,18 @@ impl Reconciler {
         let metrics = crate::metrics::global();
         for action in &report.actions {
             metrics.action(action.kind.as_str(), action.outcome.label());
+            let reasons = work
+                .get(&action.secret)
+                .map(|p| {
+                    p.decision
+                        .reasons
+                        .names()
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.notify_outcome(&config, action, reasons);
         }
         for (kind, count) in &report.by_kind {
             metrics
@@ -343,6 +427,7 @@ impl Reconciler {
             self.record_decisions(&config, &after).await?;
             self.publish(&config, &after);
         }
+        self.notify_upcoming(&config).await?;
         self.passes
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(report)
@@ -429,7 +514,13 @@ impl Reconciler {
             .start(secret, kind, vec!["operator_request".to_owned()], record)
             .await?;
         crate::metrics::global().action(kind.as_str(), outcome.label());
-        Ok(outcome)
+        let action = ActionResult {
+            secret: secret.clone(),
+            kind,
+            outcome,
+        };
+        self.notify_outcome(&config, &action, vec!["operator_request".to_owned()]);
+        Ok(action.outcome)
     }
 
     /// Logs and records (in one audit batch) every decision that changed since last recorded.
@@ -447,6 +538,13 @@ impl Reconciler {
                 continue;
             }
             let entry = plan.entry(config, planned);
+            if entry.notify {
+                let mut n = Notification::new(NotificationKind::Escalation, entry.secret.clone());
+                n.reasons = entry.reasons.iter().map(|r| (*r).to_owned()).collect();
+                n.record = entry.record.map(str::to_owned);
+                n.owner = entry.owner.map(str::to_owned);
+                self.notify(config, n);
+            }
             if entry.decision == "compliant" {
                 info!(secret = %entry.secret, decision = entry.decision, "{}", sentence(&entry));
             } else {

@@ -580,3 +580,166 @@ async fn a_burst_of_5000_signed_events_loses_none_and_applies_duplicates_once() 
         started.elapsed()
     );
 }
+
+/// A webhook receiver that fails its first request with 500, then accepts.
+async fn receiver() -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
+    use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
+    let seen: Arc<std::sync::Mutex<Vec<Value>>> = Arc::default();
+    async fn hook(
+        State(seen): State<Arc<std::sync::Mutex<Vec<Value>>>>,
+        Json(body): Json<Value>,
+    ) -> StatusCode {
+        let mut seen = seen.lock().expect("lock");
+        seen.push(body);
+        if seen.len() == 1 {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::OK
+        }
+    }
+    let app = Router::new()
+        .route("/hook", post(hook))
+        .with_state(Arc::clone(&seen));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    (url, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_are_notified_with_retries_and_never_see_a_value() {
+    let (url, seen) = receiver().await;
+    let service = Service::start_full(
+        "",
+        "[notify]\nurl = { env = \"TENURE_TEST_NOTIFY_URL\" }\nupcoming_within = \"3650d\"\nmax_attempts = 4\n",
+        &[("TENURE_TEST_NOTIFY_URL", url.as_str())],
+    )
+    .await;
+    // The first pass revoked payments-token (its owner left) and found every
+    // live secret expiring within the window; events revoke reports-token and
+    // escalate vendor-sftp (its review lapsed).
+    let left = Service::event(
+        "notify-dana",
+        "io.tenure.owner.left",
+        json!({ "owner": "dana@example.com" }),
+    );
+    assert_eq!(
+        service.post_signed("msg_notify_dana", left).await.status(),
+        202
+    );
+    let lapsed = Service::event(
+        "notify-review",
+        "io.tenure.review.lapsed",
+        json!({ "record": "vendor-sftp" }),
+    );
+    assert_eq!(
+        service
+            .post_signed("msg_notify_review", lapsed)
+            .await
+            .status(),
+        202
+    );
+    let wanted = |bodies: &[Value]| {
+        bodies
+            .iter()
+            .any(|b| b["kind"] == "revocation" && b["secret"] == REPORTS)
+            && bodies
+                .iter()
+                .any(|b| b["kind"] == "revocation" && b["secret"] == "local:api/payments-token")
+            && bodies.iter().any(|b| {
+                b["kind"] == "escalation"
+                    && b["secret"] == "local:vendor/sftp-key"
+                    && b["owner"] == "erin@example.com"
+            })
+            && bodies.iter().any(|b| b["kind"] == "expiry_upcoming")
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let bodies = seen.lock().expect("lock").clone();
+        if wanted(&bodies) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "notifications: {bodies:#?}\n{}",
+            service.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Another pass: each upcoming expiry is told once.
+    let r = service
+        .http
+        .post(format!(
+            "{}/v1/secrets/local%3Adb%2Forders/rotate",
+            service.base
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("rotate");
+    assert_eq!(r.status(), 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let bodies = seen.lock().expect("lock").clone();
+
+    let revocation = bodies
+        .iter()
+        .find(|b| b["kind"] == "revocation" && b["secret"] == "local:api/payments-token")
+        .expect("revocation");
+    assert_eq!(revocation["owner"], "bob@example.com");
+    assert_eq!(revocation["reasons"], json!(["owner_left"]));
+    assert!(
+        revocation["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Tenure: local:api/payments-token was revoked"))
+    );
+    // The first delivery got a 500 and was retried: it arrived twice.
+    assert_eq!(bodies[0], bodies[1]);
+    let mut expiries: Vec<(String, String)> = bodies
+        .iter()
+        .filter(|b| b["kind"] == "expiry_upcoming")
+        .map(|b| (b["secret"].to_string(), b["detail"].to_string()))
+        .collect();
+    let total = expiries.len();
+    expiries.sort();
+    expiries.dedup();
+    assert_eq!(
+        total,
+        expiries.len() + usize::from(bodies[0]["kind"] == "expiry_upcoming"),
+        "{expiries:?}"
+    );
+
+    // No value reached a notification: not the live ones, and no
+    // generated-looking token at all.
+    let text = serde_json::to_string(&bodies).expect("json");
+    for row in service.secrets().await {
+        if row["status"] == "active" {
+            let path = row["secret"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_start_matches("local:");
+            let value = service.demo.get(path);
+            assert!(
+                !text.contains(&value),
+                "a value of {path} reached a notification"
+            );
+        }
+    }
+    let longest_token = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(
+        longest_token < 32,
+        "a value-like token reached a notification"
+    );
+    let metrics = service.metrics().await;
+    assert!(
+        counter(
+            &metrics,
+            "tenure_notifications_total{kind=\"revocation\",result=\"delivered\"}"
+        ) >= 2
+    );
+}

@@ -253,6 +253,33 @@ pub fn build(
             "no providers configured; add at least one [providers.<name>] table",
         ));
     }
+    // [notify]
+    let notify = parts.notify.map(|located| {
+        let file = &files[located.file];
+        let raw = located.value;
+        let max_attempts = match raw.max_attempts {
+            Some(n) if *n.get_ref() == 0 || *n.get_ref() > 20 => {
+                check.diagnostics.push(file.diagnostic(
+                    Some(n.span()),
+                    "notify.max_attempts",
+                    "must be between 1 and 20",
+                ));
+                5
+            }
+            Some(n) => n.into_inner(),
+            None => 5,
+        };
+        let mut url = raw.url;
+        url.rebase(base);
+        crate::config::NotifyConfig {
+            url,
+            upcoming_within: raw
+                .upcoming_within
+                .map_or(Duration::from_secs(7 * 86_400), |d| d.0),
+            max_attempts,
+        }
+    });
+
     // [nats]
     let nats = parts.nats.map(|located| {
         let file = &files[located.file];
@@ -620,6 +647,7 @@ pub fn build(
         concurrency,
         retry,
         server,
+        notify,
         nats,
         schedule,
         budgets,

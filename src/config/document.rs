@@ -12,8 +12,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diagnostics::{Diagnostic, SourceFile, join_key};
 use super::raw::{
-    RawDefaults, RawNats, RawOwner, RawRecord, RawRetry, RawSchedule, RawServer, RawTenure,
-    RawWorkload,
+    RawDefaults, RawNats, RawNotify, RawOwner, RawRecord, RawRetry, RawSchedule, RawServer,
+    RawTenure, RawWorkload,
 };
 use crate::plugins::{self, ConfigReader, ProviderConfig, TargetConfig};
 
@@ -41,6 +41,7 @@ pub struct Parts {
     pub server: Option<Located<RawServer>>,
     pub schedule: Option<Located<RawSchedule>>,
     pub nats: Option<Located<RawNats>>,
+    pub notify: Option<Located<RawNotify>>,
     pub defaults: Option<Located<RawDefaults>>,
     pub providers: Vec<Located<(String, ProviderConfig)>>,
     pub targets: Vec<Located<(String, TargetConfig)>>,
@@ -63,6 +64,7 @@ const MAIN_KEYS: &[&str] = &[
     "server",
     "schedule",
     "nats",
+    "notify",
     "retry",
     "defaults",
     "providers",
@@ -301,6 +303,10 @@ pub fn read_file(
             }
             "server" => {
                 parts.server =
+                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
+            }
+            "notify" => {
+                parts.notify =
                     read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
             }
             "nats" => {

@@ -83,6 +83,17 @@ pub struct NatsConfig {
     pub token: Option<tenure_plugin_api::SecretSource>,
 }
 
+/// `[notify]`: the owners' webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyConfig {
+    /// Where to POST (Slack incoming-webhook URLs are secrets, so this is a source).
+    pub url: tenure_plugin_api::SecretSource,
+    /// Tell owners this long before a secret expires.
+    pub upcoming_within: Duration,
+    /// Attempts per notification before it is dropped (and logged).
+    pub max_attempts: u32,
+}
+
 /// A loaded, checked configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -104,6 +115,8 @@ pub struct Config {
     pub retry: RetryPolicy,
     /// The HTTP server, when `[server]` is present.
     pub server: Option<ServerConfig>,
+    /// Owner notifications, when `[notify]` is present.
+    pub notify: Option<NotifyConfig>,
     /// NATS JetStream as an event source, when `[nats]` is present.
     pub nats: Option<NatsConfig>,
     /// When due rotations may start (`[schedule]`).

@@ -46,6 +46,15 @@ pub struct RawNats {
     pub token: Option<tenure_plugin_api::SecretSource>,
 }
 
+/// `[notify]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotify {
+    pub url: tenure_plugin_api::SecretSource,
+    pub upcoming_within: Option<Dur>,
+    pub max_attempts: Option<Spanned<u32>>,
+}
+
 /// `[schedule]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

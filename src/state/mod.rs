@@ -135,6 +135,10 @@ pub trait StateStore: Send + Sync + 'static {
     /// Every stored signal.
     async fn signals(&self) -> Result<Vec<Signal>, StateError>;
 
+    /// Records that the notification `key` was sent; false when it already was
+    /// (by this process or another replica).
+    async fn mark_notified(&self, key: &str) -> Result<bool, StateError>;
+
     /// Whether the store answers (for readiness).
     async fn ping(&self) -> Result<(), StateError>;
 }

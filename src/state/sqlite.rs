@@ -73,6 +73,10 @@ const SCHEMA: &[&str] = &[
         outcome TEXT
     )",
     "CREATE INDEX IF NOT EXISTS events_pending ON events (processed_at, received_at)",
+    "CREATE TABLE IF NOT EXISTS notifications (
+        key TEXT PRIMARY KEY,
+        at INTEGER NOT NULL
+    )",
     "CREATE TABLE IF NOT EXISTS signals (
         kind TEXT NOT NULL,
         key TEXT NOT NULL,
@@ -525,6 +529,17 @@ impl StateStore for SqliteStore {
             .collect()
     }
 
+    async fn mark_notified(&self, key: &str) -> Result<bool, StateError> {
+        let result =
+            sqlx::query("INSERT INTO notifications (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                .bind(key)
+                .bind(millis(Utc::now()))
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(result.rows_affected() == 1)
+    }
+
     async fn ping(&self) -> Result<(), StateError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -820,5 +835,7 @@ mod tests {
         );
         assert_eq!(store.signals().await.expect("signals"), vec![newer]);
         store.ping().await.expect("ping");
+        assert!(store.mark_notified("expiry:a:1").await.expect("mark"));
+        assert!(!store.mark_notified("expiry:a:1").await.expect("mark again"));
     }
 }

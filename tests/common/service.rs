@@ -48,6 +48,11 @@ impl Service {
     /// Starts the example with `server_extra` added to its `[server]` table
     /// and `tables` appended to the file.
     pub async fn start_edited(server_extra: &str, tables: &str) -> Self {
+        Self::start_full(server_extra, tables, &[]).await
+    }
+
+    /// As [`Service::start_edited`], with extra environment variables.
+    pub async fn start_full(server_extra: &str, tables: &str, env: &[(&str, &str)]) -> Self {
         let mut demo = Demo::new();
         let config = demo.config.with_file_name("examples/service.toml");
         let port = free_port();
@@ -67,6 +72,7 @@ impl Service {
             .env("TENURE_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("TENURE_EVENTGRID_KEY", EVENTGRID_KEY)
             .env_remove("TENURE_LOG")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)

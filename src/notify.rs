@@ -1,0 +1,235 @@
+//! Owners are told: a webhook notifier for rotation failures, escalations,
+//! revocations and upcoming expiries. JSON with a Slack-compatible `text`
+//! field; delivered from a background queue with retries (exponential
+//! backoff on 5xx, 429 and network errors). A notification carries
+//! addresses, reasons and errors, never a secret value.
+
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tracing::{debug, warn};
+
+use crate::config::NotifyConfig;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// A rotation, revocation or narrowing failed (or rolled back).
+    RotationFailed,
+    /// A person must decide.
+    Escalation,
+    /// The credential was revoked, and the revocation verified.
+    Revocation,
+    /// The credential expires soon.
+    ExpiryUpcoming,
+}
+
+impl NotificationKind {
+    /// The stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RotationFailed => "rotation_failed",
+            Self::Escalation => "escalation",
+            Self::Revocation => "revocation",
+            Self::ExpiryUpcoming => "expiry_upcoming",
+        }
+    }
+}
+
+/// One notification, as posted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    /// What happened.
+    pub kind: NotificationKind,
+    /// The secret's address.
+    pub secret: String,
+    /// The accountable owner, if a record names one.
+    pub owner: Option<String>,
+    /// The governing record.
+    pub record: Option<String>,
+    /// The action, for failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// Why (reason names).
+    pub reasons: Vec<String>,
+    /// An error or an expiry time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// When Tenure noticed.
+    pub at: DateTime<Utc>,
+}
+
+impl Notification {
+    /// A notification stamped now.
+    pub fn new(kind: NotificationKind, secret: impl Into<String>) -> Self {
+        Self {
+            kind,
+            secret: secret.into(),
+            owner: None,
+            record: None,
+            action: None,
+            reasons: Vec::new(),
+            detail: None,
+            at: Utc::now(),
+        }
+    }
+
+    /// The one-line message (Slack's `text`).
+    pub fn text(&self) -> String {
+        let owner = self.owner.as_deref().unwrap_or("no owner on record");
+        let reasons = if self.reasons.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.reasons.join(", "))
+        };
+        let detail = self
+            .detail
+            .as_deref()
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default();
+        let what = match self.kind {
+            NotificationKind::RotationFailed => format!(
+                "the {} of {} failed{reasons}{detail}",
+                self.action.as_deref().unwrap_or("action"),
+                self.secret
+            ),
+            NotificationKind::Escalation => format!("{} needs a person{reasons}", self.secret),
+            NotificationKind::Revocation => {
+                format!("{} was revoked and verified{reasons}", self.secret)
+            }
+            NotificationKind::ExpiryUpcoming => format!("{} expires soon{detail}", self.secret),
+        };
+        format!("Tenure: {what}. Owner: {owner}.")
+    }
+}
+
+#[derive(Serialize)]
+struct Payload<'a> {
+    text: String,
+    #[serde(flatten)]
+    notification: &'a Notification,
+}
+
+/// Why the notifier could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// The URL could not be read.
+    #[error("notify.url: {0}")]
+    Url(#[from] tenure_plugin_api::SourceError),
+    /// The HTTP client could not be built.
+    #[error("notify: cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+/// Queues notifications for the background sender.
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    queue: mpsc::Sender<Notification>,
+}
+
+enum Failure {
+    Retry(String),
+    Final(String),
+}
+
+impl Notifier {
+    /// Reads the URL and starts the sender.
+    pub fn start(config: &NotifyConfig) -> Result<Self, NotifyError> {
+        let url = config.url.resolve()?;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| NotifyError::Client(e.to_string()))?;
+        let (queue, mut inbox) = mpsc::channel::<Notification>(1024);
+        let attempts = config.max_attempts;
+        tokio::spawn(async move {
+            while let Some(notification) = inbox.recv().await {
+                let kind = notification.kind.as_str();
+                let payload = Payload {
+                    text: notification.text(),
+                    notification: &notification,
+                };
+                let post = || async {
+                    let response = client
+                        .post(url.expose())
+                        .json(&payload)
+                        .send()
+                        .await
+                        // Without the URL: a Slack webhook URL is a credential.
+                        .map_err(|e| Failure::Retry(e.without_url().to_string()))?;
+                    let status = response.status();
+                    if status.is_success() {
+                        Ok(())
+                    } else if status.is_server_error() || status.as_u16() == 429 {
+                        Err(Failure::Retry(format!("HTTP {status}")))
+                    } else {
+                        Err(Failure::Final(format!("HTTP {status}")))
+                    }
+                };
+                let result = post
+                    .retry(
+                        ExponentialBuilder::default()
+                            .with_min_delay(Duration::from_millis(200))
+                            .with_max_delay(Duration::from_secs(30))
+                            .with_max_times(attempts.saturating_sub(1) as usize)
+                            .with_jitter(),
+                    )
+                    .when(|e| matches!(e, Failure::Retry(_)))
+                    .await;
+                let metrics = crate::metrics::global();
+                match result {
+                    Ok(()) => {
+                        metrics.notification(kind, "delivered");
+                        debug!(kind, secret = %notification.secret, "Notified the owner.");
+                    }
+                    Err(Failure::Retry(e) | Failure::Final(e)) => {
+                        metrics.notification(kind, "failed");
+                        warn!(kind, secret = %notification.secret, error = %e, "Could not notify the owner.");
+                    }
+                }
+            }
+        });
+        Ok(Self { queue })
+    }
+
+    /// Queues a notification; never waits (a full queue drops it, counted and logged).
+    pub fn send(&self, notification: Notification) {
+        let kind = notification.kind.as_str();
+        if let Err(err) = self.queue.try_send(notification) {
+            crate::metrics::global().notification(kind, "dropped");
+            warn!(kind, "Dropped an owner notification: {err}.");
+        }
+    }
+}
+
+/// The RFC 3339 form used in notification details.
+pub fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_one_readable_line() {
+        let mut n = Notification::new(NotificationKind::Revocation, "local:demo/reports-token");
+        n.owner = Some("dana@example.com".into());
+        n.reasons = vec!["owner_left".into()];
+        assert_eq!(
+            n.text(),
+            "Tenure: local:demo/reports-token was revoked and verified (owner_left). Owner: dana@example.com."
+        );
+        let mut failed = Notification::new(NotificationKind::RotationFailed, "pg:app");
+        failed.action = Some("rotate".into());
+        failed.detail = Some("login test failed".into());
+        assert_eq!(
+            failed.text(),
+            "Tenure: the rotate of pg:app failed: login test failed. Owner: no owner on record."
+        );
+    }
+}
