@@ -127,6 +127,57 @@ async fn turn(reconciler: &Reconciler, interval: Duration) -> Duration {
     }
 }
 
+/// Binds and serves HTTP (or HTTPS when a certificate is configured) until `stop`.
+async fn start_server(
+    server_config: &crate::config::ServerConfig,
+    reconciler: &Arc<Reconciler>,
+    wake: &Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<tokio::task::JoinHandle<()>, ServiceError> {
+    let state = AppState::new(server_config, Arc::clone(reconciler), Arc::clone(wake))?;
+    let listener = server::bind(server_config).await?;
+    let addr = listener.local_addr().map_or(server_config.listen, |a| a);
+    let app = server::router(state, server_config.max_body_bytes);
+    let deadline = server_config.shutdown_deadline;
+    let Some(tls) = &server_config.tls else {
+        info!(%addr, "Listening on http://{addr}.");
+        return Ok(tokio::spawn(async move {
+            let stopped = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            if let Err(err) = axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+            {
+                error!(error = %err, "The HTTP server failed.");
+            }
+        }));
+    };
+    let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+        .await
+        .map_err(|source| ServerError::Tls {
+            cert: tls.cert.clone(),
+            source,
+        })?;
+    let std_listener = listener
+        .into_std()
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    let server = axum_server::from_tcp_rustls(std_listener, rustls)
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        let _ = stop.wait_for(|s| *s).await;
+        stopper.graceful_shutdown(Some(deadline));
+    });
+    info!(%addr, "Listening on https://{addr}.");
+    Ok(tokio::spawn(async move {
+        if let Err(err) = server.handle(handle).serve(app.into_make_service()).await {
+            error!(error = %err, "The HTTPS server failed.");
+        }
+    }))
+}
+
 /// Runs until `shutdown` completes: serves HTTP when configured, and turns
 /// the loop.
 pub async fn run(
@@ -144,23 +195,7 @@ pub async fn run(
 
     let server = match &config.server {
         Some(server_config) => {
-            let state = AppState::new(server_config, Arc::clone(&reconciler), Arc::clone(&wake))?;
-            let listener = server::bind(server_config).await?;
-            let addr = listener.local_addr().map_or(server_config.listen, |a| a);
-            info!(%addr, "Listening on {addr}.");
-            let app = server::router(state, server_config.max_body_bytes);
-            let mut stop = stop_rx.clone();
-            Some(tokio::spawn(async move {
-                let stopped = async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                };
-                if let Err(err) = axum::serve(listener, app)
-                    .with_graceful_shutdown(stopped)
-                    .await
-                {
-                    error!(error = %err, "The HTTP server failed.");
-                }
-            }))
+            Some(start_server(server_config, &reconciler, &wake, stop_rx.clone()).await?)
         }
         None => None,
     };

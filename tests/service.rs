@@ -743,3 +743,27 @@ async fn owners_are_notified_with_retries_and_never_see_a_value() {
         ) >= 2
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_is_served_over_tls_when_a_certificate_is_configured() {
+    let demo = common::Demo::new();
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .expect("certificate");
+    let cert_pem = certified.cert.pem();
+    let dir = demo.dir.path().to_path_buf();
+    let cert = dir.join("tls.crt");
+    let key = dir.join("tls.key");
+    std::fs::write(&cert, &cert_pem).expect("cert");
+    std::fs::write(&key, certified.signing_key.serialize_pem()).expect("key");
+    let service = Service::start_tls(demo, &cert, &key, &cert_pem).await;
+    assert!(service.base.starts_with("https://"));
+    assert_eq!(service.secrets().await.len(), 6);
+    // Plain HTTP to the same port gets no answer.
+    let plain = service.base.replace("https://", "http://");
+    let refused = reqwest::Client::new()
+        .get(format!("{plain}/healthz"))
+        .send()
+        .await;
+    assert!(refused.map(|r| !r.status().is_success()).unwrap_or(true));
+}

@@ -152,7 +152,23 @@ pub fn build(
             source.rebase(base);
             source
         };
+        let tls = match (raw.tls_cert, raw.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::config::TlsFiles {
+                cert: resolve(base, cert.get_ref()),
+                key: resolve(base, key.get_ref()),
+            }),
+            (None, None) => None,
+            (Some(one), None) | (None, Some(one)) => {
+                check.diagnostics.push(file.diagnostic(
+                    Some(one.span()),
+                    "server",
+                    "set both tls_cert and tls_key, or neither",
+                ));
+                None
+            }
+        };
         ServerConfig {
+            tls,
             listen,
             admin_token: raw.admin_token.map(rebase),
             webhook_secret: raw.webhook_secret.map(rebase),

@@ -66,6 +66,17 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// How long in-flight work may take to finish or checkpoint after SIGTERM.
     pub shutdown_deadline: Duration,
+    /// Serve HTTPS with this certificate chain and key (PEM files).
+    pub tls: Option<TlsFiles>,
+}
+
+/// A PEM certificate chain and its private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The certificate chain.
+    pub cert: PathBuf,
+    /// The private key (a file, 0600, never inline).
+    pub key: PathBuf,
 }
 
 /// `[nats]`: a JetStream subject as a second event source.

@@ -33,6 +33,8 @@ pub struct RawServer {
     pub eventgrid_key: Option<tenure_plugin_api::SecretSource>,
     pub max_body_bytes: Option<Spanned<usize>>,
     pub shutdown_deadline: Option<Dur>,
+    pub tls_cert: Option<Spanned<PathBuf>>,
+    pub tls_key: Option<Spanned<PathBuf>>,
 }
 
 /// `[nats]`

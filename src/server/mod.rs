@@ -43,6 +43,14 @@ pub enum ServerError {
     /// The admin token is too short to be a secret.
     #[error("server.admin_token: must be at least 16 characters")]
     WeakAdminToken,
+    /// The certificate or key could not be read.
+    #[error("server.tls_cert {cert}: {source}")]
+    Tls {
+        /// The certificate file.
+        cert: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

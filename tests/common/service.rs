@@ -53,7 +53,31 @@ impl Service {
 
     /// As [`Service::start_edited`], with extra environment variables.
     pub async fn start_full(server_extra: &str, tables: &str, env: &[(&str, &str)]) -> Self {
-        let mut demo = Demo::new();
+        Self::launch(Demo::new(), server_extra, tables, env, None).await
+    }
+
+    /// Starts the example over HTTPS with `cert` and `key` (PEM files), trusting `ca_pem`.
+    pub async fn start_tls(
+        demo: Demo,
+        cert: &std::path::Path,
+        key: &std::path::Path,
+        ca_pem: &str,
+    ) -> Self {
+        let extra = format!(
+            "tls_cert = {:?}\ntls_key = {:?}",
+            cert.display().to_string(),
+            key.display().to_string()
+        );
+        Self::launch(demo, &extra, "", &[], Some(ca_pem)).await
+    }
+
+    async fn launch(
+        mut demo: Demo,
+        server_extra: &str,
+        tables: &str,
+        env: &[(&str, &str)],
+        ca_pem: Option<&str>,
+    ) -> Self {
         let config = demo.config.with_file_name("examples/service.toml");
         let port = free_port();
         let text = std::fs::read_to_string(&config).expect("example");
@@ -80,11 +104,23 @@ impl Service {
             .expect("spawn tenure");
         // `demo.get` and `demo.run` now use the service's config.
         demo.config = config;
+        let (scheme, http) = match ca_pem {
+            Some(pem) => (
+                "https",
+                reqwest::Client::builder()
+                    .add_root_certificate(
+                        reqwest::Certificate::from_pem(pem.as_bytes()).expect("ca"),
+                    )
+                    .build()
+                    .expect("client"),
+            ),
+            None => ("http", reqwest::Client::new()),
+        };
         let service = Self {
             demo,
             child,
-            base: format!("http://127.0.0.1:{port}"),
-            http: reqwest::Client::new(),
+            base: format!("{scheme}://127.0.0.1:{port}"),
+            http,
             key: WebhookKey::parse(WEBHOOK_SECRET).expect("key"),
         };
         service.wait_ready().await;
