@@ -475,12 +475,48 @@ impl Reconciler {
             .into_iter()
             .map(str::to_owned)
             .collect();
-        let outcome = self.engine.start(&secret, kind, reasons, record).await?;
+        let check = Box::pin(self.still_needed(config, &secret, kind));
+        let outcome = self
+            .engine
+            .start_checked(&secret, kind, reasons, record, Some(check))
+            .await?;
         Ok(Some(ActionResult {
             secret,
             kind,
             outcome,
         }))
+    }
+
+    /// Decides `secret` again from fresh vault metadata, under its lease: a
+    /// rotation another replica (or an operator) already did is not redone.
+    async fn still_needed(&self, config: &Config, secret: &SecretAddress, kind: RunKind) -> bool {
+        let Some(provider) = self.plugins.provider(secret.provider()) else {
+            return true;
+        };
+        let meta = match provider.describe(secret.path()).await {
+            Ok(meta) => meta,
+            Err(err) if err.kind() == tenure_plugin_api::ErrorKind::NotFound => return false,
+            // Let the workflow meet the error and retry it.
+            Err(_) => return true,
+        };
+        let Some(mut facts) = crate::plan::facts_from(secret.provider(), &meta) else {
+            return true;
+        };
+        match kind {
+            RunKind::Revoke => facts.enabled,
+            // Privileges are not in the metadata; narrowing twice is harmless.
+            RunKind::Narrow => true,
+            RunKind::Rotate => {
+                facts.exposed_at = self.exposures.load().get(&secret.to_string()).copied();
+                facts.quarantined = self
+                    .store
+                    .secret_state(secret)
+                    .await
+                    .is_ok_and(|s| s.quarantined);
+                let (decision, _) = crate::plan::decide_facts(config, &facts, Utc::now());
+                decision.kind == DecisionKind::Rotate
+            }
+        }
     }
 
     /// Acts on one secret now, whatever the plan says (operator request).

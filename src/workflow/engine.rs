@@ -56,6 +56,9 @@ pub enum Outcome {
     },
     /// Another process holds the secret's lease, or another run is in progress.
     Busy,
+    /// Checked again under the lease, the action was no longer needed
+    /// (another replica or an operator did it first).
+    NotNeeded,
 }
 
 impl Outcome {
@@ -68,14 +71,21 @@ impl Outcome {
             Self::RolledBack { .. } => "rolled_back",
             Self::Failed { .. } => "failed",
             Self::Busy => "busy",
+            Self::NotNeeded => "not_needed",
         }
     }
 
     /// Whether the action reached its goal.
     pub fn is_success(&self) -> bool {
-        matches!(self, Self::Succeeded | Self::Promoted { .. })
+        matches!(
+            self,
+            Self::Succeeded | Self::Promoted { .. } | Self::NotNeeded
+        )
     }
 }
+
+/// A check, run under the secret's lease, that the action is still needed.
+pub type StillNeeded<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + 'a>>;
 
 /// Drives workflow runs.
 pub struct Engine {
@@ -124,6 +134,47 @@ impl Engine {
         reasons: Vec<String>,
         record: Option<&Record>,
     ) -> Result<Outcome, EngineError> {
+        self.start_checked(secret, kind, reasons, record, None)
+            .await
+    }
+
+    /// As [`Engine::start`], holding the secret's lease throughout; with
+    /// `still_needed`, that check runs first under the lease, so two
+    /// replicas that both decided to act cannot both act.
+    pub async fn start_checked(
+        &self,
+        secret: &SecretAddress,
+        kind: RunKind,
+        reasons: Vec<String>,
+        record: Option<&Record>,
+        still_needed: Option<StillNeeded<'_>>,
+    ) -> Result<Outcome, EngineError> {
+        if !self.lease(secret).await? {
+            return Ok(Outcome::Busy);
+        }
+        let result = self
+            .start_leased(secret, kind, reasons, record, still_needed)
+            .await;
+        if let Err(err) = self.store.release_lease(secret, &self.holder).await {
+            warn!(secret = %secret, error = %err, "Could not release the lease; it will expire.");
+        }
+        result
+    }
+
+    async fn start_leased(
+        &self,
+        secret: &SecretAddress,
+        kind: RunKind,
+        reasons: Vec<String>,
+        record: Option<&Record>,
+        still_needed: Option<StillNeeded<'_>>,
+    ) -> Result<Outcome, EngineError> {
+        if let Some(check) = still_needed
+            && !check.await
+        {
+            info!(secret = %secret, action = %kind, "{secret} no longer needs a {kind}: another process acted first.");
+            return Ok(Outcome::NotNeeded);
+        }
         let active: Vec<Run> = self
             .store
             .runs_for(secret, 20)

@@ -20,6 +20,6 @@ mod fault;
 mod holder;
 mod steps;
 
-pub use engine::{Engine, EngineError, Outcome};
+pub use engine::{Engine, EngineError, Outcome, StillNeeded};
 pub use fault::FAULT_ENV;
 pub use holder::new_holder;
