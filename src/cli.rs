@@ -18,7 +18,7 @@ use crate::plan::PlanEntry;
 use crate::plugins::Plugins;
 use crate::reconcile::Reconciler;
 use crate::service;
-use crate::state::{RunKind, SqliteStore, StateStore};
+use crate::state::{PgStore, RunKind, SqliteStore, StateStore};
 use crate::telemetry::LogFormat;
 use crate::workflow::Outcome;
 
@@ -165,12 +165,26 @@ async fn reconciler(config: Config) -> Result<Reconciler, u8> {
         fail(e);
         EXIT_RUNTIME
     })?;
-    let store = SqliteStore::open(&config.state_dir.join("state.db"))
-        .await
-        .map_err(|e| {
-            fail(e);
-            EXIT_RUNTIME
-        })?;
+    let store: Arc<dyn StateStore> = match &config.state_url {
+        Some(url) => {
+            let url = url.resolve().map_err(|e| {
+                fail(format!("tenure.state_url: {e}"));
+                EXIT_CONFIG
+            })?;
+            Arc::new(PgStore::connect(url.expose()).await.map_err(|e| {
+                fail(e);
+                EXIT_RUNTIME
+            })?)
+        }
+        None => Arc::new(
+            SqliteStore::open(&config.state_dir.join("state.db"))
+                .await
+                .map_err(|e| {
+                    fail(e);
+                    EXIT_RUNTIME
+                })?,
+        ),
+    };
     let audit = AuditLog::new(&config.audit_log);
     let notifier = config
         .notify
@@ -181,12 +195,7 @@ async fn reconciler(config: Config) -> Result<Reconciler, u8> {
             fail(e);
             EXIT_CONFIG
         })?;
-    let mut reconciler = Reconciler::new(
-        Arc::new(config),
-        plugins,
-        Arc::new(store) as Arc<dyn StateStore>,
-        audit,
-    );
+    let mut reconciler = Reconciler::new(Arc::new(config), plugins, store, audit);
     if let Some(notifier) = notifier {
         reconciler = reconciler.with_notifier(notifier);
     }

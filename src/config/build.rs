@@ -98,6 +98,10 @@ pub fn build(
     // [tenure]
     let tenure = parts.tenure.map(|t| t.value).unwrap_or_default();
     let state_dir = resolve(base, &tenure.state_dir.unwrap_or_else(|| ".tenure".into()));
+    let state_url = tenure.state_url.map(|mut url| {
+        url.rebase(base);
+        url
+    });
     let audit_log = tenure
         .audit_log
         .map_or_else(|| state_dir.join("audit.jsonl"), |p| resolve(base, &p));
@@ -657,6 +661,7 @@ pub fn build(
         path: files[0].path.clone(),
         files: files.iter().map(|f| f.path.clone()).collect(),
         state_dir,
+        state_url,
         audit_log,
         reconcile_interval,
         lease_ttl,

@@ -114,6 +114,9 @@ pub struct Config {
     pub files: Vec<PathBuf>,
     /// Where the state store lives.
     pub state_dir: PathBuf,
+    /// A PostgreSQL state store shared by several replicas (its URL holds a
+    /// password, so it is a source); `None`: SQLite in `state_dir`.
+    pub state_url: Option<tenure_plugin_api::SecretSource>,
     /// The audit trail.
     pub audit_log: PathBuf,
     /// How often the service re-reads inventories when nothing is due sooner.

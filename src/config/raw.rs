@@ -13,6 +13,7 @@ use crate::governance::{Action, OwnerStatus, WorkloadStatus};
 #[serde(deny_unknown_fields)]
 pub struct RawTenure {
     pub state_dir: Option<PathBuf>,
+    pub state_url: Option<tenure_plugin_api::SecretSource>,
     pub audit_log: Option<PathBuf>,
     /// Read separately (see `document::read_file`); declared so serde accepts and lists it.
     #[serde(default)]

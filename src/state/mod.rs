@@ -2,12 +2,13 @@
 //! per-secret failure counts, accepted events and the signals they left.
 //!
 //! [`StateStore`] is the seam: [`SqliteStore`] (a file in the state folder)
-//! is the embedded default; a PostgreSQL store for several replicas
-//! implements the same trait. Runs are updated with compare-and-swap on a
+//! is the embedded default; [`PgStore`] (PostgreSQL) lets several replicas
+//! share the work. Runs are updated with compare-and-swap on a
 //! sequence number, so two writers can never both advance one run.
 
 mod events;
 mod model;
+mod postgres;
 mod sqlite;
 
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ use tenure_plugin_api::SecretAddress;
 
 pub use events::{InboundEvent, Intake, Signal, SignalKind};
 pub use model::{Phase, QueueItem, Run, RunKind, RunStatus, SecretState};
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Why the state store failed.
