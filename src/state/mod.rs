@@ -9,6 +9,7 @@
 mod events;
 mod model;
 mod postgres;
+mod sql;
 mod sqlite;
 
 use std::collections::HashMap;
