@@ -10,24 +10,11 @@ use std::time::{Duration, Instant};
 use common::service::{Service, counter};
 use serde_json::json;
 
-fn nats_url() -> Option<String> {
-    match std::env::var("TENURE_TEST_NATS_URL") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!(
-                "TENURE_TEST_NATS_URL is not set: run scripts/services start (CI=true needs NATS)"
-            )
-        }
-        Err(_) => {
-            eprintln!("skipped: TENURE_TEST_NATS_URL is not set (run scripts/services start)");
-            None
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jetstream_events_are_stored_before_ack_and_applied_once() {
-    let Some(url) = nats_url() else { return };
+    let Some(url) = tenure_plugin_api::conformance::service_url("TENURE_TEST_NATS_URL") else {
+        return;
+    };
     let run = uuid::Uuid::new_v4().simple().to_string();
     let subject = format!("tenure.test.{run}");
     let stream = format!("TENURE_TEST_{run}");
@@ -106,21 +93,7 @@ async fn jetstream_events_are_stored_before_ack_and_applied_once() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while service.audit_events().len() < 2 {
-        assert!(
-            Instant::now() < deadline,
-            "events not applied:\n{}",
-            service.log()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let applied: Vec<String> = service
-        .audit_events()
-        .iter()
-        .map(|e| e["data"]["id"].as_str().unwrap_or_default().to_owned())
-        .collect();
+    let applied = service.wait_applied(2).await;
     assert_eq!(
         applied,
         vec!["/tests/hr nats-dana", "/tests/grc nats-review"]

@@ -220,21 +220,7 @@ async fn every_refusal_has_its_status_is_counted_and_changes_nothing() {
     assert_eq!(r.status(), 202);
 
     // Only the two accepted events were applied; no secret changed.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while service.audit_events().len() < 2 {
-        assert!(
-            Instant::now() < deadline,
-            "events not applied:\n{}",
-            service.log()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let applied: Vec<String> = service
-        .audit_events()
-        .iter()
-        .map(|e| e["data"]["id"].as_str().unwrap_or_default().to_owned())
-        .collect();
+    let applied = service.wait_applied(2).await;
     assert_eq!(applied, vec!["/tests/hr e-review", "/tests/cmdb e-binary"]);
     let statuses = |rows: &[Value]| -> Vec<(String, String)> {
         rows.iter()

@@ -149,16 +149,11 @@ impl Engine {
         record: Option<&Record>,
         still_needed: Option<StillNeeded<'_>>,
     ) -> Result<Outcome, EngineError> {
-        if !self.lease(secret).await? {
-            return Ok(Outcome::Busy);
-        }
-        let result = self
-            .start_leased(secret, kind, reasons, record, still_needed)
-            .await;
-        if let Err(err) = self.store.release_lease(secret, &self.holder).await {
-            warn!(secret = %secret, error = %err, "Could not release the lease; it will expire.");
-        }
-        result
+        self.leased(
+            secret,
+            self.start_leased(secret, kind, reasons, record, still_needed),
+        )
+        .await
     }
 
     async fn start_leased(
@@ -250,12 +245,22 @@ impl Engine {
 
     /// Drives one run under the secret's lease until it finishes or must wait.
     pub async fn drive(&self, run: Run) -> Result<Outcome, EngineError> {
-        if !self.lease(&run.secret).await? {
+        let secret = run.secret.clone();
+        self.leased(&secret, self.drive_leased(run)).await
+    }
+
+    /// Runs `work` holding the lease on `secret` (Busy when another holder
+    /// has it), then gives the lease back.
+    async fn leased(
+        &self,
+        secret: &SecretAddress,
+        work: impl std::future::Future<Output = Result<Outcome, EngineError>>,
+    ) -> Result<Outcome, EngineError> {
+        if !self.lease(secret).await? {
             return Ok(Outcome::Busy);
         }
-        let secret = run.secret.clone();
-        let result = self.drive_leased(run).await;
-        if let Err(err) = self.store.release_lease(&secret, &self.holder).await {
+        let result = work.await;
+        if let Err(err) = self.store.release_lease(secret, &self.holder).await {
             warn!(secret = %secret, error = %err, "Could not release the lease; it will expire.");
         }
         result

@@ -232,6 +232,25 @@ impl Service {
             .expect("text")
     }
 
+    /// Waits until `count` events are applied (then a little longer, so a
+    /// wrongly applied extra one would show) and returns their ids in order.
+    pub async fn wait_applied(&self, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.audit_events().len() < count {
+            assert!(
+                Instant::now() < deadline,
+                "events not applied:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        self.audit_events()
+            .iter()
+            .map(|e| e["data"]["id"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     pub fn audit_events(&self) -> Vec<Value> {
         self.audit()
             .lines()
