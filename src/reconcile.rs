@@ -91,6 +91,8 @@ pub struct Reconciler {
     limits: crate::scheduler::ProviderLimits,
     /// Owner notifications, when configured.
     notifier: Option<Notifier>,
+    /// Expiry notifications this process knows were sent (the store is the record).
+    told: std::sync::Mutex<std::collections::HashSet<String>>,
     plugins: Plugins,
     store: Arc<dyn StateStore>,
     audit: AuditLog,
@@ -154,6 +156,7 @@ impl Reconciler {
             passes: std::sync::atomic::AtomicU64::new(0),
             limits,
             notifier: None,
+            told: std::sync::Mutex::default(),
             plugins,
             store,
             audit,
@@ -218,7 +221,15 @@ impl Reconciler {
                 continue;
             };
             let key = format!("expiry:{}:{}", secret.secret, expires.timestamp());
-            if self.store.mark_notified(&key).await? {
+            // Known here already: no store round trip on every pass.
+            if self.told.lock().is_ok_and(|told| told.contains(&key)) {
+                continue;
+            }
+            let first = self.store.mark_notified(&key).await?;
+            if let Ok(mut told) = self.told.lock() {
+                told.insert(key);
+            }
+            if first {
                 let mut n =
                     Notification::new(NotificationKind::ExpiryUpcoming, secret.secret.clone());
                 n.detail = Some(format!("at {}", crate::notify::stamp(expires)));
