@@ -9,7 +9,10 @@
 //!   rotated with `database/rotate-role/<name>` (ALTER ROLE and a storage
 //!   write; OpenBao does not log in with the new password).
 //!
-//! Both at the same concurrency; prints both rates and their ratio.
+//! Both at the same concurrency; prints both rates and their ratio, and for
+//! each side the machine's CPU time per rotation and how many cores were
+//! busy (from /proc/stat: every process on the machine, so OpenBao and
+//! PostgreSQL count as much as Tenure).
 //!
 //! Needs TENURE_TEST_VAULT_ADDR, TENURE_TEST_VAULT_TOKEN and
 //! TENURE_TEST_PG_URL (scripts/services start; . target/test-services/env).
@@ -24,7 +27,7 @@ use tenure::audit::AuditLog;
 use tenure::plugins::Plugins;
 use tenure::state::{RunKind, SqliteStore};
 use tenure::workflow::Engine;
-use tenure_plugin_api::{SecretAddress, SecretValue};
+use tenure_plugin_api::{SecretAddress, SecretValue, TargetContext};
 use vaultrs::api::database::requests::{PostgreSQLConnectionRequest, SetStaticRoleRequest};
 use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
 
@@ -208,6 +211,7 @@ async fn main() {
     println!(
         "{count} PostgreSQL credentials (scram-sha-256) at concurrency {concurrency}, OpenBao {addr}"
     );
+    let cpu = MachineCpu::now();
     let started = Instant::now();
     let outcomes: Vec<bool> = futures_util::stream::iter(0..count)
         .map(|i| {
@@ -231,9 +235,47 @@ async fn main() {
         .collect()
         .await;
     let tenure_rate = count as f64 / started.elapsed().as_secs_f64();
+    let tenure_cpu = cpu.since(count);
     assert!(outcomes.iter().all(|ok| *ok), "a Tenure rotation failed");
     phase_breakdown(&config.audit_log);
 
+    // The PostgreSQL half of Tenure's rotation on its own (ALTER ROLE and
+    // the login test; no vault, no state, no audit): the most any rotation
+    // that proves its credential can reach on this machine.
+    let target = Arc::clone(plugins.target("pg").expect("target"));
+    let cpu = MachineCpu::now();
+    let started = Instant::now();
+    futures_util::stream::iter(0..count)
+        .map(|i| {
+            let (target, pg) = (Arc::clone(&target), pg.clone());
+            async move {
+                let address: SecretAddress =
+                    format!("vault:tenure-bench/{i}").parse().expect("address");
+                let ctx = TargetContext {
+                    address: &address,
+                    run_id: "bench",
+                    scopes: &[],
+                };
+                let current = SecretValue::new(format!(
+                    r#"{{"username":"tnr_bench_{i}","password":"unused","host":"{}","port":{}}}"#,
+                    pg.get_host(),
+                    pg.get_port()
+                ));
+                let pending = target.issue(ctx, Some(&current)).await.expect("issue");
+                target
+                    .apply(ctx, Some(&current), &pending)
+                    .await
+                    .expect("apply");
+                target.test(ctx, &pending).await.expect("test");
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect::<Vec<()>>()
+        .await;
+    let postgres_rate = count as f64 / started.elapsed().as_secs_f64();
+    let postgres_cpu = cpu.since(count);
+
+    let cpu = MachineCpu::now();
     let started = Instant::now();
     futures_util::stream::iter(0..count)
         .map(|i| {
@@ -248,21 +290,74 @@ async fn main() {
         .collect::<Vec<()>>()
         .await;
     let openbao_rate = count as f64 / started.elapsed().as_secs_f64();
+    let openbao_cpu = cpu.since(count);
 
-    println!("{:>44}  {:>12}", "", "rotations/s");
     println!(
-        "{:>44}  {tenure_rate:>12.1}",
-        "tenure (KV v2 + PostgreSQL, login-tested)"
+        "{:>44}  {:>12}  {:>18}  {:>11}",
+        "", "rotations/s", "machine CPU ms/rot", "busy cores"
     );
     println!(
-        "{:>44}  {openbao_rate:>12.1}",
-        "openbao database/rotate-role (no login)"
+        "{:>44}  {tenure_rate:>12.1}  {:>18.2}  {:>11.2}",
+        "tenure (KV v2 + PostgreSQL, login-tested)", tenure_cpu.0, tenure_cpu.1
+    );
+    println!(
+        "{:>44}  {postgres_rate:>12.1}  {:>18.2}  {:>11.2}",
+        "  of which PostgreSQL alone (ALTER + login)", postgres_cpu.0, postgres_cpu.1
+    );
+    println!(
+        "{:>44}  {openbao_rate:>12.1}  {:>18.2}  {:>11.2}",
+        "openbao database/rotate-role (no login)", openbao_cpu.0, openbao_cpu.1
     );
     println!(
         "{:>44}  {:>12.2}",
         "ratio tenure / openbao",
         tenure_rate / openbao_rate
     );
+}
+
+/// The machine's CPU counters (/proc/stat), to tell what a phase cost in CPU
+/// and whether it kept every core busy.
+struct MachineCpu {
+    busy: u64,
+    total: u64,
+    cores: usize,
+}
+
+impl MachineCpu {
+    fn now() -> Self {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let fields: Vec<u64> = stat
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal ...
+        let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+        let total: u64 = fields.iter().take(8).sum();
+        Self {
+            busy: total - idle,
+            total,
+            cores: stat
+                .lines()
+                .filter(|l| l.starts_with("cpu") && !l.starts_with("cpu "))
+                .count(),
+        }
+    }
+
+    /// CPU milliseconds per operation and busy cores since `self`.
+    fn since(&self, operations: usize) -> (f64, f64) {
+        let now = Self::now();
+        let ticks = 100.0; // USER_HZ on Linux
+        let busy = (now.busy - self.busy) as f64;
+        let total = (now.total - self.total).max(1) as f64;
+        (
+            busy / ticks * 1000.0 / operations as f64,
+            busy / total * self.cores as f64,
+        )
+    }
 }
 
 /// Prints the mean time from each audit entry of a run to the next, by the

@@ -1,12 +1,13 @@
 //! Dynamic-secret leases: revoke every lease under a prefix
 //! (`sys/leases/revoke-prefix`, synchronous) and count what is left
-//! (`LIST sys/leases/lookup`). vaultrs has no lease API, so these two calls
-//! go through its HTTP client with the same address, TLS settings, token and
-//! namespace.
+//! (`LIST sys/leases/lookup`), through [`crate::raw`] (vaultrs has no lease
+//! API).
 
 use serde::Deserialize;
 use tenure_plugin_api::{LeaseRevocation, PluginError};
-use vaultrs::client::{Client, VaultClient};
+use vaultrs::client::VaultClient;
+
+use crate::raw::{request, status_error};
 
 #[derive(Deserialize)]
 struct ListData {
@@ -31,36 +32,6 @@ pub fn normalize(prefix: &str) -> Result<String, PluginError> {
         Err(PluginError::permanent(format!(
             "invalid lease prefix {prefix:?}"
         )))
-    }
-}
-
-fn request(
-    client: &VaultClient,
-    method: &str,
-    path: &str,
-) -> Result<reqwest::RequestBuilder, PluginError> {
-    let http = client.http();
-    let url = format!("{}/v1/{path}", http.base.trim_end_matches('/'));
-    let method = reqwest::Method::from_bytes(method.as_bytes())
-        .map_err(|e| PluginError::permanent(format!("{method}: {e}")))?;
-    let mut builder = http
-        .http
-        .request(method, url)
-        .header("X-Vault-Token", &client.settings().token)
-        .header("X-Vault-Request", "true");
-    if let Some(namespace) = &client.settings().namespace {
-        builder = builder.header("X-Vault-Namespace", namespace);
-    }
-    Ok(builder)
-}
-
-fn status_error(context: &str, status: u16, body: &str) -> PluginError {
-    let detail: String = body.chars().take(300).collect();
-    let message = format!("{context}: HTTP {status}: {detail}");
-    match status {
-        401 | 403 => PluginError::unauthorized(message),
-        429 | 500.. => PluginError::retryable(message),
-        _ => PluginError::permanent(message),
     }
 }
 

@@ -5,13 +5,22 @@
 //!   reading "latest" only ever see promoted values;
 //! - a **pending** version lives at `<staging>/<path>/<token>` in the same
 //!   mount (default staging folder `.tenure-pending`), invisible to
-//!   consumers; the token in the path makes staging idempotent and a second
-//!   rotation's token a conflict;
+//!   consumers; the secret's own custom metadata names it
+//!   (`tenure_pending` = the token, `tenure_pending_at`,
+//!   `tenure_pending_base` = the version current when it was staged, and
+//!   the run's notes as `tenure_pending_note_*`), so one metadata read
+//!   describes a secret with its pending version. The value is written
+//!   before the pointer: a crash in between leaves an unreferenced copy
+//!   that a retry with the same token replaces; another token is a
+//!   conflict;
 //! - **promotion** writes the staged value as a new version with
 //!   check-and-set on the current version number (a concurrent writer is
-//!   never silently overwritten), records `tenure_previous_version`,
-//!   `tenure_rotated_at` and `tenure_reason` in custom metadata, and deletes
-//!   the staged copy;
+//!   never silently overwritten; a value someone wrote since staging stays
+//!   in history as the previous version), then, in one metadata PATCH, records
+//!   `tenure_previous_version`, `tenure_promoted_token`, `tenure_rotated_at`
+//!   and `tenure_reason` and removes the pending keys, and deletes the
+//!   staged copy. Metadata is only ever merged (PATCH, Vault 1.9+ and
+//!   OpenBao), never rewritten whole, so tags set by others are kept;
 //! - **previous** is the version named by `tenure_previous_version`;
 //!   **retire** destroys it;
 //! - **disable** sets `tenure_disabled` and soft-deletes the latest version,
@@ -26,6 +35,7 @@ mod config;
 mod convert;
 mod leases;
 mod provider;
+mod raw;
 mod session;
 
 pub use config::{VaultAuth, VaultConfig};

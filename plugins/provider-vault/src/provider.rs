@@ -8,16 +8,27 @@ use tenure_plugin_api::{
     LeaseRevocation, PluginError, Provider, ProviderCapabilities, SecretMetadata, SecretValue,
     Stage, VersionId, VersionInfo, async_trait,
 };
-use vaultrs::api::kv2::requests::{SetSecretMetadataRequest, SetSecretRequestOptions};
+use vaultrs::api::kv2::requests::SetSecretRequestOptions;
 use vaultrs::kv2;
 
 use crate::config::VaultConfig;
 use crate::convert::{error, from_map, is_not_found, time, to_map};
 use crate::leases;
+use crate::raw;
 use crate::session::{Session, SessionStats};
 
 const PREVIOUS: &str = "tenure_previous_version";
 const DISABLED: &str = "tenure_disabled";
+const PROMOTED: &str = "tenure_promoted_token";
+/// The token of the staged version, in the secret's own custom metadata.
+const PENDING_TOKEN: &str = "tenure_pending";
+/// When it was staged.
+const PENDING_AT: &str = "tenure_pending_at";
+/// The version that was current when it was staged: a promotion that finds
+/// another current version knows something was written since.
+const PENDING_BASE: &str = "tenure_pending_base";
+/// Prefix of the staging annotations (`tenure_pending_note_reason`, ...).
+const PENDING_NOTE: &str = "tenure_pending_note_";
 const PENDING: &str = "pending:";
 
 /// The vault provider.
@@ -40,6 +51,25 @@ struct Meta {
     current: u64,
     versions: Vec<(u64, Option<chrono::DateTime<Utc>>, bool)>,
     custom: HashMap<String, String>,
+}
+
+impl Meta {
+    /// The token of the staged version, if one is staged.
+    fn pending_token(&self) -> Option<&str> {
+        self.custom
+            .get(PENDING_TOKEN)
+            .map(String::as_str)
+            .filter(|t| !t.is_empty())
+    }
+}
+
+/// A JSON string.
+fn text(value: impl Into<String>) -> Value {
+    Value::String(value.into())
+}
+
+fn now_stamp() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 impl VaultProvider {
@@ -85,28 +115,23 @@ impl VaultProvider {
         }
     }
 
-    async fn write_custom(
+    /// Merges `changes` into the custom metadata of `path` (a `null` removes a key).
+    async fn patch_custom(
         &self,
         path: &str,
-        custom: HashMap<String, String>,
+        changes: Map<String, Value>,
     ) -> Result<(), PluginError> {
         let session = self.session.client().await?;
-        let client = session.as_ref();
-        let mut request = SetSecretMetadataRequest::builder();
-        request.custom_metadata(custom);
-        kv2::set_metadata(client, &self.config.mount, path, Some(&mut request))
-            .await
-            .map_err(|e| error(&format!("write metadata of {path}"), e))
+        raw::patch_custom_metadata(session.as_ref(), &self.config.mount, path, changes).await
     }
 
-    /// The tokens of staged versions for `path`.
-    async fn staged_tokens(&self, path: &str) -> Result<Vec<String>, PluginError> {
+    async fn delete_staged(&self, path: &str, token: &str) -> Result<(), PluginError> {
         let session = self.session.client().await?;
-        let client = session.as_ref();
-        match kv2::list(client, &self.config.mount, &self.staged(path)).await {
-            Ok(keys) => Ok(keys.into_iter().filter(|k| !k.ends_with('/')).collect()),
-            Err(e) if is_not_found(&e) => Ok(Vec::new()),
-            Err(e) => Err(error(&format!("list staged versions of {path}"), e)),
+        let staged = format!("{}/{token}", self.staged(path));
+        match kv2::delete_metadata(session.as_ref(), &self.config.mount, &staged).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(error(&format!("delete the staged version of {path}"), e)),
         }
     }
 
@@ -143,16 +168,9 @@ impl VaultProvider {
         .map_err(|e| error(&format!("write {path}"), e))
     }
 
-    /// The secret's metadata; `with_pending` also lists staged versions.
-    async fn describe_with(
-        &self,
-        path: &str,
-        with_pending: bool,
-    ) -> Result<SecretMetadata, PluginError> {
-        let meta = self
-            .metadata(path)
-            .await?
-            .ok_or_else(|| PluginError::not_found(format!("secret {path}")))?;
+    /// The secret's metadata, from one metadata read: the staged version is
+    /// named in the secret's own custom metadata.
+    fn to_metadata(path: &str, meta: &Meta) -> SecretMetadata {
         let previous: Option<u64> = meta.custom.get(PREVIOUS).and_then(|v| v.parse().ok());
         let mut versions: Vec<VersionInfo> = meta
             .versions
@@ -173,23 +191,16 @@ impl VaultProvider {
             })
             .collect();
         versions.sort_by_key(|v| v.id.0.parse::<u64>().unwrap_or(0));
-        let tokens = if with_pending {
-            self.staged_tokens(path).await?
-        } else {
-            Vec::new()
-        };
-        for token in tokens {
-            let staged = self
-                .metadata(&format!("{}/{token}", self.staged(path)))
-                .await?;
-            let created = staged
-                .and_then(|m| m.versions.iter().map(|v| v.1).max().flatten())
-                .unwrap_or_else(Utc::now);
+        if let Some(token) = meta.pending_token() {
             versions.push(VersionInfo {
                 id: VersionId(format!("{PENDING}{token}")),
-                created_at: created,
+                created_at: meta
+                    .custom
+                    .get(PENDING_AT)
+                    .and_then(|at| time(at))
+                    .unwrap_or_else(Utc::now),
                 stages: vec![Stage::Pending],
-                token: Some(token),
+                token: Some(token.to_owned()),
             });
         }
         let tags = meta
@@ -198,13 +209,19 @@ impl VaultProvider {
             .filter(|(k, _)| !k.starts_with("tenure_"))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        Ok(SecretMetadata {
+        SecretMetadata {
             path: path.to_owned(),
             versions,
             tags,
             enabled: meta.custom.get(DISABLED).map(String::as_str) != Some("true"),
             expires_at: None,
-        })
+        }
+    }
+
+    async fn existing(&self, path: &str) -> Result<Meta, PluginError> {
+        self.metadata(path)
+            .await?
+            .ok_or_else(|| PluginError::not_found(format!("secret {path}")))
     }
 
     fn token_of(version: &VersionId) -> Option<&str> {
@@ -265,13 +282,12 @@ impl Provider for VaultProvider {
     }
 
     async fn describe(&self, path: &str) -> Result<SecretMetadata, PluginError> {
-        self.describe_with(path, true).await
+        let meta = self.existing(path).await?;
+        Ok(Self::to_metadata(path, &meta))
     }
 
     async fn read(&self, path: &str, stage: Stage) -> Result<SecretValue, PluginError> {
-        // Current and previous come from the metadata alone: no need to list
-        // the staging folder (one request fewer per read).
-        let meta = self.describe_with(path, stage == Stage::Pending).await?;
+        let meta = self.describe(path).await?;
         if !meta.enabled {
             return Err(PluginError::permanent(format!("secret {path} is disabled")));
         }
@@ -308,15 +324,16 @@ impl Provider for VaultProvider {
         value: &SecretValue,
         tags: &BTreeMap<String, String>,
     ) -> Result<VersionId, PluginError> {
-        let meta = self.metadata(path).await?;
-        let current = meta.as_ref().map_or(0, |m| m.current);
+        let current = self.metadata(path).await?.map_or(0, |m| m.current);
         let written = self.write(path, value, current).await?;
-        let mut custom = meta.map(|m| m.custom).unwrap_or_default();
-        custom.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let mut changes: Map<String, Value> =
+            tags.iter().map(|(k, v)| (k.clone(), text(v))).collect();
         if current > 0 {
-            custom.insert(PREVIOUS.to_owned(), current.to_string());
+            changes.insert(PREVIOUS.to_owned(), text(current.to_string()));
         }
-        self.write_custom(path, custom).await?;
+        if !changes.is_empty() {
+            self.patch_custom(path, changes).await?;
+        }
         Ok(VersionId(written.to_string()))
     }
 
@@ -332,40 +349,45 @@ impl Provider for VaultProvider {
                 "a staging token must be non-empty and contain no '/'",
             ));
         }
-        if self.metadata(path).await?.is_none() {
-            return Err(PluginError::not_found(format!("secret {path}")));
+        let version = VersionId(format!("{PENDING}{token}"));
+        let meta = self.existing(path).await?;
+        match meta.pending_token() {
+            Some(staged) if staged == token => return Ok(version),
+            Some(other) => {
+                return Err(PluginError::conflict(format!(
+                    "{path} already has a pending version from rotation {other}"
+                )));
+            }
+            None => {}
         }
-        let tokens = self.staged_tokens(path).await?;
-        if tokens.iter().any(|t| t == token) {
-            return Ok(VersionId(format!("{PENDING}{token}")));
-        }
-        if let Some(other) = tokens.first() {
-            return Err(PluginError::conflict(format!(
-                "{path} already has a pending version from rotation {other}"
-            )));
-        }
+        // The value first, then the pointer to it: a crash in between leaves
+        // a copy nothing points to, which a retry with this token replaces.
         let staged = format!("{}/{token}", self.staged(path));
         match self.write(&staged, value, 0).await {
             Ok(_) => {}
-            // Written by an earlier attempt with this token: keep it.
-            Err(e) if e.kind() == tenure_plugin_api::ErrorKind::Conflict => {}
+            Err(e) if e.kind() == tenure_plugin_api::ErrorKind::Conflict => {
+                let Some(orphan) = self.metadata(&staged).await? else {
+                    return Err(e);
+                };
+                self.write(&staged, value, orphan.current).await?;
+            }
             Err(e) => return Err(e),
         }
-        let custom: HashMap<String, String> = annotations
-            .iter()
-            .map(|(k, v)| (format!("tenure_{k}"), v.clone()))
-            .collect();
-        self.write_custom(&staged, custom).await?;
-        Ok(VersionId(format!("{PENDING}{token}")))
+        let mut changes = Map::new();
+        changes.insert(PENDING_TOKEN.to_owned(), text(token));
+        changes.insert(PENDING_AT.to_owned(), text(now_stamp()));
+        changes.insert(PENDING_BASE.to_owned(), text(meta.current.to_string()));
+        for (key, note) in annotations {
+            changes.insert(format!("{PENDING_NOTE}{key}"), text(note));
+        }
+        self.patch_custom(path, changes).await?;
+        Ok(version)
     }
 
     async fn promote(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
+        let meta = self.existing(path).await?;
         let Some(token) = Self::token_of(version) else {
             // A numbered version: it must already be current.
-            let meta = self
-                .metadata(path)
-                .await?
-                .ok_or_else(|| PluginError::not_found(format!("secret {path}")))?;
             return if meta.current.to_string() == version.0 {
                 Ok(())
             } else {
@@ -374,68 +396,71 @@ impl Provider for VaultProvider {
                 )))
             };
         };
-        let staged = format!("{}/{token}", self.staged(path));
-        let Some(staged_meta) = self.metadata(&staged).await? else {
-            // Already promoted (and the staged copy removed): nothing to do.
-            let meta = self
-                .metadata(path)
-                .await?
-                .ok_or_else(|| PluginError::not_found(format!("secret {path}")))?;
-            return if meta.custom.get("tenure_promoted_token").map(String::as_str) == Some(token) {
-                Ok(())
+        if meta.pending_token() != Some(token) {
+            return if meta.custom.get(PROMOTED).map(String::as_str) == Some(token) {
+                // Promoted before a crash: only the staged copy may be left.
+                self.delete_staged(path, token).await
             } else {
                 Err(PluginError::not_found(format!(
                     "pending version {version} of {path}"
                 )))
             };
-        };
+        }
+        let staged = format!("{}/{token}", self.staged(path));
         let value = from_map(self.read_map(&staged, None).await?);
-        let meta = self
-            .metadata(path)
-            .await?
-            .ok_or_else(|| PluginError::not_found(format!("secret {path}")))?;
-        let mut custom = meta.custom.clone();
-        // A retry after a crash between the write and the cleanup finds the value already current.
-        let already = custom.get("tenure_promoted_token").map(String::as_str) == Some(token);
-        if !already {
-            self.write(path, &value, meta.current).await?;
-            custom.insert(PREVIOUS.to_owned(), meta.current.to_string());
-            custom.insert("tenure_promoted_token".to_owned(), token.to_owned());
-            custom.insert(
-                "tenure_rotated_at".to_owned(),
-                Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
-            );
-            if let Some(reason) = staged_meta.custom.get("tenure_reason") {
-                custom.insert("tenure_reason".to_owned(), reason.clone());
+        let base = meta
+            .custom
+            .get(PENDING_BASE)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(meta.current);
+        let previous = if meta.current == base {
+            self.write(path, &value, base).await?;
+            base
+        } else {
+            // Written since staging: by this promotion before a crash (the
+            // value is the staged one), or by someone else. Their value is
+            // kept in history as the previous version; the tested one goes
+            // on top, with check-and-set on theirs.
+            let current = from_map(self.read_map(path, Some(meta.current)).await?);
+            if current.expose() == value.expose() {
+                meta.current.saturating_sub(1)
+            } else {
+                self.write(path, &value, meta.current).await?;
+                meta.current
             }
-            self.write_custom(path, custom).await?;
+        };
+        let mut changes = Map::new();
+        changes.insert(PREVIOUS.to_owned(), text(previous.to_string()));
+        changes.insert(PROMOTED.to_owned(), text(token));
+        changes.insert("tenure_rotated_at".to_owned(), text(now_stamp()));
+        if let Some(reason) = meta.custom.get(&format!("{PENDING_NOTE}reason")) {
+            changes.insert("tenure_reason".to_owned(), text(reason));
         }
-        let session = self.session.client().await?;
-        let client = session.as_ref();
-        match kv2::delete_metadata(client, &self.config.mount, &staged).await {
-            Ok(()) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(error(&format!("delete staged {path}"), e)),
+        for key in meta.custom.keys().filter(|k| k.starts_with(PENDING_TOKEN)) {
+            changes.insert(key.clone(), Value::Null);
         }
+        self.patch_custom(path, changes).await?;
+        self.delete_staged(path, token).await
     }
 
     async fn discard_pending(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
         let Some(token) = Self::token_of(version) else {
             return Ok(());
         };
-        let session = self.session.client().await?;
-        let client = session.as_ref();
-        match kv2::delete_metadata(
-            client,
-            &self.config.mount,
-            &format!("{}/{token}", self.staged(path)),
-        )
-        .await
-        {
-            Ok(()) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(error(&format!("discard pending {path}"), e)),
+        self.delete_staged(path, token).await?;
+        let Some(meta) = self.metadata(path).await? else {
+            return Ok(());
+        };
+        if meta.pending_token() != Some(token) {
+            return Ok(());
         }
+        let changes = meta
+            .custom
+            .keys()
+            .filter(|k| k.starts_with(PENDING_TOKEN))
+            .map(|k| (k.clone(), Value::Null))
+            .collect();
+        self.patch_custom(path, changes).await
     }
 
     async fn retire(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
@@ -461,13 +486,10 @@ impl Provider for VaultProvider {
     }
 
     async fn set_enabled(&self, path: &str, enabled: bool) -> Result<(), PluginError> {
-        let meta = self
-            .metadata(path)
-            .await?
-            .ok_or_else(|| PluginError::not_found(format!("secret {path}")))?;
-        let mut custom = meta.custom;
-        custom.insert(DISABLED.to_owned(), (!enabled).to_string());
-        self.write_custom(path, custom).await?;
+        let meta = self.existing(path).await?;
+        let mut changes = Map::new();
+        changes.insert(DISABLED.to_owned(), text((!enabled).to_string()));
+        self.patch_custom(path, changes).await?;
         let session = self.session.client().await?;
         let client = session.as_ref();
         let result = if enabled {
@@ -488,12 +510,7 @@ impl Provider for VaultProvider {
         path: &str,
         tags: &BTreeMap<String, String>,
     ) -> Result<(), PluginError> {
-        let meta = self
-            .metadata(path)
-            .await?
-            .ok_or_else(|| PluginError::not_found(format!("secret {path}")))?;
-        let mut custom = meta.custom;
-        custom.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
-        self.write_custom(path, custom).await
+        let changes = tags.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+        self.patch_custom(path, changes).await
     }
 }

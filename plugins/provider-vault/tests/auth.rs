@@ -23,7 +23,7 @@ use vaultrs::api::auth::kubernetes::requests::{
 use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
 
 const POLICY: &str =
-    r#"path "secret/*" { capabilities = ["create", "read", "update", "delete", "list"] }"#;
+    r#"path "secret/*" { capabilities = ["create", "read", "update", "patch", "delete", "list"] }"#;
 
 fn root() -> Option<VaultClient> {
     let address = service_url("TENURE_TEST_VAULT_ADDR")?;

@@ -97,3 +97,104 @@ async fn a_concurrent_writer_is_never_silently_overwritten() {
         .expect_err("bad token");
     assert_eq!(err.kind(), ErrorKind::Permanent);
 }
+
+/// A root client for writing around the provider, as a crash would leave things.
+fn root() -> vaultrs::client::VaultClient {
+    vaultrs::client::VaultClient::new(
+        vaultrs::client::VaultClientSettingsBuilder::default()
+            .address(std::env::var("TENURE_TEST_VAULT_ADDR").expect("addr"))
+            .token(std::env::var("TENURE_TEST_VAULT_TOKEN").expect("token"))
+            .build()
+            .expect("settings"),
+    )
+    .expect("client")
+}
+
+fn map(password: &str) -> serde_json::Map<String, serde_json::Value> {
+    let mut map = serde_json::Map::new();
+    map.insert("password".into(), password.into());
+    map
+}
+
+#[tokio::test]
+async fn a_crash_between_staging_the_value_and_pointing_to_it_is_repaired_by_the_retry() {
+    let Some(provider) = provider() else { return };
+    let path = unique_name("orphan");
+    let put = |v: &str| SecretValue::new(format!(r#"{{"password":"{v}"}}"#));
+    provider
+        .put_current(&path, &put("one"), &BTreeMap::new())
+        .await
+        .expect("put");
+    // The first attempt wrote its value, then died before the pointer.
+    vaultrs::kv2::set(
+        &root(),
+        "secret",
+        &format!(".tenure-pending/{path}/run-1"),
+        &map("first-attempt"),
+    )
+    .await
+    .expect("orphan");
+    assert!(
+        provider
+            .describe(&path)
+            .await
+            .expect("describe")
+            .version(Stage::Pending)
+            .is_none()
+    );
+    // The retry issued a new value: that one is staged, not the orphan.
+    let pending = provider
+        .stage_pending(&path, "run-1", &put("retry"), &BTreeMap::new())
+        .await
+        .expect("stage");
+    assert_eq!(
+        provider
+            .read(&path, Stage::Pending)
+            .await
+            .expect("pending")
+            .expose(),
+        r#"{"password":"retry"}"#
+    );
+    provider.promote(&path, &pending).await.expect("promote");
+    assert_eq!(
+        provider
+            .read(&path, Stage::Current)
+            .await
+            .expect("current")
+            .expose(),
+        r#"{"password":"retry"}"#
+    );
+}
+
+#[tokio::test]
+async fn a_promotion_retried_after_a_crash_writes_no_second_version() {
+    let Some(provider) = provider() else { return };
+    let path = unique_name("promote-crash");
+    let put = |v: &str| SecretValue::new(format!(r#"{{"password":"{v}"}}"#));
+    provider
+        .put_current(&path, &put("one"), &BTreeMap::new())
+        .await
+        .expect("put");
+    let pending = provider
+        .stage_pending(&path, "run-1", &put("two"), &BTreeMap::new())
+        .await
+        .expect("stage");
+    // The first attempt wrote the new version, then died before its metadata.
+    vaultrs::kv2::set(&root(), "secret", &path, &map("two"))
+        .await
+        .expect("promoted value");
+    provider.promote(&path, &pending).await.expect("retry");
+    let meta = provider.describe(&path).await.expect("describe");
+    assert_eq!(meta.versions.len(), 2, "no duplicate version");
+    assert!(meta.version(Stage::Pending).is_none());
+    assert_eq!(
+        provider
+            .read(&path, Stage::Previous)
+            .await
+            .expect("previous")
+            .expose(),
+        r#"{"password":"one"}"#
+    );
+    // And a retry after everything was done is a no-op.
+    provider.promote(&path, &pending).await.expect("again");
+}

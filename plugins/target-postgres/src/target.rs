@@ -52,6 +52,10 @@ fn admin_error(err: sqlx::Error) -> PluginError {
         sqlx::Error::Database(e) if e.code().as_deref() == Some("42501") => {
             PluginError::unauthorized(format!("admin role lacks a privilege: {}", e.message()))
         }
+        // undefined_object: `ALTER ROLE` of a role that does not exist.
+        sqlx::Error::Database(e) if e.code().as_deref() == Some("42704") => {
+            PluginError::not_found(e.message().to_owned())
+        }
         sqlx::Error::Database(e) => {
             PluginError::permanent(format!("statement failed: {}", e.message()))
         }
@@ -300,13 +304,9 @@ impl Target for PostgresTarget {
     ) -> Result<(), PluginError> {
         let pending = DbCredential::parse(pending)?;
         match self.config.strategy {
+            // A missing role fails the ALTER ROLE itself (42704, not found):
+            // no separate existence query.
             Strategy::Single => {
-                if !self.role_exists(&pending.username).await? {
-                    return Err(PluginError::not_found(format!(
-                        "role {} does not exist",
-                        pending.username
-                    )));
-                }
                 self.set_password(&pending.username, &pending.password, None)
                     .await
             }

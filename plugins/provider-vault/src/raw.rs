@@ -1,0 +1,65 @@
+//! Vault HTTP calls vaultrs has no API for (lease lookup and revocation,
+//! KV v2 metadata PATCH), made through vaultrs's own HTTP client so they use
+//! the same address, TLS settings, token and namespace.
+
+use serde_json::{Map, Value, json};
+use tenure_plugin_api::PluginError;
+use vaultrs::client::{Client, VaultClient};
+
+/// A request to `/v1/<path>` with the client's token and namespace.
+pub fn request(
+    client: &VaultClient,
+    method: &str,
+    path: &str,
+) -> Result<reqwest::RequestBuilder, PluginError> {
+    let http = client.http();
+    let url = format!("{}/v1/{path}", http.base.trim_end_matches('/'));
+    let method = reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|e| PluginError::permanent(format!("{method}: {e}")))?;
+    let mut builder = http
+        .http
+        .request(method, url)
+        .header("X-Vault-Token", &client.settings().token)
+        .header("X-Vault-Request", "true");
+    if let Some(namespace) = &client.settings().namespace {
+        builder = builder.header("X-Vault-Namespace", namespace);
+    }
+    Ok(builder)
+}
+
+/// A non-success HTTP status as a plugin error (bodies of these endpoints
+/// hold error messages, never secret values).
+pub fn status_error(context: &str, status: u16, body: &str) -> PluginError {
+    let detail: String = body.chars().take(300).collect();
+    let message = format!("{context}: HTTP {status}: {detail}");
+    match status {
+        404 => PluginError::not_found(message),
+        401 | 403 => PluginError::unauthorized(message),
+        429 | 500.. => PluginError::retryable(message),
+        _ => PluginError::permanent(message),
+    }
+}
+
+/// Merges `changes` into the custom metadata of `mount/path` in one request
+/// (`PATCH <mount>/metadata/<path>`, JSON merge patch: a `null` removes the
+/// key; other keys are left as they are). Needs Vault 1.9+ or OpenBao.
+pub async fn patch_custom_metadata(
+    client: &VaultClient,
+    mount: &str,
+    path: &str,
+    changes: Map<String, Value>,
+) -> Result<(), PluginError> {
+    let context = format!("patch metadata of {path}");
+    let response = request(client, "PATCH", &format!("{mount}/metadata/{path}"))?
+        .header("Content-Type", "application/merge-patch+json")
+        .body(json!({ "custom_metadata": changes }).to_string())
+        .send()
+        .await
+        .map_err(|e| PluginError::retryable(format!("{context}: {e}")))?;
+    let status = response.status().as_u16();
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let body = response.text().await.unwrap_or_default();
+    Err(status_error(&context, status, &body))
+}
