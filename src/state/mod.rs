@@ -11,6 +11,7 @@ mod model;
 mod postgres;
 mod sql;
 mod sqlite;
+mod wal_sync;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -46,4 +46,11 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// PostgreSQL makes every commit durable itself.
+    async fn durable(&self) -> Result<(), StateError> {
+        Ok(())
+    }
+}
+
 sql_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);

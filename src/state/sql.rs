@@ -100,8 +100,9 @@ pub(super) fn reasons_json(run: &Run) -> String {
     serde_json::to_string(&run.reasons).unwrap_or_else(|_| "[]".into())
 }
 
-/// Implements `StateStore` for `$store` (a struct with a `pool` field) over
-/// the sqlx database `$db` whose rows are `$row`.
+/// Implements `StateStore` for `$store` (a struct with a `pool` field and an
+/// `async fn durable(&self)` that returns once its committed writes are on
+/// disk) over the sqlx database `$db` whose rows are `$row`.
 macro_rules! sql_store {
     ($store:ident, $db:ty, $row:ty) => {
         /// The shared implementation, expanded for this backend.
@@ -180,6 +181,7 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await
                     .map_err(db)?;
+                    self.durable().await?;
                     Ok(())
                 }
 
@@ -202,6 +204,7 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await
                     .map_err(db)?;
+                    self.durable().await?;
                     if result.rows_affected() != 1 {
                         return Err(StateError::Conflict {
                             run: run.id.clone(),
@@ -261,6 +264,7 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await
                     .map_err(db)?;
+                    self.durable().await?;
                     Ok(result.rows_affected() == 1)
                 }
 
@@ -291,6 +295,7 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await
                     .map_err(db)?;
+                    self.durable().await?;
                     Ok(result.rows_affected() == 1)
                 }
 
@@ -301,6 +306,7 @@ macro_rules! sql_store {
                         .execute(&self.pool)
                         .await
                         .map_err(db)?;
+                    self.durable().await?;
                     Ok(())
                 }
 
@@ -321,6 +327,7 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await
                     .map_err(db)?;
+                    self.durable().await?;
                     Ok(())
                 }
 
@@ -354,6 +361,7 @@ macro_rules! sql_store {
                         .execute(&self.pool)
                         .await
                         .map_err(db)?;
+                    self.durable().await?;
                     Ok(())
                 }
 
@@ -404,6 +412,7 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await
                     .map_err(db)?;
+                    self.durable().await?;
                     Ok(())
                 }
 
@@ -423,6 +432,7 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await
                     .map_err(db)?;
+                    self.durable().await?;
                     Ok(if result.rows_affected() == 1 {
                         Intake::Stored
                     } else {
@@ -451,6 +461,7 @@ macro_rules! sql_store {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     let done = complete_in(&mut tx, id, outcome, signals).await?;
                     tx.commit().await.map_err(db)?;
+                    self.durable().await?;
                     Ok(done)
                 }
 
@@ -464,6 +475,7 @@ macro_rules! sql_store {
                         flags.push(complete_in(&mut tx, id, outcome, signals).await?);
                     }
                     tx.commit().await.map_err(db)?;
+                    self.durable().await?;
                     Ok(flags)
                 }
 
@@ -499,6 +511,7 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await
                     .map_err(db)?;
+                    self.durable().await?;
                     Ok(result.rows_affected() == 1)
                 }
 

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 use tenure_plugin_api::{
-    ErrorKind, PluginError, Provider, SecretValue, Stage, Target, TargetContext, VersionId,
+    ErrorKind, PluginError, Promotion, Provider, SecretValue, Stage, Target, TargetContext,
+    VersionId,
 };
 
 use crate::governance::Record;
@@ -286,12 +287,21 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
         (RunKind::Rotate, Phase::Promote) => {
             let provider = provider_of(ctx, run)?;
             let pending_id = version_of(run, run.pending_version.as_ref(), "pending")?;
-            provider.promote(path, &pending_id).await?;
-            if let Some(record) = ctx.record.filter(|_| provider.capabilities().tags) {
-                let mut tags = BTreeMap::new();
-                tags.insert("owner".to_owned(), record.owner.clone());
-                provider.set_tags(path, &tags).await?;
-            }
+            // The value this drive staged: the provider need not read it back.
+            let value = ctx.values.get(&pending_id);
+            let tags: Option<BTreeMap<String, String>> = ctx
+                .record
+                .map(|record| BTreeMap::from([("owner".to_owned(), record.owner.clone())]));
+            provider
+                .promote_with(
+                    path,
+                    &pending_id,
+                    Promotion {
+                        value: value.as_ref(),
+                        tags: tags.as_ref(),
+                    },
+                )
+                .await?;
             let grace = ctx.record.map_or(chrono::TimeDelta::zero(), |r| r.grace);
             let retire_at = ctx.now + grace;
             let mut done = StepDone::to(Phase::Retire).evidence(json!({

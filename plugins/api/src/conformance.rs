@@ -306,6 +306,55 @@ pub async fn run_provider_suite(
         return Err("discard_pending: the current value changed".into());
     }
 
+    // Promotion with what the caller holds (the workflow's path) and tags.
+    let five = value("five");
+    let staged = step(
+        "stage_pending (to promote with)",
+        provider
+            .stage_pending(&path, "token-4", &five, &notes)
+            .await,
+    )?;
+    let mut owner = BTreeMap::new();
+    owner.insert("owner".to_owned(), "bob@example.com".to_owned());
+    twice("promote_with", || {
+        provider.promote_with(
+            &path,
+            &staged,
+            crate::Promotion {
+                value: Some(&five),
+                tags: Some(&owner),
+            },
+        )
+    })
+    .await?;
+    let meta = step(
+        "describe after promote_with",
+        provider.describe(&path).await,
+    )?;
+    if meta.version(Stage::Pending).is_some() {
+        return Err("promote_with: a pending version is left".into());
+    }
+    if provider.capabilities().tags
+        && meta.tags.get("owner").map(String::as_str) != Some("bob@example.com")
+    {
+        return Err("promote_with: the tags were not merged".into());
+    }
+    if step(
+        "read current after promote_with",
+        provider.read(&path, Stage::Current).await,
+    )?
+    .expose()
+        != "five"
+        || step(
+            "read previous after promote_with",
+            provider.read(&path, Stage::Previous).await,
+        )?
+        .expose()
+            != "two"
+    {
+        return Err("promote_with: current or previous is wrong".into());
+    }
+
     // Tags and disabling.
     let mut more = BTreeMap::new();
     more.insert("workload".to_owned(), "api".to_owned());

@@ -117,6 +117,17 @@ pub struct LeaseRevocation {
     pub remaining: usize,
 }
 
+/// What the caller of [`Provider::promote_with`] already holds, so a
+/// provider can promote without reading it back.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Promotion<'a> {
+    /// The pending version's value, exactly as it was staged.
+    pub value: Option<&'a SecretValue>,
+    /// Tags to merge once promoted (as [`Provider::set_tags`]); ignored by
+    /// providers without tags.
+    pub tags: Option<&'a BTreeMap<String, String>>,
+}
+
 /// A vault. Every method is idempotent: calling it twice with the same
 /// arguments leaves the same state as calling it once.
 #[async_trait::async_trait]
@@ -177,6 +188,24 @@ pub trait Provider: Send + Sync + 'static {
     /// Makes `version` current; the former current becomes previous. A
     /// version that is already current is success.
     async fn promote(&self, path: &str, version: &VersionId) -> Result<(), PluginError>;
+
+    /// [`Provider::promote`], then merges `promotion.tags`. A provider that
+    /// can use what `promotion` holds to make fewer calls overrides this;
+    /// the outcome must be the same.
+    async fn promote_with(
+        &self,
+        path: &str,
+        version: &VersionId,
+        promotion: Promotion<'_>,
+    ) -> Result<(), PluginError> {
+        self.promote(path, version).await?;
+        match promotion.tags {
+            Some(tags) if self.capabilities().tags && !tags.is_empty() => {
+                self.set_tags(path, tags).await
+            }
+            _ => Ok(()),
+        }
+    }
 
     /// Drops a pending version. Already gone is success.
     async fn discard_pending(&self, path: &str, version: &VersionId) -> Result<(), PluginError>;

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{SecondsFormat, Utc};
 use serde_json::{Map, Value};
 use tenure_plugin_api::{
-    LeaseRevocation, PluginError, Provider, ProviderCapabilities, SecretMetadata, SecretValue,
-    Stage, VersionId, VersionInfo, async_trait,
+    LeaseRevocation, PluginError, Promotion, Provider, ProviderCapabilities, SecretMetadata,
+    SecretValue, Stage, VersionId, VersionInfo, async_trait,
 };
 use vaultrs::api::kv2::requests::SetSecretRequestOptions;
 use vaultrs::kv2;
@@ -123,6 +123,14 @@ impl VaultProvider {
     ) -> Result<(), PluginError> {
         let session = self.session.client().await?;
         raw::patch_custom_metadata(session.as_ref(), &self.config.mount, path, changes).await
+    }
+
+    /// As `patch_custom`, without a request when there is nothing to change.
+    async fn patch_some(&self, path: &str, changes: Map<String, Value>) -> Result<(), PluginError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.patch_custom(path, changes).await
     }
 
     async fn delete_staged(&self, path: &str, token: &str) -> Result<(), PluginError> {
@@ -331,9 +339,7 @@ impl Provider for VaultProvider {
         if current > 0 {
             changes.insert(PREVIOUS.to_owned(), text(current.to_string()));
         }
-        if !changes.is_empty() {
-            self.patch_custom(path, changes).await?;
-        }
+        self.patch_some(path, changes).await?;
         Ok(VersionId(written.to_string()))
     }
 
@@ -385,36 +391,60 @@ impl Provider for VaultProvider {
     }
 
     async fn promote(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
+        self.promote_with(path, version, Promotion::default()).await
+    }
+
+    /// One metadata read, the write, one metadata PATCH (with the tags) and
+    /// the staged copy's deletion; the staged value is read back only when
+    /// the caller does not hold it.
+    async fn promote_with(
+        &self,
+        path: &str,
+        version: &VersionId,
+        promotion: Promotion<'_>,
+    ) -> Result<(), PluginError> {
         let meta = self.existing(path).await?;
+        let mut changes: Map<String, Value> = promotion
+            .tags
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), text(v)))
+            .collect();
         let Some(token) = Self::token_of(version) else {
             // A numbered version: it must already be current.
-            return if meta.current.to_string() == version.0 {
-                Ok(())
-            } else {
-                Err(PluginError::permanent(format!(
+            if meta.current.to_string() != version.0 {
+                return Err(PluginError::permanent(format!(
                     "only a pending version can be promoted, not {version}"
-                )))
-            };
+                )));
+            }
+            return self.patch_some(path, changes).await;
         };
         if meta.pending_token() != Some(token) {
-            return if meta.custom.get(PROMOTED).map(String::as_str) == Some(token) {
-                // Promoted before a crash: only the staged copy may be left.
-                self.delete_staged(path, token).await
-            } else {
-                Err(PluginError::not_found(format!(
+            if meta.custom.get(PROMOTED).map(String::as_str) != Some(token) {
+                return Err(PluginError::not_found(format!(
                     "pending version {version} of {path}"
-                )))
-            };
+                )));
+            }
+            // Promoted before a crash: only the tags and the staged copy may be left.
+            self.patch_some(path, changes).await?;
+            return self.delete_staged(path, token).await;
         }
-        let staged = format!("{}/{token}", self.staged(path));
-        let value = from_map(self.read_map(&staged, None).await?);
+        let staged_value;
+        let value = match promotion.value {
+            Some(value) => value,
+            None => {
+                let staged = format!("{}/{token}", self.staged(path));
+                staged_value = from_map(self.read_map(&staged, None).await?);
+                &staged_value
+            }
+        };
         let base = meta
             .custom
             .get(PENDING_BASE)
             .and_then(|v| v.parse().ok())
             .unwrap_or(meta.current);
         let previous = if meta.current == base {
-            self.write(path, &value, base).await?;
+            self.write(path, value, base).await?;
             base
         } else {
             // Written since staging: by this promotion before a crash (the
@@ -425,11 +455,10 @@ impl Provider for VaultProvider {
             if current.expose() == value.expose() {
                 meta.current.saturating_sub(1)
             } else {
-                self.write(path, &value, meta.current).await?;
+                self.write(path, value, meta.current).await?;
                 meta.current
             }
         };
-        let mut changes = Map::new();
         changes.insert(PREVIOUS.to_owned(), text(previous.to_string()));
         changes.insert(PROMOTED.to_owned(), text(token));
         changes.insert("tenure_rotated_at".to_owned(), text(now_stamp()));
