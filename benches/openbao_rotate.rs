@@ -302,7 +302,7 @@ async fn main() {
     );
     println!(
         "{:>44}  {postgres_rate:>12.1}  {:>18.2}  {:>11.2}",
-        "  of which PostgreSQL alone (ALTER + login)", postgres_cpu.0, postgres_cpu.1
+        "PostgreSQL alone (ALTER + login, no vault)", postgres_cpu.0, postgres_cpu.1
     );
     println!(
         "{:>44}  {openbao_rate:>12.1}  {:>18.2}  {:>11.2}",
