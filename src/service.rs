@@ -178,6 +178,19 @@ async fn start_server(
     }))
 }
 
+/// The distinct cron expressions of the records' schedules.
+fn cron_schedules(config: &crate::config::Config) -> Vec<String> {
+    let mut schedules: Vec<String> = config
+        .governance
+        .records
+        .iter()
+        .filter_map(|r| r.schedule.as_ref().map(|s| s.source.clone()))
+        .collect();
+    schedules.sort();
+    schedules.dedup();
+    schedules
+}
+
 /// Runs until `shutdown` completes: serves HTTP when configured, and turns
 /// the loop.
 pub async fn run(
@@ -207,15 +220,9 @@ pub async fn run(
             stop_rx.clone(),
         ))
     });
-    let cron = crate::scheduler::CronTriggers::start(
-        config
-            .governance
-            .records
-            .iter()
-            .filter_map(|r| r.schedule.as_ref().map(|s| s.source.clone())),
-        Arc::clone(&wake),
-    )
-    .await?;
+    let mut schedules = cron_schedules(&config);
+    let mut cron =
+        crate::scheduler::CronTriggers::start(schedules.clone(), Arc::clone(&wake)).await?;
     drop(config);
 
     tokio::pin!(shutdown);
@@ -234,6 +241,23 @@ pub async fn run(
                 break;
             }
         };
+        // A governance reload may have changed the records' schedules.
+        let current = cron_schedules(&reconciler.config());
+        if current != schedules {
+            match crate::scheduler::CronTriggers::start(current.clone(), Arc::clone(&wake)).await {
+                Ok(fresh) => {
+                    std::mem::replace(&mut cron, fresh).stop().await;
+                    info!(
+                        schedules = current.len(),
+                        "Cron triggers follow the reloaded governance."
+                    );
+                    schedules = current;
+                }
+                Err(err) => {
+                    error!(error = %err, "Could not start the reloaded cron triggers; keeping the previous ones.")
+                }
+            }
+        }
         tokio::select! {
             () = &mut shutdown => break,
             () = wake.notified() => {}

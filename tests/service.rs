@@ -735,3 +735,36 @@ async fn governance_updated_reloads_the_files_and_keeps_the_last_good_ones() {
     }
     assert!(service.log().contains("Reloaded governance"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_added_by_a_governance_reload_gets_its_cron_trigger() {
+    let service = Service::start().await;
+    let records = service
+        .demo
+        .config
+        .with_file_name("../governance/records.toml");
+    let text = std::fs::read_to_string(&records).expect("records");
+    let scheduled = text.replacen(
+        "secrets = \"local:demo/reports-token\"",
+        "secrets = \"local:demo/reports-token\"\nschedule = \"0 3 * * *\"",
+        1,
+    );
+    assert_ne!(scheduled, text);
+    std::fs::write(&records, scheduled).expect("write");
+    let reload = Service::event("reload-cron", "io.tenure.governance.updated", Value::Null);
+    assert_eq!(
+        service
+            .post_signed("msg_reload_cron", reload)
+            .await
+            .status(),
+        202
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !service
+        .log()
+        .contains("Cron triggers follow the reloaded governance")
+    {
+        assert!(Instant::now() < deadline, "{}", service.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
