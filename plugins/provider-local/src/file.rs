@@ -2,11 +2,18 @@
 //!
 //! Layout: `TNRVLT1\n` (magic) + 24-byte random nonce + XChaCha20-Poly1305
 //! ciphertext of the JSON document, with the magic as associated data.
+//!
+//! The decrypted document is kept in memory with the identity of the file
+//! it came from (device, inode, size, mtime, ctime). Every write replaces the
+//! file by rename, so a file written by anyone else (another process, or a
+//! restore) has another identity and is read again; an unchanged file is
+//! neither decrypted nor parsed again, for reads and for read-modify-writes.
 
 use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -97,11 +104,35 @@ pub fn load_key(source: &SecretSource) -> Result<Zeroizing<[u8; 32]>, LocalError
     parse_key(value.expose(), &location)
 }
 
+/// What identifies one version of the vault file on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        Self {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
 /// One vault file and its key.
 pub struct VaultFile {
     path: PathBuf,
     lock: PathBuf,
     cipher: XChaCha20Poly1305,
+    /// The last document read or written, and the file it is.
+    cached: Mutex<Option<(Stamp, Arc<Document>)>>,
 }
 
 impl VaultFile {
@@ -113,6 +144,7 @@ impl VaultFile {
             lock: PathBuf::from(lock),
             cipher: XChaCha20Poly1305::new(key.into()),
             path,
+            cached: Mutex::new(None),
         }
     }
 
@@ -126,10 +158,15 @@ impl VaultFile {
         self.path.exists()
     }
 
-    /// Reads and decrypts the document; `None` when the file does not exist.
-    pub fn read(&self) -> Result<Option<Document>, LocalError> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(bytes) => bytes,
+    fn cache(&self) -> std::sync::MutexGuard<'_, Option<(Stamp, Arc<Document>)>> {
+        self.cached.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The document; `None` when the file does not exist. Decrypted only
+    /// when the file is not the one last read or written.
+    pub fn read(&self) -> Result<Option<Arc<Document>>, LocalError> {
+        let mut file = match File::open(&self.path) {
+            Ok(file) => file,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
             Err(source) => {
                 return Err(LocalError::Io {
@@ -138,6 +175,22 @@ impl VaultFile {
                 });
             }
         };
+        // The stamp of the open file is the stamp of the bytes read from it,
+        // even if the path is replaced meanwhile.
+        let stamp = Stamp::of(&file.metadata().map_err(io(&self.path))?);
+        if let Some((cached, doc)) = self.cache().as_ref()
+            && *cached == stamp
+        {
+            return Ok(Some(Arc::clone(doc)));
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io(&self.path))?;
+        let doc = Arc::new(self.decrypt(&bytes)?);
+        *self.cache() = Some((stamp, Arc::clone(&doc)));
+        Ok(Some(doc))
+    }
+
+    fn decrypt(&self, bytes: &[u8]) -> Result<Document, LocalError> {
         let format = |reason: &str| LocalError::Format {
             path: self.path.clone(),
             reason: reason.to_owned(),
@@ -163,7 +216,6 @@ impl VaultFile {
                 })?,
         );
         serde_json::from_slice(&plaintext)
-            .map(Some)
             .map_err(|e| format(&format!("bad document: {}", e.classify() as u8)))
     }
 
@@ -200,6 +252,12 @@ impl VaultFile {
         Ok(())
     }
 
+    /// Remembers `doc` as the content of the file just written.
+    fn remember(&self, doc: Document) {
+        let stamp = std::fs::metadata(&self.path).map(|meta| Stamp::of(&meta));
+        *self.cache() = stamp.ok().map(|stamp| (stamp, Arc::new(doc)));
+    }
+
     /// Runs `f` holding the vault's exclusive lock.
     fn locked<T>(&self, f: impl FnOnce() -> Result<T, LocalError>) -> Result<T, LocalError> {
         std::fs::create_dir_all(parent(&self.path)).map_err(io(parent(&self.path)))?;
@@ -222,9 +280,13 @@ impl VaultFile {
         change: impl FnOnce(&mut Document) -> Result<T, LocalError>,
     ) -> Result<T, LocalError> {
         self.locked(|| {
-            let mut doc = self.read()?.unwrap_or_default();
+            let mut doc = self
+                .read()?
+                .map(|doc| Document::clone(&doc))
+                .unwrap_or_default();
             let value = change(&mut doc)?;
             self.write(&doc)?;
+            self.remember(doc);
             Ok(value)
         })
     }
@@ -242,7 +304,59 @@ impl VaultFile {
             let mut doc = Document::default();
             init(&mut doc)?;
             self.write(&doc)?;
+            self.remember(doc);
             Ok(true)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::Utc;
+    use tenure_plugin_api::{SecretValue, Stage};
+
+    use super::*;
+
+    fn put(file: &VaultFile, path: &str, value: &str) {
+        file.update(|doc| {
+            doc.put_current(
+                path,
+                SecretValue::new(value.to_owned()),
+                &BTreeMap::new(),
+                Utc::now(),
+            );
+            Ok(())
+        })
+        .expect("update");
+    }
+
+    #[test]
+    fn an_unchanged_file_is_not_decrypted_again_and_a_replaced_one_is() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("vault.enc");
+        let key = [7u8; 32];
+        let ours = VaultFile::new(path.clone(), &key);
+        put(&ours, "a", "one");
+        let first = ours.read().expect("read").expect("doc");
+        let again = ours.read().expect("read").expect("doc");
+        assert!(Arc::ptr_eq(&first, &again), "decrypted again");
+        // Another process (its own VaultFile) writes the file.
+        let theirs = VaultFile::new(path, &key);
+        put(&theirs, "a", "two");
+        let seen = ours.read().expect("read").expect("doc");
+        assert_eq!(seen.read("a", Stage::Current).expect("a").expose(), "two");
+        // Our next change builds on theirs.
+        put(&ours, "b", "three");
+        let theirs_view = theirs.read().expect("read").expect("doc");
+        assert_eq!(
+            theirs_view.read("a", Stage::Current).expect("a").expose(),
+            "two"
+        );
+        assert_eq!(
+            theirs_view.read("b", Stage::Current).expect("b").expose(),
+            "three"
+        );
     }
 }
