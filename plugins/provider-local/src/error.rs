@@ -55,6 +55,33 @@ pub enum LocalError {
     Task,
 }
 
+impl LocalError {
+    /// The same error, for each caller whose change shared a failed write.
+    pub fn duplicate(&self) -> Self {
+        match self {
+            Self::Io { path, source } => Self::Io {
+                path: path.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            Self::Key { location, reason } => Self::Key {
+                location: location.clone(),
+                reason: reason.clone(),
+            },
+            Self::Decrypt { path } => Self::Decrypt { path: path.clone() },
+            Self::Format { path, reason } => Self::Format {
+                path: path.clone(),
+                reason: reason.clone(),
+            },
+            Self::Seed { path, reason } => Self::Seed {
+                path: path.clone(),
+                reason: reason.clone(),
+            },
+            Self::Model(err) => Self::Model(err.clone()),
+            Self::Task => Self::Task,
+        }
+    }
+}
+
 impl From<LocalError> for PluginError {
     fn from(err: LocalError) -> Self {
         let message = err.to_string();

@@ -3,15 +3,15 @@
 //! Layout: `TNRVLT1\n` (magic) + 24-byte random nonce + XChaCha20-Poly1305
 //! ciphertext of the JSON document, with the magic as associated data.
 //!
-//! The decrypted document is kept in memory with the identity of the file
-//! it came from (device, inode, size, mtime, ctime). Every write replaces the
-//! file by rename, so a file written by anyone else (another process, or a
-//! restore) has another identity and is read again; an unchanged file is
-//! neither decrypted nor parsed again, for reads and for read-modify-writes.
+//! The decrypted document is kept in memory with the nonce and length of
+//! the file it came from. Every write draws a fresh random nonce, so a file
+//! written by anyone else (another process, or a restore) is recognised
+//! from its first 32 bytes and read again; an unchanged file is neither
+//! decrypted nor parsed again, for reads and for read-modify-writes.
 
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -20,6 +20,7 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use tenure_plugin_api::SecretSource;
 use zeroize::Zeroizing;
 
+use crate::batch::{Batcher, Change, abandon_all, apply_all};
 use crate::error::LocalError;
 use crate::model::Document;
 
@@ -104,25 +105,24 @@ pub fn load_key(source: &SecretSource) -> Result<Zeroizing<[u8; 32]>, LocalError
     parse_key(value.expose(), &location)
 }
 
-/// What identifies one version of the vault file on disk.
+/// What identifies one version of the vault file: its random nonce, fresh
+/// for every write, and its length. (File times and inode numbers are not
+/// enough: times are coarse, and a rename can bring back a freed inode.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
-    dev: u64,
-    ino: u64,
-    size: u64,
-    mtime: (i64, i64),
-    ctime: (i64, i64),
+    nonce: [u8; NONCE_LEN],
+    len: u64,
 }
 
 impl Stamp {
-    fn of(meta: &std::fs::Metadata) -> Self {
-        Self {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: meta.size(),
-            mtime: (meta.mtime(), meta.mtime_nsec()),
-            ctime: (meta.ctime(), meta.ctime_nsec()),
-        }
+    /// The stamp of a file's bytes (`None` when too short to be a vault).
+    fn of(bytes: &[u8], len: u64) -> Option<Self> {
+        let nonce = bytes
+            .strip_prefix(MAGIC)?
+            .get(..NONCE_LEN)?
+            .try_into()
+            .ok()?;
+        Some(Self { nonce, len })
     }
 }
 
@@ -133,6 +133,10 @@ pub struct VaultFile {
     cipher: XChaCha20Poly1305,
     /// The last document read or written, and the file it is.
     cached: Mutex<Option<(Stamp, Arc<Document>)>>,
+    batcher: Batcher,
+    /// Writes made, to show that concurrent changes share them.
+    #[cfg(test)]
+    writes: std::sync::atomic::AtomicU64,
 }
 
 impl VaultFile {
@@ -145,6 +149,9 @@ impl VaultFile {
             cipher: XChaCha20Poly1305::new(key.into()),
             path,
             cached: Mutex::new(None),
+            batcher: Batcher::default(),
+            #[cfg(test)]
+            writes: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -175,18 +182,21 @@ impl VaultFile {
                 });
             }
         };
-        // The stamp of the open file is the stamp of the bytes read from it,
-        // even if the path is replaced meanwhile.
-        let stamp = Stamp::of(&file.metadata().map_err(io(&self.path))?);
-        if let Some((cached, doc)) = self.cache().as_ref()
+        // The header names the version; the rest is read only when new.
+        let len = file.metadata().map_err(io(&self.path))?.len();
+        let mut bytes = vec![0u8; (MAGIC.len() + NONCE_LEN).min(len as usize)];
+        file.read_exact(&mut bytes).map_err(io(&self.path))?;
+        let stamp = Stamp::of(&bytes, len);
+        if let (Some(stamp), Some((cached, doc))) = (stamp, self.cache().as_ref())
             && *cached == stamp
         {
             return Ok(Some(Arc::clone(doc)));
         }
-        let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io(&self.path))?;
         let doc = Arc::new(self.decrypt(&bytes)?);
-        *self.cache() = Some((stamp, Arc::clone(&doc)));
+        if let Some(stamp) = Stamp::of(&bytes, bytes.len() as u64) {
+            *self.cache() = Some((stamp, Arc::clone(&doc)));
+        }
         Ok(Some(doc))
     }
 
@@ -219,8 +229,8 @@ impl VaultFile {
             .map_err(|e| format(&format!("bad document: {}", e.classify() as u8)))
     }
 
-    /// Encrypts and writes the document atomically.
-    fn write(&self, doc: &Document) -> Result<(), LocalError> {
+    /// Encrypts and writes the document atomically; returns the bytes written.
+    fn write(&self, doc: &Document) -> Result<Vec<u8>, LocalError> {
         let plaintext =
             Zeroizing::new(serde_json::to_vec(doc).map_err(|_| LocalError::Format {
                 path: self.path.clone(),
@@ -249,13 +259,15 @@ impl VaultFile {
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ciphertext);
         write_atomic(&self.path, &out, true)?;
-        Ok(())
+        #[cfg(test)]
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(out)
     }
 
-    /// Remembers `doc` as the content of the file just written.
-    fn remember(&self, doc: Document) {
-        let stamp = std::fs::metadata(&self.path).map(|meta| Stamp::of(&meta));
-        *self.cache() = stamp.ok().map(|stamp| (stamp, Arc::new(doc)));
+    /// Remembers `doc` as the content of the file just written as `bytes`.
+    fn remember(&self, doc: Document, bytes: &[u8]) {
+        *self.cache() = Stamp::of(bytes, bytes.len() as u64).map(|stamp| (stamp, Arc::new(doc)));
     }
 
     /// Runs `f` holding the vault's exclusive lock.
@@ -274,21 +286,42 @@ impl VaultFile {
         result
     }
 
-    /// Read-modify-write under the lock. Nothing is written when `change` fails.
-    pub fn update<T>(
+    /// Read-modify-write under the lock, shared with the changes queued
+    /// meanwhile (see `batch`). Nothing of `change` is written when it fails.
+    pub fn update<T: Send + 'static>(
         &self,
-        change: impl FnOnce(&mut Document) -> Result<T, LocalError>,
+        change: impl FnOnce(&mut Document) -> Result<T, LocalError> + Send + 'static,
     ) -> Result<T, LocalError> {
-        self.locked(|| {
+        let (change, answer) = Change::new(change);
+        self.batcher.submit(change, |changes| self.commit(changes));
+        answer.recv().unwrap_or(Err(LocalError::Task))
+    }
+
+    /// Applies `changes` to the document and writes it once.
+    fn commit(&self, changes: Vec<Change>) {
+        let mut changes = Some(changes);
+        let result = self.locked(|| {
             let mut doc = self
                 .read()?
                 .map(|doc| Document::clone(&doc))
                 .unwrap_or_default();
-            let value = change(&mut doc)?;
-            self.write(&doc)?;
-            self.remember(doc);
-            Ok(value)
-        })
+            let done = apply_all(&mut doc, changes.take().unwrap_or_default());
+            if done.is_empty() {
+                return Ok(());
+            }
+            let written = self.write(&doc);
+            if let Ok(bytes) = &written {
+                self.remember(doc, bytes);
+            }
+            let err = written.as_ref().err();
+            for told in done {
+                told(err);
+            }
+            Ok(())
+        });
+        if let (Err(err), Some(unapplied)) = (result, changes) {
+            abandon_all(unapplied, &err);
+        }
     }
 
     /// Creates the vault file with `init`'s content if it does not exist yet;
@@ -303,8 +336,8 @@ impl VaultFile {
             }
             let mut doc = Document::default();
             init(&mut doc)?;
-            self.write(&doc)?;
-            self.remember(doc);
+            let bytes = self.write(&doc)?;
+            self.remember(doc, &bytes);
             Ok(true)
         })
     }
@@ -320,13 +353,9 @@ mod tests {
     use super::*;
 
     fn put(file: &VaultFile, path: &str, value: &str) {
-        file.update(|doc| {
-            doc.put_current(
-                path,
-                SecretValue::new(value.to_owned()),
-                &BTreeMap::new(),
-                Utc::now(),
-            );
+        let (path, value) = (path.to_owned(), value.to_owned());
+        file.update(move |doc| {
+            doc.put_current(&path, SecretValue::new(value), &BTreeMap::new(), Utc::now());
             Ok(())
         })
         .expect("update");
@@ -357,6 +386,59 @@ mod tests {
         assert_eq!(
             theirs_view.read("b", Stage::Current).expect("b").expose(),
             "three"
+        );
+    }
+
+    #[test]
+    fn concurrent_changes_share_writes_and_a_failing_one_changes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("vault.enc");
+        let file = Arc::new(VaultFile::new(path.clone(), &[9u8; 32]));
+        put(&file, "base", "0");
+        let start = Arc::new(std::sync::Barrier::new(32));
+        let threads: Vec<_> = (0..32)
+            .map(|i| {
+                let (file, start) = (Arc::clone(&file), Arc::clone(&start));
+                std::thread::spawn(move || {
+                    start.wait();
+                    if i == 7 {
+                        // Changes the document, then fails: none of it may stay.
+                        let failed = file.update(|doc| {
+                            doc.put_current(
+                                "poison",
+                                SecretValue::new("x".into()),
+                                &BTreeMap::new(),
+                                Utc::now(),
+                            );
+                            Err::<(), _>(LocalError::Task)
+                        });
+                        assert!(failed.is_err());
+                    } else {
+                        put(&file, &format!("s{i}"), &i.to_string());
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("join");
+        }
+        let writes = file.writes.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(writes < 32, "32 changes made {writes} writes");
+        // Read back from disk, not from the cache.
+        let fresh = VaultFile::new(path, &[9u8; 32]);
+        let doc = fresh.read().expect("read").expect("doc");
+        assert!(doc.read("poison", Stage::Current).is_err());
+        for i in (0..32).filter(|i| *i != 7) {
+            assert_eq!(
+                doc.read(&format!("s{i}"), Stage::Current)
+                    .expect("written")
+                    .expose(),
+                i.to_string()
+            );
+        }
+        assert_eq!(
+            doc.read("base", Stage::Current).expect("base").expose(),
+            "0"
         );
     }
 }

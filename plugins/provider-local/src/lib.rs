@@ -10,9 +10,11 @@
 //!
 //! - `model`: the document and its operations (pure).
 //! - `file`: encryption, keys, locking and atomic writes.
+//! - `batch`: group commit of concurrent changes into one write.
 //! - `seed`: the optional seed file applied when the vault is created.
 //! - `provider`: the [`tenure_plugin_api::Provider`] implementation.
 
+mod batch;
 mod error;
 mod file;
 mod model;
