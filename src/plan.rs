@@ -238,39 +238,84 @@ pub async fn gather(
         }
     }
     all.sort_by(|a, b| a.address.cmp(&b.address));
-    let governance = &config.governance;
     let mut seen = HashSet::new();
     for facts in &mut all {
-        if !facts.enabled || !seen.insert(facts.address.clone()) {
-            continue;
-        }
-        let RecordMatch::One(i) = governance.index.find(&facts.address) else {
-            continue;
-        };
-        let record = &governance.records[i];
-        let Some(target) = plugins.target(&record.target) else {
-            continue;
-        };
-        if record.scopes.is_empty() || !target.capabilities().narrow {
-            continue;
-        }
-        let Some(provider) = plugins.provider(facts.address.provider()) else {
-            continue;
-        };
-        let Ok(current) = provider.read(facts.address.path(), Stage::Current).await else {
-            continue;
-        };
-        let ctx = TargetContext {
-            address: &facts.address,
-            run_id: "plan",
-            scopes: &record.scopes,
-        };
-        match target.privileges(ctx, &current).await {
-            Ok(privileges) => facts.privileges = privileges,
-            Err(err) => {
-                tracing::warn!(secret = %facts.address, error = %err, "Could not read the privileges of the credential.");
-            }
+        if facts.enabled && seen.insert(facts.address.clone()) {
+            read_privileges(config, plugins, facts).await;
         }
     }
     Ok(all)
+}
+
+/// Describes `changed` again and puts their fresh facts in `all` (a secret
+/// no longer in its vault leaves it): after a pass acted on a few secrets,
+/// the plan is brought up to date without listing every vault again.
+pub async fn refresh(
+    config: &Config,
+    plugins: &Plugins,
+    states: &HashMap<String, SecretState>,
+    all: &mut Vec<SecretFacts>,
+    changed: &[SecretAddress],
+) -> Result<(), PlanError> {
+    for address in changed {
+        all.retain(|f| &f.address != address);
+        let Some(provider) = plugins.provider(address.provider()) else {
+            continue;
+        };
+        let meta = match provider.describe(address.path()).await {
+            Ok(meta) => meta,
+            Err(err) if err.kind() == tenure_plugin_api::ErrorKind::NotFound => continue,
+            Err(source) => {
+                return Err(PlanError::Inventory {
+                    provider: address.provider().to_owned(),
+                    source,
+                });
+            }
+        };
+        let Some(mut facts) = facts_from(address.provider(), &meta) else {
+            continue;
+        };
+        facts.quarantined = states
+            .get(&facts.address.to_string())
+            .is_some_and(|s| s.quarantined);
+        if facts.enabled {
+            read_privileges(config, plugins, &mut facts).await;
+        }
+        all.push(facts);
+    }
+    all.sort_by(|a, b| a.address.cmp(&b.address));
+    Ok(())
+}
+
+/// Reads the privileges a credential holds, when its record limits them
+/// (scopes) and its target can tell.
+async fn read_privileges(config: &Config, plugins: &Plugins, facts: &mut SecretFacts) {
+    let governance = &config.governance;
+    let RecordMatch::One(i) = governance.index.find(&facts.address) else {
+        return;
+    };
+    let record = &governance.records[i];
+    let Some(target) = plugins.target(&record.target) else {
+        return;
+    };
+    if record.scopes.is_empty() || !target.capabilities().narrow {
+        return;
+    }
+    let Some(provider) = plugins.provider(facts.address.provider()) else {
+        return;
+    };
+    let Ok(current) = provider.read(facts.address.path(), Stage::Current).await else {
+        return;
+    };
+    let ctx = TargetContext {
+        address: &facts.address,
+        run_id: "plan",
+        scopes: &record.scopes,
+    };
+    match target.privileges(ctx, &current).await {
+        Ok(privileges) => facts.privileges = privileges,
+        Err(err) => {
+            tracing::warn!(secret = %facts.address, error = %err, "Could not read the privileges of the credential.");
+        }
+    }
 }

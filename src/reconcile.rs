@@ -318,14 +318,37 @@ impl Reconciler {
 
     async fn plan_with(&self, config: &Config, now: DateTime<Utc>) -> Result<Plan, ReconcileError> {
         let states = self.store.secret_states().await?;
-        let mut facts = gather(config, &self.plugins, &states).await?;
+        let facts = gather(config, &self.plugins, &states).await?;
+        Ok(self.plan_facts_now(config, facts, now))
+    }
+
+    /// `plan`'s facts with `changed` described again, decided at `now`.
+    async fn replan(
+        &self,
+        config: &Config,
+        plan: &Plan,
+        changed: &[SecretAddress],
+        now: DateTime<Utc>,
+    ) -> Result<Plan, ReconcileError> {
+        let states = self.store.secret_states().await?;
+        let mut facts = plan.facts.clone();
+        crate::plan::refresh(config, &self.plugins, &states, &mut facts, changed).await?;
+        Ok(self.plan_facts_now(config, facts, now))
+    }
+
+    fn plan_facts_now(
+        &self,
+        config: &Config,
+        mut facts: Vec<crate::governance::SecretFacts>,
+        now: DateTime<Utc>,
+    ) -> Plan {
         let exposures = self.exposures.load();
         if !exposures.is_empty() {
             for f in &mut facts {
                 f.exposed_at = exposures.get(&f.address.to_string()).copied();
             }
         }
-        Ok(plan_facts(config, facts, now))
+        plan_facts(config, facts, now)
     }
 
     /// One full pass.
@@ -433,8 +456,11 @@ impl Reconciler {
             self.publish(&config, &plan);
         } else {
             // Acting changed what is true: decide again, so the audit trail
-            // and the admin API show the outcome, not the intent.
-            let after = self.plan_with(&config, Utc::now()).await?;
+            // and the admin API show the outcome, not the intent. Only the
+            // secrets acted on are described again; the rest are as listed.
+            let changed: Vec<SecretAddress> =
+                report.actions.iter().map(|a| a.secret.clone()).collect();
+            let after = self.replan(&config, &plan, &changed, Utc::now()).await?;
             self.record_decisions(&config, &after).await?;
             self.publish(&config, &after);
         }
