@@ -183,7 +183,47 @@ async fn scenario(store: &dyn StateStore) {
             .expect("again")
     );
     assert!(store.pending_events(10).await.expect("pending").is_empty());
-    assert_eq!(store.signals().await.expect("signals"), vec![signal]);
+    assert_eq!(
+        store.signals().await.expect("signals"),
+        vec![signal.clone()]
+    );
+
+    // A later signal for the same fact replaces it; an older one does not.
+    for id in ["s 4", "s 5"] {
+        store
+            .insert_event(&event(id, &format!("m-{id}")))
+            .await
+            .expect("insert");
+    }
+    let older = Signal {
+        value: "active".into(),
+        at: signal.at - TimeDelta::seconds(1),
+        event: "s 4".into(),
+        ..signal.clone()
+    };
+    assert!(
+        store
+            .complete_event("s 4", "applied", &[older])
+            .await
+            .expect("complete")
+    );
+    assert_eq!(
+        store.signals().await.expect("signals"),
+        vec![signal.clone()]
+    );
+    let newer = Signal {
+        value: "active".into(),
+        at: signal.at + TimeDelta::seconds(1),
+        event: "s 5".into(),
+        ..signal
+    };
+    assert!(
+        store
+            .complete_event("s 5", "applied", std::slice::from_ref(&newer))
+            .await
+            .expect("complete")
+    );
+    assert_eq!(store.signals().await.expect("signals"), vec![newer]);
 
     assert!(store.mark_notified("expiry:a:1").await.expect("mark"));
     assert!(!store.mark_notified("expiry:a:1").await.expect("mark again"));
