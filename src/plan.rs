@@ -226,16 +226,11 @@ pub async fn gather(
                 provider: name.clone(),
                 source,
             })?;
-        for meta in &inventory {
-            let Some(mut facts) = facts_from(name, meta) else {
-                tracing::warn!(provider = %name, "Skipped a secret whose path is not a valid address.");
-                continue;
-            };
-            facts.quarantined = states
-                .get(&facts.address.to_string())
-                .is_some_and(|s| s.quarantined);
-            all.push(facts);
-        }
+        all.extend(
+            inventory
+                .iter()
+                .filter_map(|meta| facts_with_state(name, meta, states)),
+        );
     }
     all.sort_by(|a, b| a.address.cmp(&b.address));
     let mut seen = HashSet::new();
@@ -248,7 +243,7 @@ pub async fn gather(
 }
 
 /// Describes `changed` again and puts their fresh facts in `all` (a secret
-/// no longer in its vault leaves it): after a pass acted on a few secrets,
+/// no longer in its vault leaves it; `states` needs only theirs): after a pass acted on a few secrets,
 /// the plan is brought up to date without listing every vault again.
 pub async fn refresh(
     config: &Config,
@@ -257,8 +252,9 @@ pub async fn refresh(
     all: &mut Vec<SecretFacts>,
     changed: &[SecretAddress],
 ) -> Result<(), PlanError> {
+    let stale: HashSet<&SecretAddress> = changed.iter().collect();
+    all.retain(|f| !stale.contains(&f.address));
     for address in changed {
-        all.retain(|f| &f.address != address);
         let Some(provider) = plugins.provider(address.provider()) else {
             continue;
         };
@@ -272,12 +268,9 @@ pub async fn refresh(
                 });
             }
         };
-        let Some(mut facts) = facts_from(address.provider(), &meta) else {
+        let Some(mut facts) = facts_with_state(address.provider(), &meta, states) else {
             continue;
         };
-        facts.quarantined = states
-            .get(&facts.address.to_string())
-            .is_some_and(|s| s.quarantined);
         if facts.enabled {
             read_privileges(config, plugins, &mut facts).await;
         }
@@ -285,6 +278,23 @@ pub async fn refresh(
     }
     all.sort_by(|a, b| a.address.cmp(&b.address));
     Ok(())
+}
+
+/// A secret's facts with its quarantine flag from `states`; `None` (logged)
+/// for a path that is not a valid address.
+fn facts_with_state(
+    provider: &str,
+    meta: &SecretMetadata,
+    states: &HashMap<String, SecretState>,
+) -> Option<SecretFacts> {
+    let Some(mut facts) = facts_from(provider, meta) else {
+        tracing::warn!(provider = %provider, "Skipped a secret whose path is not a valid address.");
+        return None;
+    };
+    facts.quarantined = states
+        .get(&facts.address.to_string())
+        .is_some_and(|s| s.quarantined);
+    Some(facts)
 }
 
 /// Reads the privileges a credential holds, when its record limits them

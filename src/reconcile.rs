@@ -330,7 +330,10 @@ impl Reconciler {
         changed: &[SecretAddress],
         now: DateTime<Utc>,
     ) -> Result<Plan, ReconcileError> {
-        let states = self.store.secret_states().await?;
+        let mut states = HashMap::new();
+        for address in changed {
+            states.insert(address.to_string(), self.store.secret_state(address).await?);
+        }
         let mut facts = plan.facts.clone();
         crate::plan::refresh(config, &self.plugins, &states, &mut facts, changed).await?;
         Ok(self.plan_facts_now(config, facts, now))

@@ -25,6 +25,8 @@ pub struct WalSync {
     requested: AtomicU64,
     /// The last ticket covered by a finished fsync, and the WAL's inode then.
     synced: Mutex<Synced>,
+    /// Fsyncs made, to show that writers share them.
+    #[cfg(test)]
     fsyncs: AtomicU64,
 }
 
@@ -43,6 +45,7 @@ impl WalSync {
             wal: PathBuf::from(wal),
             requested: AtomicU64::new(0),
             synced: Mutex::new(Synced::default()),
+            #[cfg(test)]
             fsyncs: AtomicU64::new(0),
         }
     }
@@ -62,6 +65,7 @@ impl WalSync {
         let inode = tokio::task::spawn_blocking(move || fsync_wal(&wal, known))
             .await
             .map_err(|e| StateError::Database(format!("WAL sync task: {e}")))??;
+        #[cfg(test)]
         self.fsyncs.fetch_add(1, Ordering::Relaxed);
         synced.upto = upto;
         synced.inode = inode.or(known);

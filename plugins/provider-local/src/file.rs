@@ -194,7 +194,7 @@ impl VaultFile {
         }
         file.read_to_end(&mut bytes).map_err(io(&self.path))?;
         let doc = Arc::new(self.decrypt(&bytes)?);
-        if let Some(stamp) = Stamp::of(&bytes, bytes.len() as u64) {
+        if let Some(stamp) = stamp {
             *self.cache() = Some((stamp, Arc::clone(&doc)));
         }
         Ok(Some(doc))

@@ -61,6 +61,14 @@ impl Meta {
             .map(String::as_str)
             .filter(|t| !t.is_empty())
     }
+
+    /// Adds to `changes` the removal of every pending key (they all start
+    /// with `tenure_pending`).
+    fn clear_pending(&self, changes: &mut Map<String, Value>) {
+        for key in self.custom.keys().filter(|k| k.starts_with(PENDING_TOKEN)) {
+            changes.insert(key.clone(), Value::Null);
+        }
+    }
 }
 
 /// A JSON string.
@@ -87,8 +95,9 @@ impl VaultProvider {
         self.session.stats()
     }
 
-    fn staged(&self, path: &str) -> String {
-        format!("{}/{path}", self.config.staging)
+    /// Where the value staged by `token` for `path` lives.
+    fn staged(&self, path: &str, token: &str) -> String {
+        format!("{}/{path}/{token}", self.config.staging)
     }
 
     async fn metadata(&self, path: &str) -> Result<Option<Meta>, PluginError> {
@@ -115,27 +124,23 @@ impl VaultProvider {
         }
     }
 
-    /// Merges `changes` into the custom metadata of `path` (a `null` removes a key).
+    /// Merges `changes` into the custom metadata of `path` (a `null` removes
+    /// a key); no request when there is nothing to change.
     async fn patch_custom(
         &self,
         path: &str,
         changes: Map<String, Value>,
     ) -> Result<(), PluginError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
         let session = self.session.client().await?;
         raw::patch_custom_metadata(session.as_ref(), &self.config.mount, path, changes).await
     }
 
-    /// As `patch_custom`, without a request when there is nothing to change.
-    async fn patch_some(&self, path: &str, changes: Map<String, Value>) -> Result<(), PluginError> {
-        if changes.is_empty() {
-            return Ok(());
-        }
-        self.patch_custom(path, changes).await
-    }
-
     async fn delete_staged(&self, path: &str, token: &str) -> Result<(), PluginError> {
         let session = self.session.client().await?;
-        let staged = format!("{}/{token}", self.staged(path));
+        let staged = self.staged(path, token);
         match kv2::delete_metadata(session.as_ref(), &self.config.mount, &staged).await {
             Ok(()) => Ok(()),
             Err(e) if is_not_found(&e) => Ok(()),
@@ -311,10 +316,7 @@ impl Provider for VaultProvider {
         version: &VersionId,
     ) -> Result<SecretValue, PluginError> {
         let map = match Self::token_of(version) {
-            Some(token) => {
-                self.read_map(&format!("{}/{token}", self.staged(path)), None)
-                    .await?
-            }
+            Some(token) => self.read_map(&self.staged(path, token), None).await?,
             None => {
                 let n = version
                     .0
@@ -339,7 +341,7 @@ impl Provider for VaultProvider {
         if current > 0 {
             changes.insert(PREVIOUS.to_owned(), text(current.to_string()));
         }
-        self.patch_some(path, changes).await?;
+        self.patch_custom(path, changes).await?;
         Ok(VersionId(written.to_string()))
     }
 
@@ -368,7 +370,7 @@ impl Provider for VaultProvider {
         }
         // The value first, then the pointer to it: a crash in between leaves
         // a copy nothing points to, which a retry with this token replaces.
-        let staged = format!("{}/{token}", self.staged(path));
+        let staged = self.staged(path, token);
         match self.write(&staged, value, 0).await {
             Ok(_) => {}
             Err(e) if e.kind() == tenure_plugin_api::ErrorKind::Conflict => {
@@ -417,7 +419,7 @@ impl Provider for VaultProvider {
                     "only a pending version can be promoted, not {version}"
                 )));
             }
-            return self.patch_some(path, changes).await;
+            return self.patch_custom(path, changes).await;
         };
         if meta.pending_token() != Some(token) {
             if meta.custom.get(PROMOTED).map(String::as_str) != Some(token) {
@@ -426,14 +428,14 @@ impl Provider for VaultProvider {
                 )));
             }
             // Promoted before a crash: only the tags and the staged copy may be left.
-            self.patch_some(path, changes).await?;
+            self.patch_custom(path, changes).await?;
             return self.delete_staged(path, token).await;
         }
         let staged_value;
         let value = match promotion.value {
             Some(value) => value,
             None => {
-                let staged = format!("{}/{token}", self.staged(path));
+                let staged = self.staged(path, token);
                 staged_value = from_map(self.read_map(&staged, None).await?);
                 &staged_value
             }
@@ -465,9 +467,7 @@ impl Provider for VaultProvider {
         if let Some(reason) = meta.custom.get(&format!("{PENDING_NOTE}reason")) {
             changes.insert("tenure_reason".to_owned(), text(reason));
         }
-        for key in meta.custom.keys().filter(|k| k.starts_with(PENDING_TOKEN)) {
-            changes.insert(key.clone(), Value::Null);
-        }
+        meta.clear_pending(&mut changes);
         self.patch_custom(path, changes).await?;
         self.delete_staged(path, token).await
     }
@@ -483,12 +483,8 @@ impl Provider for VaultProvider {
         if meta.pending_token() != Some(token) {
             return Ok(());
         }
-        let changes = meta
-            .custom
-            .keys()
-            .filter(|k| k.starts_with(PENDING_TOKEN))
-            .map(|k| (k.clone(), Value::Null))
-            .collect();
+        let mut changes = Map::new();
+        meta.clear_pending(&mut changes);
         self.patch_custom(path, changes).await
     }
 

@@ -116,15 +116,25 @@ fn map(password: &str) -> serde_json::Map<String, serde_json::Value> {
     map
 }
 
-#[tokio::test]
-async fn a_crash_between_staging_the_value_and_pointing_to_it_is_repaired_by_the_retry() {
-    let Some(provider) = provider() else { return };
-    let path = unique_name("orphan");
-    let put = |v: &str| SecretValue::new(format!(r#"{{"password":"{v}"}}"#));
+/// A database-style value holding `password`.
+fn put(password: &str) -> SecretValue {
+    SecretValue::new(format!(r#"{{"password":"{password}"}}"#))
+}
+
+/// A new secret named after `name`, whose current password is "one".
+async fn seeded(provider: &VaultProvider, name: &str) -> String {
+    let path = unique_name(name);
     provider
         .put_current(&path, &put("one"), &BTreeMap::new())
         .await
         .expect("put");
+    path
+}
+
+#[tokio::test]
+async fn a_crash_between_staging_the_value_and_pointing_to_it_is_repaired_by_the_retry() {
+    let Some(provider) = provider() else { return };
+    let path = seeded(&provider, "orphan").await;
     // The first attempt wrote its value, then died before the pointer.
     vaultrs::kv2::set(
         &root(),
@@ -169,12 +179,7 @@ async fn a_crash_between_staging_the_value_and_pointing_to_it_is_repaired_by_the
 #[tokio::test]
 async fn a_promotion_retried_after_a_crash_writes_no_second_version() {
     let Some(provider) = provider() else { return };
-    let path = unique_name("promote-crash");
-    let put = |v: &str| SecretValue::new(format!(r#"{{"password":"{v}"}}"#));
-    provider
-        .put_current(&path, &put("one"), &BTreeMap::new())
-        .await
-        .expect("put");
+    let path = seeded(&provider, "promote-crash").await;
     let pending = provider
         .stage_pending(&path, "run-1", &put("two"), &BTreeMap::new())
         .await
