@@ -31,6 +31,7 @@ impl Target for Privileged {
             rotate: true,
             narrow: true,
             revoke: true,
+            ..TargetCapabilities::NONE
         }
     }
     async fn issue(

@@ -3,9 +3,13 @@
 //! Rotation (issue → apply → test → retire), a rollback, narrowing (when the
 //! target supports it), and revocation with its proof. Every step is run
 //! twice and must give the same result both times; "already done" and
-//! "already gone" count as success. Enabled with the `conformance` feature.
+//! "already gone" count as success. A target with a login must refuse the
+//! retired credential after `retire` and the revoked one after `revoke`; a
+//! target that knows its logins must report them disabled, disable them
+//! again idempotently and leave them out of its listing. Enabled with the
+//! `conformance` feature.
 
-use crate::{PluginError, Proof, SecretAddress, SecretValue, Target, TargetContext};
+use crate::{LoginOutcome, PluginError, Proof, SecretAddress, SecretValue, Target, TargetContext};
 
 /// What the suite observed.
 #[derive(Debug, Clone)]
@@ -18,6 +22,34 @@ pub struct SuiteReport {
     pub revoked_proof: Proof,
     /// Privileges after narrowing, when the target narrows.
     pub narrowed: Option<Vec<String>>,
+    /// The proof that the retired credential is refused, when the target
+    /// has a login.
+    pub retired_proof: Option<Proof>,
+}
+
+/// Every login in `logins` must be reported disabled.
+async fn all_disabled(
+    name: &str,
+    target: &dyn Target,
+    ctx: TargetContext<'_>,
+    logins: &[String],
+    except: Option<&SecretValue>,
+) -> Result<(), String> {
+    let states = step(name, target.login_states(ctx, logins, except).await)?;
+    if states.len() != logins.len() {
+        return Err(format!(
+            "{name}: {} states for {} logins",
+            states.len(),
+            logins.len()
+        ));
+    }
+    match states.iter().find(|s| s.enabled) {
+        Some(alive) => Err(format!(
+            "{name}: {} can still log in ({})",
+            alive.login, alive.detail
+        )),
+        None => Ok(()),
+    }
 }
 
 fn step<T>(name: &str, result: Result<T, PluginError>) -> Result<T, String> {
@@ -70,6 +102,48 @@ pub async fn run_target_suite(
         "test the new credential after retire",
         target.test(run, &pending).await,
     )?;
+    let retired_proof = if caps.login {
+        // verify_revoked rather than one try_login: it may wait out an
+        // eventually consistent target (IAM).
+        let proof = step(
+            "the retired credential is refused",
+            target.verify_revoked(run, &initial).await,
+        )?;
+        match step(
+            "try_login with the new credential",
+            target.try_login(run, &pending).await,
+        )? {
+            LoginOutcome::Accepted(_) => {}
+            LoginOutcome::Refused(proof) => {
+                return Err(format!(
+                    "try_login refused the new credential: {}",
+                    proof.detail
+                ));
+            }
+        }
+        Some(proof)
+    } else {
+        None
+    };
+    if caps.logins {
+        let retired = step("retired_logins", target.retired_logins(&initial, &pending))?;
+        all_disabled(
+            "login_states after retire",
+            target,
+            run,
+            &retired,
+            Some(&pending),
+        )
+        .await?;
+        twice("disable_logins (retired)", || {
+            target.disable_logins(run, &retired, Some(&pending))
+        })
+        .await?;
+        step(
+            "test the new credential after disabling the retired logins",
+            target.test(run, &pending).await,
+        )?;
+    }
 
     // A rotation whose test failed is rolled back: the current credential keeps working.
     let run = ctx("conformance-rollback");
@@ -113,11 +187,38 @@ pub async fn run_target_suite(
     if target.test(run, &pending).await.is_ok() {
         return Err("the revoked credential still passes test".into());
     }
+    if caps.login
+        && let LoginOutcome::Accepted(proof) = step(
+            "try_login with the revoked credential",
+            target.try_login(run, &pending).await,
+        )?
+    {
+        return Err(format!(
+            "try_login accepted the revoked credential: {}",
+            proof.detail
+        ));
+    }
+    if caps.logins {
+        let logins = step("logins", target.logins(&pending))?;
+        if logins.is_empty() {
+            return Err("logins: a target with logins named none".into());
+        }
+        all_disabled("login_states after revoke", target, run, &logins, None).await?;
+        twice("disable_logins (revoked)", || {
+            target.disable_logins(run, &logins, None)
+        })
+        .await?;
+        let listed = step("list_logins", target.list_logins().await)?;
+        if let Some(login) = logins.iter().find(|l| listed.contains(l)) {
+            return Err(format!("list_logins lists the revoked login {login}"));
+        }
+    }
     Ok(SuiteReport {
         rotated: pending,
         test_proof,
         revoked_proof,
         narrowed,
+        retired_proof,
     })
 }
 

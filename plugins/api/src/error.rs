@@ -16,6 +16,8 @@ pub enum ErrorKind {
     Unauthorized,
     /// A concurrent writer changed the object (check-and-set lost, stale stage).
     Conflict,
+    /// The plugin does not support this operation (a capability it lacks).
+    Unsupported,
 }
 
 impl ErrorKind {
@@ -27,6 +29,7 @@ impl ErrorKind {
             Self::NotFound => "not_found",
             Self::Unauthorized => "unauthorized",
             Self::Conflict => "conflict",
+            Self::Unsupported => "unsupported",
         }
     }
 
@@ -85,6 +88,11 @@ impl PluginError {
     /// A concurrent change won.
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Conflict, message)
+    }
+
+    /// The plugin does not support the operation.
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unsupported, message)
     }
 
     /// What kind of failure this is.

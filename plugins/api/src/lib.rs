@@ -37,7 +37,9 @@ pub use provider::{
     VersionInfo,
 };
 pub use source::{SecretSource, SourceError};
-pub use target::{NarrowReport, Proof, Target, TargetCapabilities, TargetContext};
+pub use target::{
+    LoginOutcome, LoginState, NarrowReport, Proof, Target, TargetCapabilities, TargetContext,
+};
 pub use value::SecretValue;
 
 /// Re-exported so plugins implement the traits with the same macro version.

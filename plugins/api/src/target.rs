@@ -5,8 +5,18 @@
 //! failed test calls `rollback`. A revocation calls `revoke` then
 //! `verify_revoked`; a narrowing calls `narrow` then `privileges` to verify.
 //!
+//! Attestation (checking again and again that what was done still holds)
+//! uses the read-only calls: `try_login`, `privileges` and `login_states`.
+//! A target that knows its logins by name (roles, accounts, ACL users, IAM
+//! users and keys) also names the logins a credential uses (`logins`,
+//! `retired_logins`), so a revoked or retired credential can be checked and
+//! disabled again once its value is gone from the vault, and lists them
+//! (`list_logins`) so access no record approves can be found.
+//!
 //! Every method must be idempotent, and treat "already done" / "already gone"
-//! as success: the workflow engine replays a phase after a crash.
+//! as success: the workflow engine replays a phase after a crash. Methods a
+//! target does not support keep their default, which fails with
+//! [`crate::ErrorKind::Unsupported`].
 
 use crate::{PluginError, SecretAddress, SecretValue};
 
@@ -58,6 +68,53 @@ pub struct TargetCapabilities {
     pub narrow: bool,
     /// Can revoke and prove the revocation.
     pub revoke: bool,
+    /// A system outside the vault accepts the credential, and `try_login`
+    /// asks it: a test proves the credential works there and a refusal
+    /// proves it does not. Without it (`generate`), `test` checks only the
+    /// value's format and a revocation is enforced by the vault alone.
+    pub login: bool,
+    /// Knows its logins by name: `logins`, `retired_logins`, `login_states`,
+    /// `disable_logins` and `list_logins` are implemented.
+    pub logins: bool,
+}
+
+impl TargetCapabilities {
+    /// Nothing supported; set the fields a target has.
+    pub const NONE: Self = Self {
+        rotate: false,
+        narrow: false,
+        revoke: false,
+        login: false,
+        logins: false,
+    };
+}
+
+/// How a fresh login with a credential ended. Either is an answer; a check
+/// that could not be made is an error instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginOutcome {
+    /// The target accepted the credential.
+    Accepted(Proof),
+    /// The target refused it (wrong password, disabled account, deleted key).
+    Refused(Proof),
+}
+
+/// Whether one login can authenticate, as the target's catalog says (read,
+/// never by logging in).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LoginState {
+    /// The login's name, as the target writes it.
+    pub login: String,
+    /// Whether it can still authenticate (with a credential other than the
+    /// one passed as `except`, when one was).
+    pub enabled: bool,
+    /// What was read: `rolcanlogin=false`, `absent`, `account_locked=Y`,
+    /// `flags: off`, `key AKIA... Inactive`. Never a secret.
+    pub detail: String,
+}
+
+fn unsupported(target: &str, what: &str) -> PluginError {
+    PluginError::unsupported(format!("target {target} does not {what}"))
 }
 
 /// A system that accepts credentials.
@@ -135,4 +192,69 @@ pub trait Target: Send + Sync + 'static {
         ctx: TargetContext<'_>,
         value: &SecretValue,
     ) -> Result<Proof, PluginError>;
+
+    /// Tries `value` with a fresh login and says whether the target accepted
+    /// it. An error means the check could not be made (the target is down,
+    /// the admin connection was refused), never that the credential was
+    /// refused. Targets with the `login` capability implement it.
+    async fn try_login(
+        &self,
+        ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<LoginOutcome, PluginError> {
+        let _ = (ctx, value);
+        Err(unsupported(self.name(), "log in with a credential"))
+    }
+
+    /// The logins `value` authenticates as, by name: what a revocation of
+    /// `value` disables (for a pair of alternating roles, both and their
+    /// group). Pure: parses the value. Empty for targets without logins.
+    fn logins(&self, value: &SecretValue) -> Result<Vec<String>, PluginError> {
+        let _ = value;
+        Ok(Vec::new())
+    }
+
+    /// The logins that retiring `previous`, now that `current` is in use,
+    /// disables: the other role of an alternating pair, the old access key;
+    /// the login itself where only its password changed. Pure.
+    fn retired_logins(
+        &self,
+        previous: &SecretValue,
+        current: &SecretValue,
+    ) -> Result<Vec<String>, PluginError> {
+        let _ = (previous, current);
+        Ok(Vec::new())
+    }
+
+    /// Reads whether each of `logins` can still authenticate. With
+    /// `except`, only credentials other than `except` count (after a retire,
+    /// the login stays in use with the current credential). Read-only.
+    async fn login_states(
+        &self,
+        ctx: TargetContext<'_>,
+        logins: &[String],
+        except: Option<&SecretValue>,
+    ) -> Result<Vec<LoginState>, PluginError> {
+        let _ = (ctx, logins, except);
+        Err(unsupported(self.name(), "read the state of its logins"))
+    }
+
+    /// Disables `logins` (every credential of theirs but `except`) and ends
+    /// their sessions where `except` is `None`. Idempotent; a login already
+    /// gone is success.
+    async fn disable_logins(
+        &self,
+        ctx: TargetContext<'_>,
+        logins: &[String],
+        except: Option<&SecretValue>,
+    ) -> Result<(), PluginError> {
+        let _ = (ctx, logins, except);
+        Err(unsupported(self.name(), "disable logins"))
+    }
+
+    /// Every login that can authenticate now, by name, except the admin's
+    /// own and the system's (for discovery of access no record approves).
+    async fn list_logins(&self) -> Result<Vec<String>, PluginError> {
+        Err(unsupported(self.name(), "list its logins"))
+    }
 }

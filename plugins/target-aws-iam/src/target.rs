@@ -7,8 +7,8 @@ use aws_credential_types::Credentials;
 use aws_sdk_iam::Client as Iam;
 use aws_sdk_iam::types::{StatusType, Tag};
 use tenure_plugin_api::{
-    ErrorKind, NarrowReport, PluginError, Proof, SecretValue, Target, TargetCapabilities,
-    TargetContext, async_trait,
+    ErrorKind, LoginOutcome, LoginState, NarrowReport, PluginError, Proof, SecretValue, Target,
+    TargetCapabilities, TargetContext, async_trait,
 };
 use tokio::sync::OnceCell;
 
@@ -227,6 +227,39 @@ impl IamTarget {
     }
 }
 
+impl IamTarget {
+    /// The user's keys, or none when the user does not exist.
+    async fn keys_or_none(&self, user: &str) -> Result<Vec<KeyInfo>, PluginError> {
+        match self.keys(user).await {
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(Vec::new()),
+            other => other,
+        }
+    }
+
+    /// The IAM user the admin credentials belong to, if they are a user's.
+    async fn admin_user(&self) -> Result<Option<String>, PluginError> {
+        let sts = aws_sdk_sts::Client::new(self.sdk().await);
+        let out = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| error("sts get-caller-identity", e))?;
+        Ok(out
+            .arn()
+            .and_then(|arn| arn.split_once(":user/"))
+            .and_then(|(_, path)| path.rsplit('/').next())
+            .map(str::to_owned))
+    }
+}
+
+/// A login name: `user` (every key of the user) or `user/KEYID` (one key).
+fn split_login(login: &str) -> (&str, Option<&str>) {
+    match login.split_once('/') {
+        Some((user, key)) => (user, Some(key)),
+        None => (login, None),
+    }
+}
+
 fn issuing_value(run: &str, before: &[KeyInfo]) -> String {
     let ids: Vec<&str> = before.iter().map(|k| k.id.as_str()).collect();
     format!("run={run};before={}", ids.join(","))
@@ -256,6 +289,8 @@ impl Target for IamTarget {
             rotate: true,
             narrow: true,
             revoke: true,
+            login: true,
+            logins: true,
         }
     }
 
@@ -511,5 +546,150 @@ impl Target for IamTarget {
                 Ok(_) => tokio::time::sleep(Duration::from_secs(1)).await,
             }
         }
+    }
+
+    async fn try_login(
+        &self,
+        _ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<LoginOutcome, PluginError> {
+        let key = AccessKey::parse(value)?;
+        if key.access_key_id.is_empty() {
+            return Ok(LoginOutcome::Refused(Proof::new(
+                "sts_get_caller_identity",
+                "the secret holds no key",
+            )));
+        }
+        Ok(match self.caller(&key).await? {
+            Ok(arn) if arn.rsplit('/').next() == Some(key.user_name.as_str()) => {
+                LoginOutcome::Accepted(Proof::new(
+                    "sts_get_caller_identity",
+                    format!("key {} authenticates as {arn}", key.access_key_id),
+                ))
+            }
+            Ok(arn) => {
+                return Err(PluginError::permanent(format!(
+                    "key {} authenticates as {arn}, not as user {}",
+                    key.access_key_id, key.user_name
+                )));
+            }
+            Err(refusal) => LoginOutcome::Refused(Proof::new(
+                "sts_get_caller_identity",
+                format!("key {} refused: {refusal}", key.access_key_id),
+            )),
+        })
+    }
+
+    fn logins(&self, value: &SecretValue) -> Result<Vec<String>, PluginError> {
+        Ok(vec![AccessKey::parse(value)?.user_name])
+    }
+
+    fn retired_logins(
+        &self,
+        previous: &SecretValue,
+        current: &SecretValue,
+    ) -> Result<Vec<String>, PluginError> {
+        let previous = AccessKey::parse(previous)?;
+        let current = AccessKey::parse(current)?;
+        Ok(
+            if previous.access_key_id.is_empty() || previous.access_key_id == current.access_key_id
+            {
+                Vec::new()
+            } else {
+                vec![format!("{}/{}", previous.user_name, previous.access_key_id)]
+            },
+        )
+    }
+
+    async fn login_states(
+        &self,
+        _ctx: TargetContext<'_>,
+        logins: &[String],
+        except: Option<&SecretValue>,
+    ) -> Result<Vec<LoginState>, PluginError> {
+        let kept = except
+            .map(AccessKey::parse)
+            .transpose()?
+            .map(|k| k.access_key_id);
+        let mut states = Vec::with_capacity(logins.len());
+        for login in logins {
+            let (user, key) = split_login(login);
+            let keys = self.keys_or_none(user).await?;
+            let active: Vec<&str> = keys
+                .iter()
+                .filter(|k| k.active && Some(&k.id) != kept.as_ref())
+                .filter(|k| key.is_none_or(|wanted| k.id == wanted))
+                .map(|k| k.id.as_str())
+                .collect();
+            let detail = match (key, active.as_slice()) {
+                (Some(id), []) if keys.iter().any(|k| k.id == id) => format!("key {id} inactive"),
+                (Some(id), []) => format!("key {id} absent"),
+                (None, []) if keys.is_empty() => "no access keys".to_owned(),
+                (None, []) => "no other active access key".to_owned(),
+                (_, ids) => format!("active access keys: {}", ids.join(", ")),
+            };
+            states.push(LoginState {
+                login: login.clone(),
+                enabled: !active.is_empty(),
+                detail,
+            });
+        }
+        Ok(states)
+    }
+
+    async fn disable_logins(
+        &self,
+        _ctx: TargetContext<'_>,
+        logins: &[String],
+        except: Option<&SecretValue>,
+    ) -> Result<(), PluginError> {
+        let kept = except
+            .map(AccessKey::parse)
+            .transpose()?
+            .map(|k| k.access_key_id);
+        for login in logins {
+            let (user, key) = split_login(login);
+            for other in self.keys_or_none(user).await? {
+                let wanted = key.is_none_or(|id| other.id == id);
+                if wanted && Some(&other.id) != kept.as_ref() {
+                    self.remove_key(user, &other.id).await?;
+                }
+            }
+            if key.is_none() && kept.is_none() {
+                self.clear_issuing(user).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_logins(&self) -> Result<Vec<String>, PluginError> {
+        let own = self.admin_user().await?;
+        let iam = self.iam().await;
+        let mut users = Vec::new();
+        let mut marker = None;
+        loop {
+            let out = iam
+                .list_users()
+                .set_marker(marker.take())
+                .send()
+                .await
+                .map_err(|e| error("list users", e))?;
+            users.extend(out.users().iter().map(|u| u.user_name().to_owned()));
+            match out.marker() {
+                Some(m) if out.is_truncated() => marker = Some(m.to_owned()),
+                _ => break,
+            }
+        }
+        let mut with_keys = Vec::new();
+        for user in users {
+            if Some(&user) == own.as_ref() {
+                continue;
+            }
+            if self.keys_or_none(&user).await?.iter().any(|k| k.active) {
+                with_keys.push(user);
+            }
+        }
+        with_keys.sort();
+        Ok(with_keys)
     }
 }

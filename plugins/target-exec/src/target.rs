@@ -1,8 +1,8 @@
 //! [`ExecTarget`]: the [`Target`] trait over the protocol.
 
 use tenure_plugin_api::{
-    NarrowReport, PluginError, Proof, SecretValue, Target, TargetCapabilities, TargetContext,
-    async_trait,
+    LoginOutcome, NarrowReport, PluginError, Proof, SecretValue, Target, TargetCapabilities,
+    TargetContext, async_trait,
 };
 
 use crate::config::ExecConfig;
@@ -74,6 +74,8 @@ impl Target for ExecTarget {
             rotate: true,
             narrow: self.config.narrow,
             revoke: true,
+            login: true,
+            logins: false,
         }
     }
 
@@ -241,5 +243,27 @@ impl Target for ExecTarget {
             )
             .await?;
         self.proof(response, "verify_revoked")
+    }
+
+    /// `test`, and when it fails `verify_revoked`: the protocol has no
+    /// operation that answers "refused" as such, so a refusal is a failed
+    /// `test` whose `verify_revoked` then succeeds; when both fail, the
+    /// check could not be made.
+    async fn try_login(
+        &self,
+        ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<LoginOutcome, PluginError> {
+        let test = match self.test(ctx, value).await {
+            Ok(proof) => return Ok(LoginOutcome::Accepted(proof)),
+            Err(err) => err,
+        };
+        match self.verify_revoked(ctx, value).await {
+            Ok(proof) => Ok(LoginOutcome::Refused(proof)),
+            Err(err) => Err(PluginError::new(
+                err.kind(),
+                format!("test failed ({test}) and verify_revoked failed ({err})"),
+            )),
+        }
     }
 }

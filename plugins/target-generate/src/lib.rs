@@ -119,6 +119,8 @@ impl Target for GenerateTarget {
             rotate: true,
             narrow: false,
             revoke: true,
+            login: false,
+            logins: false,
         }
     }
 

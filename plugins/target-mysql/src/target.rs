@@ -6,8 +6,8 @@ use sha1::{Digest, Sha1};
 use sqlx::mysql::{MySqlConnectOptions, MySqlDatabaseError, MySqlPool, MySqlPoolOptions};
 use sqlx::{ConnectOptions, Connection, MySqlConnection, Row};
 use tenure_plugin_api::{
-    DbCredential, NarrowReport, PluginError, Proof, SecretValue, Target, TargetCapabilities,
-    TargetContext, async_trait,
+    DbCredential, LoginOutcome, LoginState, NarrowReport, PluginError, Proof, SecretValue, Target,
+    TargetCapabilities, TargetContext, async_trait,
 };
 use tokio::sync::OnceCell;
 
@@ -54,6 +54,18 @@ fn admin_error(err: sqlx::Error) -> PluginError {
         (_, Some(1044 | 1045 | 1227 | 1142)) => PluginError::unauthorized(format!("admin: {err}")),
         (sqlx::Error::Database(_), _) => PluginError::permanent(format!("statement failed: {err}")),
         _ => PluginError::retryable(format!("admin connection: {err}")),
+    }
+}
+
+/// `(User, 'Y' | 'N')` for every account (not role) of one host (`?`):
+/// MariaDB keeps the lock in `mysql.global_priv`'s JSON, MySQL in a column.
+fn locked_query(mariadb: bool) -> &'static str {
+    if mariadb {
+        "SELECT CONVERT(User USING utf8mb4), IF(JSON_VALUE(Priv, '$.account_locked') IN ('1', 'true'), 'Y', 'N')
+         FROM mysql.global_priv
+         WHERE Host = ? AND COALESCE(JSON_VALUE(Priv, '$.is_role'), 'false') NOT IN ('1', 'true')"
+    } else {
+        "SELECT CONVERT(User USING utf8mb4), CONVERT(account_locked USING utf8mb4) FROM mysql.user WHERE Host = ?"
     }
 }
 
@@ -229,54 +241,57 @@ impl MysqlTarget {
         }
     }
 
+    /// Every global, database and table privilege `user` holds, in one
+    /// catalog query.
     async fn held(&self, user: &str) -> Result<Vec<Scope>, PluginError> {
         let admin = self.admin().await?;
         let grantee = self.grantee(user);
-        let mut scopes = Vec::new();
-        let global = sqlx::query(
-            "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ?",
+        let rows = sqlx::query(
+            "SELECT NULL AS db, NULL AS tbl, PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES
+               WHERE GRANTEE = ? AND PRIVILEGE_TYPE <> 'USAGE'
+             UNION ALL
+             SELECT TABLE_SCHEMA, NULL, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ?
+             UNION ALL
+             SELECT TABLE_SCHEMA, TABLE_NAME, PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ?",
         )
+        .bind(&grantee)
+        .bind(&grantee)
         .bind(&grantee)
         .fetch_all(&admin.pool)
         .await
         .map_err(admin_error)?;
-        for row in global {
-            let privilege: String = row.try_get(0).map_err(admin_error)?;
-            if privilege != "USAGE" {
-                scopes.push(Scope {
-                    privilege,
-                    database: None,
-                    table: None,
-                });
-            }
-        }
-        let databases = sqlx::query("SELECT TABLE_SCHEMA, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ?")
-            .bind(&grantee)
-            .fetch_all(&admin.pool)
-            .await
-            .map_err(admin_error)?;
-        for row in databases {
+        let mut scopes = Vec::with_capacity(rows.len());
+        for row in rows {
             scopes.push(Scope {
-                database: Some(row.try_get(0).map_err(admin_error)?),
-                privilege: row.try_get(1).map_err(admin_error)?,
-                table: None,
-            });
-        }
-        let tables = sqlx::query("SELECT TABLE_SCHEMA, TABLE_NAME, PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ?")
-            .bind(&grantee)
-            .fetch_all(&admin.pool)
-            .await
-            .map_err(admin_error)?;
-        for row in tables {
-            scopes.push(Scope {
-                database: Some(row.try_get(0).map_err(admin_error)?),
-                table: Some(row.try_get(1).map_err(admin_error)?),
+                database: row.try_get(0).map_err(admin_error)?,
+                table: row.try_get(1).map_err(admin_error)?,
                 privilege: row.try_get(2).map_err(admin_error)?,
             });
         }
         scopes.sort();
         scopes.dedup();
         Ok(scopes)
+    }
+
+    /// Locks `user` and ends its connections. Already gone is success.
+    async fn lock(&self, user: &str) -> Result<(), PluginError> {
+        if self.exists(user).await? {
+            self.execute(&format!("ALTER USER {} ACCOUNT LOCK", self.account(user)))
+                .await?;
+        }
+        self.kill_connections(user).await
+    }
+
+    /// The admin connection's own user name.
+    async fn admin_user(&self) -> Result<String, PluginError> {
+        let admin = self.admin().await?;
+        let current: String = sqlx::query_scalar("SELECT CURRENT_USER()")
+            .fetch_one(&admin.pool)
+            .await
+            .map_err(admin_error)?;
+        Ok(current
+            .rsplit_once('@')
+            .map_or(current.clone(), |(user, _)| user.to_owned()))
     }
 }
 
@@ -291,6 +306,8 @@ impl Target for MysqlTarget {
             rotate: true,
             narrow: true,
             revoke: true,
+            login: true,
+            logins: true,
         }
     }
 
@@ -325,18 +342,14 @@ impl Target for MysqlTarget {
 
     async fn test(
         &self,
-        _ctx: TargetContext<'_>,
+        ctx: TargetContext<'_>,
         value: &SecretValue,
     ) -> Result<Proof, PluginError> {
-        let credential = DbCredential::parse(value)?;
-        match self.login(&credential).await? {
-            Login::Accepted(user) => Ok(Proof::new(
-                "login",
-                format!("a fresh connection logged in as {user}"),
-            )),
-            Login::Refused(code, message) => Err(PluginError::unauthorized(format!(
-                "login refused ({code}): {message}"
-            ))),
+        match self.try_login(ctx, value).await? {
+            LoginOutcome::Accepted(proof) => Ok(proof),
+            LoginOutcome::Refused(proof) => {
+                Err(PluginError::unauthorized(format!("login {}", proof.detail)))
+            }
         }
     }
 
@@ -413,37 +426,147 @@ impl Target for MysqlTarget {
         current: &SecretValue,
     ) -> Result<(), PluginError> {
         let credential = DbCredential::parse(current)?;
-        let account = self.account(&credential.username);
-        if self.exists(&credential.username).await? {
-            match self.config.revoke {
-                RevokeMode::Lock => {
-                    self.execute(&format!("ALTER USER {account} ACCOUNT LOCK"))
-                        .await?
+        match self.config.revoke {
+            RevokeMode::Lock => self.lock(&credential.username).await,
+            RevokeMode::Drop => {
+                if self.exists(&credential.username).await? {
+                    self.execute(&format!(
+                        "DROP USER IF EXISTS {}",
+                        self.account(&credential.username)
+                    ))
+                    .await?;
                 }
-                RevokeMode::Drop => {
-                    self.execute(&format!("DROP USER IF EXISTS {account}"))
-                        .await?
-                }
+                self.kill_connections(&credential.username).await
             }
         }
-        self.kill_connections(&credential.username).await
     }
 
     async fn verify_revoked(
         &self,
-        _ctx: TargetContext<'_>,
+        ctx: TargetContext<'_>,
         value: &SecretValue,
     ) -> Result<Proof, PluginError> {
-        let credential = DbCredential::parse(value)?;
-        match self.login(&credential).await? {
-            Login::Accepted(user) => Err(PluginError::permanent(format!(
-                "the credential still logs in as {user}"
+        match self.try_login(ctx, value).await? {
+            LoginOutcome::Refused(proof) => Ok(proof),
+            LoginOutcome::Accepted(_) => Err(PluginError::permanent(format!(
+                "the credential still logs in as {}",
+                DbCredential::parse(value)?.username
             ))),
-            Login::Refused(code, message) => Ok(Proof::new(
+        }
+    }
+
+    async fn try_login(
+        &self,
+        _ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<LoginOutcome, PluginError> {
+        let credential = DbCredential::parse(value)?;
+        Ok(match self.login(&credential).await? {
+            Login::Accepted(user) => LoginOutcome::Accepted(Proof::new(
+                "login",
+                format!("a fresh connection logged in as {user}"),
+            )),
+            Login::Refused(code, message) => LoginOutcome::Refused(Proof::new(
                 "login",
                 format!("refused with error {code}: {message}"),
             )),
+        })
+    }
+
+    fn logins(&self, value: &SecretValue) -> Result<Vec<String>, PluginError> {
+        Ok(vec![DbCredential::parse(value)?.username])
+    }
+
+    async fn login_states(
+        &self,
+        _ctx: TargetContext<'_>,
+        logins: &[String],
+        except: Option<&SecretValue>,
+    ) -> Result<Vec<LoginState>, PluginError> {
+        let admin = self.admin().await?;
+        let kept = except
+            .map(DbCredential::parse)
+            .transpose()?
+            .map(|c| c.username);
+        let rows = sqlx::query(locked_query(admin.mariadb))
+            .bind(&self.config.account_host)
+            .fetch_all(&admin.pool)
+            .await
+            .map_err(admin_error)?;
+        let mut locked = std::collections::HashMap::new();
+        for row in rows {
+            let user: String = row.try_get(0).map_err(admin_error)?;
+            let flag: String = row.try_get(1).map_err(admin_error)?;
+            locked.insert(user, flag);
         }
+        Ok(logins
+            .iter()
+            .map(|login| {
+                let (enabled, detail) = match locked.get(login).map(String::as_str) {
+                    None => (false, "absent".to_owned()),
+                    // One password per account: the current one is the only one.
+                    Some("N") if kept.as_deref() == Some(login.as_str()) => (
+                        false,
+                        "account_locked=N, with the current credential only".to_owned(),
+                    ),
+                    Some(flag) => (flag != "Y", format!("account_locked={flag}")),
+                };
+                LoginState {
+                    login: login.clone(),
+                    enabled,
+                    detail,
+                }
+            })
+            .collect())
+    }
+
+    async fn disable_logins(
+        &self,
+        _ctx: TargetContext<'_>,
+        logins: &[String],
+        except: Option<&SecretValue>,
+    ) -> Result<(), PluginError> {
+        let kept = except
+            .map(DbCredential::parse)
+            .transpose()?
+            .map(|c| c.username);
+        for user in logins {
+            if kept.as_deref() != Some(user.as_str()) {
+                self.lock(user).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_logins(&self) -> Result<Vec<String>, PluginError> {
+        let admin = self.admin().await?;
+        let own = self.admin_user().await?;
+        // Unlocked accounts of the managed host, without the server's own
+        // (root, mariadb.sys, mysql.*, PUBLIC) and the admin's.
+        let rows = sqlx::query(locked_query(admin.mariadb))
+            .bind(&self.config.account_host)
+            .fetch_all(&admin.pool)
+            .await
+            .map_err(admin_error)?;
+        let system = [
+            "",
+            "root",
+            "mariadb.sys",
+            "mysql.sys",
+            "mysql.session",
+            "mysql.infoschema",
+            "PUBLIC",
+        ];
+        let mut users = Vec::new();
+        for row in rows {
+            let user: String = row.try_get(0).map_err(admin_error)?;
+            let locked: String = row.try_get(1).map_err(admin_error)?;
+            if locked == "N" && user != own && !system.contains(&user.as_str()) {
+                users.push(user);
+            }
+        }
+        users.sort();
+        Ok(users)
     }
 }
 

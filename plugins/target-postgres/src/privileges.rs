@@ -210,67 +210,74 @@ fn db(err: sqlx::Error) -> PluginError {
     }
 }
 
-/// Every scope `role` holds directly (not through memberships).
-pub async fn held(pool: &PgPool, role: &str) -> Result<Vec<Scope>, PluginError> {
+/// One catalog query for every scope each of `roles` holds directly (not
+/// through memberships): role attributes, table and schema privileges and
+/// memberships, with the role holding each. A role that does not exist is
+/// not found. One round trip, so an attestation costs one login and one
+/// catalog query.
+const HELD: &str = "
+WITH r AS (SELECT oid, rolname, rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls
+           FROM pg_roles WHERE rolname = ANY($1))
+SELECT r.rolname::text AS holder, 'role' AS kind, NULL::text AS a, NULL::text AS b, NULL::text AS c FROM r
+UNION ALL
+SELECT r.rolname::text, 'attribute', x.attribute, NULL, NULL FROM r
+  CROSS JOIN LATERAL (VALUES ('SUPERUSER', r.rolsuper), ('CREATEDB', r.rolcreatedb),
+    ('CREATEROLE', r.rolcreaterole), ('REPLICATION', r.rolreplication), ('BYPASSRLS', r.rolbypassrls))
+    AS x(attribute, held)
+  WHERE x.held
+UNION ALL
+SELECT r.rolname::text, 'table', n.nspname::text, c.relname::text, a.privilege_type::text
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN LATERAL aclexplode(c.relacl) a JOIN r ON a.grantee = r.oid
+  WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f')
+UNION ALL
+SELECT r.rolname::text, 'schema', n.nspname::text, NULL, a.privilege_type::text
+  FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a JOIN r ON a.grantee = r.oid
+UNION ALL
+SELECT r.rolname::text, 'member', g.rolname::text, NULL, NULL
+  FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN r ON m.member = r.oid";
+
+/// Every scope each of `roles` holds directly, as `(scope, holder)`, sorted
+/// and without duplicates; one query (see [`HELD`]).
+pub async fn held(pool: &PgPool, roles: &[String]) -> Result<Vec<(Scope, String)>, PluginError> {
+    let rows = sqlx::query(HELD)
+        .bind(roles)
+        .fetch_all(pool)
+        .await
+        .map_err(db)?;
+    let mut found = std::collections::BTreeSet::new();
     let mut scopes = Vec::new();
-    let attributes = sqlx::query(
-        "SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = $1",
-    )
-    .bind(role)
-    .fetch_optional(pool)
-    .await
-    .map_err(db)?
-    .ok_or_else(|| PluginError::not_found(format!("role {role} does not exist")))?;
-    for (i, attribute) in ATTRIBUTES.iter().enumerate() {
-        if attributes.try_get::<bool, _>(i).map_err(db)? {
-            scopes.push(Scope::Attribute((*attribute).to_owned()));
-        }
+    for row in rows {
+        let holder: String = row.try_get(0).map_err(db)?;
+        let kind: String = row.try_get(1).map_err(db)?;
+        let a: Option<String> = row.try_get(2).map_err(db)?;
+        let b: Option<String> = row.try_get(3).map_err(db)?;
+        let c: Option<String> = row.try_get(4).map_err(db)?;
+        let scope = match (kind.as_str(), a, b, c) {
+            ("role", ..) => {
+                found.insert(holder);
+                continue;
+            }
+            ("attribute", Some(attribute), _, _) => Scope::Attribute(attribute),
+            ("table", Some(schema), Some(table), Some(privilege)) => Scope::Table {
+                privilege,
+                schema,
+                table,
+            },
+            ("schema", Some(schema), _, Some(privilege)) => Scope::Schema { privilege, schema },
+            ("member", Some(role), _, _) => Scope::Member { role },
+            _ => {
+                return Err(PluginError::permanent(format!(
+                    "unexpected catalog row {kind:?}"
+                )));
+            }
+        };
+        scopes.push((scope, holder));
     }
-    let tables = sqlx::query(
-        "SELECT n.nspname::text, c.relname::text, a.privilege_type::text
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         CROSS JOIN LATERAL aclexplode(c.relacl) a
-         WHERE a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $1)
-           AND c.relkind IN ('r', 'v', 'm', 'p', 'f')",
-    )
-    .bind(role)
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    for row in tables {
-        scopes.push(Scope::Table {
-            schema: row.try_get(0).map_err(db)?,
-            table: row.try_get(1).map_err(db)?,
-            privilege: row.try_get(2).map_err(db)?,
-        });
-    }
-    let schemas = sqlx::query(
-        "SELECT n.nspname::text, a.privilege_type::text
-         FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a
-         WHERE a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $1)",
-    )
-    .bind(role)
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    for row in schemas {
-        scopes.push(Scope::Schema {
-            schema: row.try_get(0).map_err(db)?,
-            privilege: row.try_get(1).map_err(db)?,
-        });
-    }
-    let groups = sqlx::query(
-        "SELECT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
-         WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = $1)",
-    )
-    .bind(role)
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    for row in groups {
-        scopes.push(Scope::Member {
-            role: row.try_get(0).map_err(db)?,
-        });
+    if let Some(missing) = roles.iter().find(|r| !found.contains(*r)) {
+        return Err(PluginError::not_found(format!(
+            "role {missing} does not exist"
+        )));
     }
     scopes.sort();
     scopes.dedup();

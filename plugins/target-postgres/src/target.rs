@@ -2,11 +2,12 @@
 
 use std::str::FromStr;
 
+use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection};
 use tenure_plugin_api::{
-    DbCredential, PluginError, Proof, SecretValue, Target, TargetCapabilities, TargetContext,
-    async_trait,
+    DbCredential, LoginOutcome, LoginState, PluginError, Proof, SecretValue, Target,
+    TargetCapabilities, TargetContext, async_trait,
 };
 use tokio::sync::OnceCell;
 
@@ -243,24 +244,42 @@ impl PostgresTarget {
         }
     }
 
-    /// Every scope held, with the role that holds it; the dual pair's own
-    /// membership in its group is structural, not a privilege.
+    /// Every scope held, with the role that holds it (one catalog query);
+    /// the dual pair's own membership in its group is structural, not a
+    /// privilege.
     async fn held_by(
         &self,
         credential: &DbCredential,
     ) -> Result<Vec<(Scope, String)>, PluginError> {
         let admin = self.admin().await?;
         let holders = self.holders(credential);
-        let mut all = Vec::new();
-        for holder in &holders {
-            for scope in held(&admin.pool, holder).await? {
-                let structural = matches!(&scope, Scope::Member { role } if holders.contains(role));
-                if !structural {
-                    all.push((scope, holder.clone()));
-                }
+        let mut all = held(&admin.pool, &holders).await?;
+        all.retain(|(scope, _)| !matches!(scope, Scope::Member { role } if holders.contains(role)));
+        Ok(all)
+    }
+
+    /// What a revocation of `credential` disables: its role, and for the
+    /// dual strategy the other login of the pair (it may still be inside its
+    /// grace period) and the group.
+    fn revoked_roles(&self, credential: &DbCredential) -> Vec<String> {
+        let mut roles = vec![credential.username.clone()];
+        if self.config.strategy == Strategy::Dual {
+            let (base, next) = dual_names(&credential.username);
+            roles.push(next);
+            if base != credential.username {
+                roles.push(base);
             }
         }
-        Ok(all)
+        roles
+    }
+
+    /// The admin connection's own role, never listed nor disabled.
+    async fn admin_role(&self) -> Result<String, PluginError> {
+        let admin = self.admin().await?;
+        sqlx::query_scalar("SELECT current_user::text")
+            .fetch_one(&admin.pool)
+            .await
+            .map_err(admin_error)
     }
 }
 
@@ -279,6 +298,8 @@ impl Target for PostgresTarget {
             rotate: true,
             narrow: true,
             revoke: true,
+            login: true,
+            logins: true,
         }
     }
 
@@ -325,22 +346,14 @@ impl Target for PostgresTarget {
 
     async fn test(
         &self,
-        _ctx: TargetContext<'_>,
+        ctx: TargetContext<'_>,
         value: &SecretValue,
     ) -> Result<Proof, PluginError> {
-        let credential = DbCredential::parse(value)?;
-        match self.login(&credential).await? {
-            Login::Accepted(user) if user == credential.username => Ok(Proof::new(
-                "login",
-                format!("a fresh connection logged in as {user}"),
-            )),
-            Login::Accepted(user) => Err(PluginError::permanent(format!(
-                "logged in as {user}, not {}",
-                credential.username
-            ))),
-            Login::Refused(code, message) => Err(PluginError::unauthorized(format!(
-                "login refused ({code}): {message}"
-            ))),
+        match self.try_login(ctx, value).await? {
+            LoginOutcome::Accepted(proof) => Ok(proof),
+            LoginOutcome::Refused(proof) => {
+                Err(PluginError::unauthorized(format!("login {}", proof.detail)))
+            }
         }
     }
 
@@ -416,16 +429,7 @@ impl Target for PostgresTarget {
         current: &SecretValue,
     ) -> Result<(), PluginError> {
         let credential = DbCredential::parse(current)?;
-        let mut roles = vec![credential.username.clone()];
-        if self.config.strategy == Strategy::Dual {
-            let (base, next) = dual_names(&credential.username);
-            // The other login of the pair may still be inside its grace period.
-            roles.push(next);
-            if base != credential.username {
-                roles.push(base);
-            }
-        }
-        for role in &roles {
+        for role in &self.revoked_roles(&credential) {
             match self.config.revoke {
                 RevokeMode::Nologin => self.disable_login(role).await?,
                 RevokeMode::Drop => {
@@ -446,19 +450,131 @@ impl Target for PostgresTarget {
 
     async fn verify_revoked(
         &self,
-        _ctx: TargetContext<'_>,
+        ctx: TargetContext<'_>,
         value: &SecretValue,
     ) -> Result<Proof, PluginError> {
+        match self.try_login(ctx, value).await? {
+            LoginOutcome::Refused(proof) => Ok(proof),
+            LoginOutcome::Accepted(_) => Err(PluginError::permanent(format!(
+                "the credential still logs in as {}",
+                DbCredential::parse(value)?.username
+            ))),
+        }
+    }
+
+    async fn try_login(
+        &self,
+        _ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<LoginOutcome, PluginError> {
         let credential = DbCredential::parse(value)?;
         match self.login(&credential).await? {
+            Login::Accepted(user) if user == credential.username => Ok(LoginOutcome::Accepted(
+                Proof::new("login", format!("a fresh connection logged in as {user}")),
+            )),
             Login::Accepted(user) => Err(PluginError::permanent(format!(
-                "the credential still logs in as {user}"
+                "logged in as {user}, not {}",
+                credential.username
             ))),
-            Login::Refused(code, message) => Ok(Proof::new(
+            Login::Refused(code, message) => Ok(LoginOutcome::Refused(Proof::new(
                 "login",
                 format!("refused with SQLSTATE {code}: {message}"),
-            )),
+            ))),
         }
+    }
+
+    fn logins(&self, value: &SecretValue) -> Result<Vec<String>, PluginError> {
+        Ok(self.revoked_roles(&DbCredential::parse(value)?))
+    }
+
+    fn retired_logins(
+        &self,
+        previous: &SecretValue,
+        current: &SecretValue,
+    ) -> Result<Vec<String>, PluginError> {
+        let previous = DbCredential::parse(previous)?;
+        let current = DbCredential::parse(current)?;
+        // Single strategy: one role, whose old password the new one replaced.
+        Ok(if previous.username == current.username {
+            Vec::new()
+        } else {
+            vec![previous.username]
+        })
+    }
+
+    async fn login_states(
+        &self,
+        _ctx: TargetContext<'_>,
+        logins: &[String],
+        except: Option<&SecretValue>,
+    ) -> Result<Vec<LoginState>, PluginError> {
+        let admin = self.admin().await?;
+        let kept = except
+            .map(DbCredential::parse)
+            .transpose()?
+            .map(|c| c.username);
+        let rows = sqlx::query(
+            "SELECT n.name, r.rolcanlogin FROM unnest($1::text[]) AS n(name)
+             LEFT JOIN pg_roles r ON r.rolname = n.name",
+        )
+        .bind(logins)
+        .fetch_all(&admin.pool)
+        .await
+        .map_err(admin_error)?;
+        rows.iter()
+            .map(|row| {
+                let login: String = row.try_get(0).map_err(admin_error)?;
+                let can_login: Option<bool> = row.try_get(1).map_err(admin_error)?;
+                let (enabled, detail) = match can_login {
+                    None => (false, "absent".to_owned()),
+                    // One password per role: the current one is the only one.
+                    Some(true) if kept.as_deref() == Some(login.as_str()) => (
+                        false,
+                        "rolcanlogin=true, with the current credential only".to_owned(),
+                    ),
+                    Some(flag) => (flag, format!("rolcanlogin={flag}")),
+                };
+                Ok(LoginState {
+                    login,
+                    enabled,
+                    detail,
+                })
+            })
+            .collect()
+    }
+
+    async fn disable_logins(
+        &self,
+        _ctx: TargetContext<'_>,
+        logins: &[String],
+        except: Option<&SecretValue>,
+    ) -> Result<(), PluginError> {
+        let kept = except
+            .map(DbCredential::parse)
+            .transpose()?
+            .map(|c| c.username);
+        for role in logins {
+            if kept.as_deref() != Some(role.as_str()) {
+                self.disable_login(role).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_logins(&self) -> Result<Vec<String>, PluginError> {
+        let admin = self.admin().await?;
+        let own = self.admin_role().await?;
+        // Roles that can log in, without the system's (pg_*, the bootstrap
+        // superuser) and the admin connection's own.
+        sqlx::query_scalar(
+            "SELECT rolname::text FROM pg_roles
+             WHERE rolcanlogin AND rolname NOT LIKE 'pg\\_%' AND oid <> 10 AND rolname <> $1
+             ORDER BY 1",
+        )
+        .bind(own)
+        .fetch_all(&admin.pool)
+        .await
+        .map_err(admin_error)
     }
 }
 

@@ -20,9 +20,9 @@ fn text(value: &Value) -> Option<String> {
     }
 }
 
-/// The granting rules of a user, from the reply of `ACL GETUSER`.
-pub fn rules(reply: &Value) -> Vec<String> {
-    let fields: Vec<(String, &Value)> = match reply {
+/// The reply of `ACL GETUSER` as (field, value) pairs (RESP2 arrays or RESP3 maps).
+fn fields(reply: &Value) -> Vec<(String, &Value)> {
+    match reply {
         Value::Array(items) => items
             .chunks(2)
             .filter_map(|pair| match pair {
@@ -35,9 +35,35 @@ pub fn rules(reply: &Value) -> Vec<String> {
             .filter_map(|(key, value)| text(key).map(|k| (k, value)))
             .collect(),
         _ => Vec::new(),
-    };
+    }
+}
+
+/// The strings in one list field of `ACL GETUSER` (`flags`, `passwords`).
+fn list(reply: &Value, name: &str) -> Vec<String> {
+    fields(reply)
+        .into_iter()
+        .filter(|(key, _)| key == name)
+        .flat_map(|(_, value)| match value {
+            Value::Array(items) | Value::Set(items) => items.iter().filter_map(text).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// The user's flags (`on`, `off`, `nopass`, ...).
+pub fn flags(reply: &Value) -> Vec<String> {
+    list(reply, "flags")
+}
+
+/// The SHA-256 digests of the user's passwords, as Redis lists them.
+pub fn passwords(reply: &Value) -> Vec<String> {
+    list(reply, "passwords")
+}
+
+/// The granting rules of a user, from the reply of `ACL GETUSER`.
+pub fn rules(reply: &Value) -> Vec<String> {
     let mut rules = Vec::new();
-    for (key, value) in fields {
+    for (key, value) in fields(reply) {
         let Some(body) = text(value) else { continue };
         match key.as_str() {
             "commands" | "keys" | "channels" => {

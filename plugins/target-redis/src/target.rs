@@ -4,12 +4,12 @@ use redis::aio::MultiplexedConnection;
 use redis::{Client, ConnectionAddr, ConnectionInfo, IntoConnectionInfo, Value};
 use sha2::{Digest, Sha256};
 use tenure_plugin_api::{
-    DbCredential, NarrowReport, PluginError, Proof, SecretValue, Target, TargetCapabilities,
-    TargetContext, async_trait,
+    DbCredential, LoginOutcome, LoginState, NarrowReport, PluginError, Proof, SecretValue, Target,
+    TargetCapabilities, TargetContext, async_trait,
 };
 use tokio::sync::OnceCell;
 
-use crate::acl::rules;
+use crate::acl::{flags, passwords, rules};
 use crate::config::RedisConfig;
 
 struct Admin {
@@ -117,22 +117,7 @@ impl RedisTarget {
         let Some(reply) = self.get_user(user).await? else {
             return Ok(false);
         };
-        let wanted = hash(password);
-        let listed = |v: &Value| match v {
-            Value::Array(items) => items
-                .iter()
-                .any(|i| matches!(i, Value::BulkString(b) if b == wanted.as_bytes())),
-            _ => false,
-        };
-        Ok(match &reply {
-            Value::Array(items) => items
-                .chunks(2)
-                .any(|p| matches!(p, [Value::BulkString(k), v] if k == b"passwords" && listed(v))),
-            Value::Map(pairs) => pairs
-                .iter()
-                .any(|(k, v)| matches!(k, Value::BulkString(k) if k == b"passwords") && listed(v)),
-            _ => false,
-        })
+        Ok(passwords(&reply).contains(&hash(password)))
     }
 
     async fn remove_password(&self, user: &str, password: &SecretValue) -> Result<(), PluginError> {
@@ -198,6 +183,8 @@ impl Target for RedisTarget {
             rotate: true,
             narrow: true,
             revoke: true,
+            login: true,
+            logins: true,
         }
     }
 
@@ -238,21 +225,14 @@ impl Target for RedisTarget {
 
     async fn test(
         &self,
-        _ctx: TargetContext<'_>,
+        ctx: TargetContext<'_>,
         value: &SecretValue,
     ) -> Result<Proof, PluginError> {
-        let credential = DbCredential::parse(value)?;
-        match self.login(&credential).await? {
-            Login::Accepted => Ok(Proof::new(
-                "auth",
-                format!(
-                    "a fresh connection authenticated as {}",
-                    credential.username
-                ),
-            )),
-            Login::Refused(message) => Err(PluginError::unauthorized(format!(
-                "AUTH refused: {message}"
-            ))),
+        match self.try_login(ctx, value).await? {
+            LoginOutcome::Accepted(proof) => Ok(proof),
+            LoginOutcome::Refused(proof) => {
+                Err(PluginError::unauthorized(format!("AUTH {}", proof.detail)))
+            }
         }
     }
 
@@ -324,34 +304,177 @@ impl Target for RedisTarget {
 
     async fn revoke(
         &self,
-        _ctx: TargetContext<'_>,
+        ctx: TargetContext<'_>,
         current: &SecretValue,
     ) -> Result<(), PluginError> {
-        let credential = DbCredential::parse(current)?;
-        if self.get_user(&credential.username).await?.is_some() {
-            self.acl(&["SETUSER", &credential.username, "off"]).await?;
-        }
-        let mut connection = self.admin().await?.connection.clone();
-        let _killed: i64 = redis::cmd("CLIENT")
-            .arg(&["KILL", "USER", &credential.username])
-            .query_async(&mut connection)
-            .await
-            .map_err(|e| redis_error("CLIENT KILL", e))?;
-        Ok(())
+        let logins = self.logins(current)?;
+        self.disable_logins(ctx, &logins, None).await
     }
 
     async fn verify_revoked(
         &self,
-        _ctx: TargetContext<'_>,
+        ctx: TargetContext<'_>,
         value: &SecretValue,
     ) -> Result<Proof, PluginError> {
-        let credential = DbCredential::parse(value)?;
-        match self.login(&credential).await? {
-            Login::Accepted => Err(PluginError::permanent(format!(
+        match self.try_login(ctx, value).await? {
+            LoginOutcome::Refused(proof) => Ok(proof),
+            LoginOutcome::Accepted(_) => Err(PluginError::permanent(format!(
                 "the credential still authenticates as {}",
-                credential.username
+                DbCredential::parse(value)?.username
             ))),
-            Login::Refused(message) => Ok(Proof::new("auth", format!("refused: {message}"))),
         }
+    }
+
+    async fn try_login(
+        &self,
+        _ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<LoginOutcome, PluginError> {
+        let credential = DbCredential::parse(value)?;
+        Ok(match self.login(&credential).await? {
+            Login::Accepted => LoginOutcome::Accepted(Proof::new(
+                "auth",
+                format!(
+                    "a fresh connection authenticated as {}",
+                    credential.username
+                ),
+            )),
+            Login::Refused(message) => {
+                LoginOutcome::Refused(Proof::new("auth", format!("refused: {message}")))
+            }
+        })
+    }
+
+    fn logins(&self, value: &SecretValue) -> Result<Vec<String>, PluginError> {
+        Ok(vec![DbCredential::parse(value)?.username])
+    }
+
+    fn retired_logins(
+        &self,
+        previous: &SecretValue,
+        current: &SecretValue,
+    ) -> Result<Vec<String>, PluginError> {
+        let previous = DbCredential::parse(previous)?;
+        let current = DbCredential::parse(current)?;
+        // The user stays; after a retire it holds the current password only.
+        Ok(
+            if previous.username == current.username && previous.password.ct_eq(&current.password) {
+                Vec::new()
+            } else {
+                vec![previous.username]
+            },
+        )
+    }
+
+    async fn login_states(
+        &self,
+        _ctx: TargetContext<'_>,
+        logins: &[String],
+        except: Option<&SecretValue>,
+    ) -> Result<Vec<LoginState>, PluginError> {
+        let kept = except.map(DbCredential::parse).transpose()?;
+        let mut states = Vec::with_capacity(logins.len());
+        for login in logins {
+            let (enabled, detail) = match self.get_user(login).await? {
+                None => (false, "absent".to_owned()),
+                Some(reply) => {
+                    let flags = flags(&reply);
+                    let on = flags.iter().any(|f| f == "on");
+                    let nopass = flags.iter().any(|f| f == "nopass");
+                    let mut held = passwords(&reply);
+                    let current = kept
+                        .as_ref()
+                        .filter(|k| &k.username == login)
+                        .map(|k| hash(&k.password));
+                    held.retain(|h| Some(h) != current.as_ref());
+                    match (on, nopass, held.len()) {
+                        (false, ..) => (false, "flags: off".to_owned()),
+                        (true, true, _) => (true, "flags: on, nopass".to_owned()),
+                        (true, false, 0) if current.is_some() => {
+                            (false, "flags: on, the current password only".to_owned())
+                        }
+                        (true, false, 0) => (false, "flags: on, no password".to_owned()),
+                        (true, false, n) if current.is_some() => (
+                            true,
+                            format!("flags: on, {n} password(s) besides the current one"),
+                        ),
+                        (true, false, n) => (true, format!("flags: on, {n} password(s)")),
+                    }
+                }
+            };
+            states.push(LoginState {
+                login: login.clone(),
+                enabled,
+                detail,
+            });
+        }
+        Ok(states)
+    }
+
+    async fn disable_logins(
+        &self,
+        ctx: TargetContext<'_>,
+        logins: &[String],
+        except: Option<&SecretValue>,
+    ) -> Result<(), PluginError> {
+        let kept = except.map(DbCredential::parse).transpose()?;
+        for login in logins {
+            match kept.as_ref().filter(|k| &k.username == login) {
+                // Retired: every password but the current one goes.
+                Some(current) => {
+                    let states = self
+                        .login_states(ctx, std::slice::from_ref(login), except)
+                        .await?;
+                    if states.iter().any(|s| s.enabled) {
+                        self.acl(&[
+                            "SETUSER",
+                            login,
+                            "resetpass",
+                            &format!("#{}", hash(&current.password)),
+                        ])
+                        .await?;
+                    }
+                }
+                // Revoked: the user is switched off and its clients killed.
+                None => {
+                    if self.get_user(login).await?.is_some() {
+                        self.acl(&["SETUSER", login, "off"]).await?;
+                    }
+                    let mut connection = self.admin().await?.connection.clone();
+                    let _killed: i64 = redis::cmd("CLIENT")
+                        .arg(&["KILL", "USER", login.as_str()])
+                        .query_async(&mut connection)
+                        .await
+                        .map_err(|e| redis_error("CLIENT KILL", e))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_logins(&self) -> Result<Vec<String>, PluginError> {
+        let mut connection = self.admin().await?.connection.clone();
+        let own: String = redis::cmd("ACL")
+            .arg("WHOAMI")
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| redis_error("ACL WHOAMI", e))?;
+        let lines: Vec<String> = redis::cmd("ACL")
+            .arg("LIST")
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| redis_error("ACL LIST", e))?;
+        // `user <name> on|off <rules...>`: users that are on, but the admin's own.
+        let mut users: Vec<String> = lines
+            .iter()
+            .filter_map(|line| {
+                let mut words = line.split_whitespace();
+                let (_, name) = (words.next()?, words.next()?);
+                let on = words.any(|w| w == "on");
+                (on && name != own).then(|| name.to_owned())
+            })
+            .collect();
+        users.sort();
+        Ok(users)
     }
 }
