@@ -285,7 +285,7 @@ async fn main() {
                 .filter_map(|l| serde_json::from_str::<Value>(l).ok())
                 .filter(|e| {
                     e["kind"] == "verification"
-                        && e["data"]["evidence"]["check"] == "vault_refuses_reads"
+                        && e["data"]["evidence"]["check"] == "vault_refuses_read"
                 })
                 .filter_map(|e| {
                     let i = e["secret"]

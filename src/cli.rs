@@ -1,9 +1,10 @@
 //! The command line: parsing (clap) and the commands, each returning an exit code.
 //!
-//! Exit codes: 0 success; 1 an action did not succeed; 2 invalid
-//! configuration or usage; 3 the audit trail failed verification; 4 the
-//! secret or path was not found; 5 a runtime failure (vault, state store,
-//! audit trail I/O).
+//! Exit codes: 0 success; 1 an action did not succeed, or a check found
+//! drift or could not be made (a provider or target could not be read);
+//! 2 invalid configuration or usage; 3 the audit trail failed
+//! verification; 4 the secret or path was not found; 5 a runtime failure
+//! (state store, audit trail I/O).
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -16,7 +17,7 @@ use crate::audit::{self, AuditLog};
 use crate::config::{self, Config};
 use crate::plan::PlanEntry;
 use crate::plugins::Plugins;
-use crate::reconcile::Reconciler;
+use crate::reconcile::{AttestReport, Reconciler};
 use crate::service;
 use crate::state::{PgStore, RunKind, SqliteStore, StateStore};
 use crate::telemetry::LogFormat;
@@ -24,7 +25,7 @@ use crate::workflow::Outcome;
 
 /// Success.
 pub const EXIT_OK: u8 = 0;
-/// An action did not succeed.
+/// An action did not succeed, or a check found drift or could not be made.
 pub const EXIT_ACTION_FAILED: u8 = 1;
 /// Invalid configuration or usage.
 pub const EXIT_CONFIG: u8 = 2;
@@ -41,7 +42,7 @@ pub const EXIT_RUNTIME: u8 = 5;
     name = "tenure",
     version,
     about,
-    after_help = "Exit codes: 0 success, 1 an action did not succeed, 2 invalid configuration or usage, 3 audit trail failed verification, 4 not found, 5 runtime failure."
+    after_help = "Exit codes: 0 success, 1 an action did not succeed or a check found drift or could not be made, 2 invalid configuration or usage, 3 audit trail failed verification, 4 not found, 5 runtime failure."
 )]
 pub struct Cli {
     /// The configuration file.
@@ -77,9 +78,20 @@ pub enum Command {
     },
     /// Run the service loop (or one pass with --once).
     Run {
-        /// Do one full pass and exit: 0 only if every action succeeded.
+        /// Do one full pass and exit: 0 only if every action succeeded and
+        /// every provider and target could be read.
         #[arg(long)]
         once: bool,
+    },
+    /// Attest now, read-only: does each credential still work, hold exactly
+    /// its scopes, and do revoked and retired ones stay dead? Records the
+    /// results; exits 1 when anything drifted or could not be checked.
+    Attest {
+        /// The secrets to attest, <provider>:<path> (default: every governed one).
+        addresses: Vec<SecretAddress>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+        format: PlanFormat,
     },
     /// Rotate one secret now, through the rotation workflow.
     Rotate {
@@ -223,21 +235,134 @@ fn print_plan(entries: &[PlanEntry<'_>], format: PlanFormat) -> std::io::Result<
                 .max(6);
             writeln!(
                 out,
-                "{:<width$}  {:<9}  {:<20}  REASONS",
-                "SECRET", "DECISION", "NEXT DUE"
+                "{:<width$}  {:<9}  {:<20}  {:<32}  REASONS",
+                "SECRET", "DECISION", "NEXT DUE", "ATTESTED"
             )?;
             for e in entries {
+                let attested = match (e.last_attested.as_deref(), e.attestation) {
+                    (Some(at), Some(result)) => format!("{at} {result}"),
+                    (Some(at), None) => at.to_owned(),
+                    (None, Some(result)) => result.to_owned(),
+                    (None, None) => "never".to_owned(),
+                };
                 writeln!(
                     out,
-                    "{:<width$}  {:<9}  {:<20}  {}",
+                    "{:<width$}  {:<9}  {:<20}  {:<32}  {}",
                     e.secret,
                     e.decision,
                     e.next_due.as_deref().unwrap_or("-"),
+                    attested,
                     if e.waived.is_empty() {
                         e.reasons.join(",")
                     } else {
                         format!("{} (waived: {})", e.reasons.join(","), e.waived.join(","))
                     }
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn print_attestations(report: &AttestReport, format: PlanFormat) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let stamp =
+        |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    match format {
+        PlanFormat::Json => {
+            let secrets: Vec<serde_json::Value> = report
+                .attestations
+                .iter()
+                .map(|a| {
+                    serde_json::json!({
+                        "secret": a.secret.to_string(),
+                        "result": a.result(),
+                        "findings": a.findings(),
+                        "at": stamp(a.at),
+                        "checks": a.checks,
+                    })
+                })
+                .collect();
+            let unmanaged: Vec<serde_json::Value> = report
+                .unmanaged
+                .iter()
+                .map(|u| {
+                    serde_json::json!({
+                        "target": u.target, "account": u.login, "state": u.state,
+                        "first_seen": stamp(u.first_seen), "last_seen": stamp(u.last_seen),
+                    })
+                })
+                .collect();
+            let errors: Vec<serde_json::Value> = report
+                .discovery_errors
+                .iter()
+                .map(|(target, error)| serde_json::json!({ "target": target, "error": error }))
+                .collect();
+            let pass = report.pass.as_ref().map(|p| {
+                serde_json::json!({
+                    "id": p.id, "at": stamp(p.at), "attested": p.attested, "ok": p.ok,
+                    "drift": p.drift, "unavailable": p.unavailable, "digest": p.digest,
+                })
+            });
+            serde_json::to_writer_pretty(
+                &mut out,
+                &serde_json::json!({
+                    "pass": pass,
+                    "secrets": secrets,
+                    "unmanaged": unmanaged,
+                    "discovery_errors": errors,
+                }),
+            )?;
+            writeln!(out)
+        }
+        PlanFormat::Table => {
+            let width = report
+                .attestations
+                .iter()
+                .map(|a| a.secret.to_string().len())
+                .chain(
+                    report
+                        .unmanaged
+                        .iter()
+                        .map(|u| u.target.len() + u.login.len() + 1),
+                )
+                .max()
+                .unwrap_or(6)
+                .max(6);
+            writeln!(out, "{:<width$}  {:<11}  FINDINGS", "SECRET", "RESULT")?;
+            for a in &report.attestations {
+                let findings = a.findings();
+                writeln!(
+                    out,
+                    "{:<width$}  {:<11}  {}",
+                    a.secret.to_string(),
+                    a.result(),
+                    if findings.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        findings.join(",")
+                    }
+                )?;
+            }
+            for u in &report.unmanaged {
+                let result = if u.state == "found" {
+                    "unmanaged"
+                } else {
+                    u.state.as_str()
+                };
+                writeln!(
+                    out,
+                    "{:<width$}  {:<11}  unmanaged_account",
+                    format!("{}/{}", u.target, u.login),
+                    result
+                )?;
+            }
+            for (target, error) in &report.discovery_errors {
+                writeln!(
+                    out,
+                    "{:<width$}  {:<11}  {error}",
+                    format!("{target}/*"),
+                    "unavailable"
                 )?;
             }
             Ok(())
@@ -308,7 +433,7 @@ async fn run(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> Resul
                     fail(e);
                     EXIT_RUNTIME
                 })?;
-                Ok(if report.all_succeeded() {
+                Ok(if report.clean() {
                     EXIT_OK
                 } else {
                     EXIT_ACTION_FAILED
@@ -321,6 +446,31 @@ async fn run(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> Resul
                         EXIT_RUNTIME
                     })?;
                 Ok(EXIT_OK)
+            }
+        }
+        Command::Attest { addresses, format } => {
+            let reconciler = reconciler(load(&cli.config)?).await?;
+            let only = (!addresses.is_empty()).then_some(addresses.as_slice());
+            match reconciler.attest_now(only).await {
+                Ok(report) => {
+                    print_attestations(&report, format).map_err(|e| {
+                        fail(e);
+                        EXIT_RUNTIME
+                    })?;
+                    Ok(if report.found_anything() {
+                        EXIT_ACTION_FAILED
+                    } else {
+                        EXIT_OK
+                    })
+                }
+                Err(crate::reconcile::ReconcileError::UnknownSecret(secret)) => {
+                    fail(format!("{secret} is not in the inventory of its provider"));
+                    Err(EXIT_NOT_FOUND)
+                }
+                Err(err) => {
+                    fail(err);
+                    Err(EXIT_RUNTIME)
+                }
             }
         }
         Command::Rotate { address } => act(&cli.config, &address, RunKind::Rotate).await,

@@ -1,6 +1,7 @@
 //! Process metrics in the OpenMetrics text format (`/metrics`): actions by
-//! result, decisions by kind, events by outcome, each secret's next expiry,
-//! phase durations and event-to-enforcement latency.
+//! result, decisions by kind, events by outcome, each secret's next expiry
+//! and last attestation, attestations by result, unmanaged accounts by
+//! target, phase durations and event-to-enforcement latency.
 //!
 //! One registry per process ([`global`]), as Prometheus clients keep; the
 //! engine, the reconciler and the HTTP layer record into it.
@@ -55,6 +56,20 @@ pub struct SecretLabels {
     pub secret: String,
 }
 
+/// `result`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabels {
+    /// ok, drift or unavailable.
+    pub result: String,
+}
+
+/// `target`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TargetLabels {
+    /// The target's name.
+    pub target: String,
+}
+
 /// `action`, `phase`.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct PhaseLabels {
@@ -84,6 +99,12 @@ pub struct Metrics {
     pub notifications: Family<NotificationLabels, Counter>,
     /// When each secret next expires or is due, as Unix seconds.
     pub expiry: Family<SecretLabels, Gauge>,
+    /// When each secret was last attested, as Unix seconds.
+    pub last_attested: Family<SecretLabels, Gauge>,
+    /// Attestations made, by result.
+    pub attestations: Family<ResultLabels, Counter>,
+    /// Accounts no governed secret names, by target.
+    pub unmanaged: Family<TargetLabels, Gauge>,
     /// How long each workflow phase took.
     pub phase_seconds: HistogramFamily<PhaseLabels>,
     /// From receiving an event to the end of the pass that enforced it.
@@ -129,6 +150,24 @@ impl Metrics {
             "When each secret expires or is next due for action, as a Unix timestamp",
             expiry.clone(),
         );
+        let last_attested = Family::<SecretLabels, Gauge>::default();
+        registry.register(
+            "secret_last_attested_timestamp_seconds",
+            "When each secret was last attested, as a Unix timestamp",
+            last_attested.clone(),
+        );
+        let attestations = Family::<ResultLabels, Counter>::default();
+        registry.register(
+            "attestations",
+            "Secrets attested, by result (ok, drift, unavailable)",
+            attestations.clone(),
+        );
+        let unmanaged = Family::<TargetLabels, Gauge>::default();
+        registry.register(
+            "unmanaged_accounts",
+            "Accounts discovery found that no governed secret names, by target",
+            unmanaged.clone(),
+        );
         let phase_seconds: HistogramFamily<PhaseLabels> =
             Family::new_with_constructor(seconds_histogram);
         registry.register(
@@ -149,6 +188,9 @@ impl Metrics {
             events,
             notifications,
             expiry,
+            last_attested,
+            attestations,
+            unmanaged,
             phase_seconds,
             event_to_enforcement_seconds,
         }

@@ -302,6 +302,23 @@ impl TargetConfig {
         }
     }
 
+    /// Whether the target knows its logins by name (so it can list them
+    /// for discovery and disable them by name).
+    pub fn has_logins(&self) -> bool {
+        match *self {
+            #[cfg(feature = "target-postgres")]
+            Self::Postgres(_) => true,
+            #[cfg(feature = "target-redis")]
+            Self::Redis(_) => true,
+            #[cfg(feature = "target-mysql")]
+            Self::Mysql(_) => true,
+            #[cfg(feature = "target-aws-iam")]
+            Self::AwsIam(_) => true,
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
     /// Checks what serde cannot; the message is reported at the target's key.
     pub fn validate(&self) -> Result<(), String> {
         match *self {

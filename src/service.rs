@@ -43,6 +43,9 @@ fn summary(report: &PassReport) -> String {
 /// Runs one pass and logs its summary.
 pub async fn pass_once(reconciler: &Reconciler) -> Result<PassReport, ReconcileError> {
     let report = reconciler.pass().await?;
+    for action in report.actions.iter().filter(|a| !a.outcome.is_success()) {
+        warn!(secret = %action.secret, action = %action.kind, outcome = action.outcome.label(), "{}: the {} did not succeed ({:?}).", action.secret, action.kind, action.outcome);
+    }
     info!("{}", summary(&report));
     Ok(report)
 }

@@ -31,6 +31,10 @@ pub struct PlannedSecret {
     pub owner: Option<String>,
     /// Whether the vault still serves it.
     pub enabled: bool,
+    /// When it was last attested.
+    pub last_attested: Option<DateTime<Utc>>,
+    /// The latest attestation's result.
+    pub attestation: Option<&'static str>,
 }
 
 /// Builds the per-secret view of a plan.
@@ -59,6 +63,8 @@ pub fn planned_secrets(config: &Config, plan: &Plan) -> Vec<PlannedSecret> {
                 record: record.map(|r| r.id.clone()),
                 owner: record.map(|r| r.owner.clone()),
                 enabled: facts.enabled,
+                last_attested: facts.attested.map(|a| a.at),
+                attestation: plan.entry(config, planned).attestation,
             }
         })
         .collect()
@@ -85,6 +91,10 @@ pub struct SecretStatus {
     pub record: Option<String>,
     /// The record's owner.
     pub owner: Option<String>,
+    /// When it was last attested (RFC 3339).
+    pub last_attested: Option<String>,
+    /// The latest attestation's result: ok, drift or unavailable.
+    pub attestation: Option<&'static str>,
 }
 
 fn stamp(at: DateTime<Utc>) -> String {
@@ -134,6 +144,8 @@ pub async fn secret_statuses(
                 expires_at: p.expires_at.map(stamp),
                 record: p.record.clone(),
                 owner: p.owner.clone(),
+                last_attested: p.last_attested.map(stamp),
+                attestation: p.attestation,
             }
         })
         .collect())

@@ -131,7 +131,7 @@ async fn revocation_resumes_after_a_kill_at_every_phase_boundary() {
             assert!(!meta.enabled, "{point}: still enabled");
             let trail = std::fs::read_to_string(demo.audit()).expect("trail");
             assert!(
-                trail.contains("\"check\":\"vault_refuses_reads\""),
+                trail.contains("\"check\":\"vault_refuses_read\""),
                 "{point}"
             );
         }

@@ -83,6 +83,18 @@ fn narrow_rotate_and_revoke_through_an_external_program() {
     );
     assert!(put.status.success(), "{}", stderr(&put));
 
+    // The plan decides from recorded attestations: attest first. It finds
+    // the excess privileges, and says so with exit code 1.
+    let attest = tenure(&["attest", "--format", "json"])
+        .output()
+        .expect("attest");
+    assert_eq!(attest.status.code(), Some(1), "{}", stderr(&attest));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&attest)).expect("json");
+    assert_eq!(report["secrets"][0]["result"], "drift", "{report}");
+    assert_eq!(
+        report["secrets"][0]["findings"],
+        serde_json::json!(["scope_excess"])
+    );
     let plan = tenure(&["plan", "--format", "json"])
         .output()
         .expect("plan");

@@ -1,6 +1,7 @@
-//! The narrow workflow end to end: the planner reads the privileges a
-//! credential really holds, decides `narrow` on excess, the target cuts them
-//! to the approved scopes, and the engine verifies by reading them back.
+//! The narrow workflow end to end: attestation reads the privileges a
+//! credential really holds, the planner decides `narrow` on excess, the
+//! target cuts them to the approved scopes, and the engine verifies by
+//! reading them back.
 
 mod common;
 
@@ -137,6 +138,7 @@ async fn excess_privileges_are_narrowed_and_verified() {
         AuditLog::new(&demo.audit()),
     );
 
+    // The plan decides from what attestation recorded: nothing yet.
     let plan = reconciler.plan(chrono::Utc::now()).await.expect("plan");
     let config = reconciler.config();
     let entries = plan.entries(&config);
@@ -144,7 +146,17 @@ async fn excess_privileges_are_narrowed_and_verified() {
         .iter()
         .find(|e| e.secret == "local:demo/reports-token")
         .expect("entry");
+    assert_eq!((entry.decision, entry.attestation), ("compliant", None));
+    let attested = reconciler.attest_now(None).await.expect("attest");
+    assert!(attested.found_anything());
+    let plan = reconciler.plan(chrono::Utc::now()).await.expect("plan");
+    let entries = plan.entries(&config);
+    let entry = entries
+        .iter()
+        .find(|e| e.secret == "local:demo/reports-token")
+        .expect("entry");
     assert_eq!(entry.decision, "narrow");
+    assert_eq!(entry.attestation, Some("drift"));
     assert_eq!(entry.reasons, vec!["scope_excess"]);
     let ghost = entries
         .iter()

@@ -109,6 +109,9 @@ pub fn build(
         .reconcile_interval
         .map_or(Duration::from_secs(300), |d| d.0);
     let lease_ttl = tenure.lease_ttl.map_or(Duration::from_secs(60), |d| d.0);
+    let attest_retention = tenure
+        .attest_retention
+        .map_or(Duration::from_secs(90 * 86_400), |d| d.0);
     let concurrency = match tenure.concurrency {
         Some(c) if *c.get_ref() == 0 || *c.get_ref() > 256 => {
             check.diagnostics.push(files[0].diagnostic(
@@ -230,6 +233,7 @@ pub fn build(
     let mut reactions = Reactions::default();
     let mut default_renew_before = Duration::ZERO;
     let mut default_grace = Duration::from_secs(3600);
+    let mut default_attest_every = Some(Duration::from_secs(3600));
     if let Some(raw) = &parts.defaults {
         let d = &raw.value;
         if let Some(on_orphan) = &d.on_orphan {
@@ -245,15 +249,13 @@ pub fn build(
         }
         default_renew_before = d.renew_before.map_or(default_renew_before, |v| v.0);
         default_grace = d.grace.map_or(default_grace, |v| v.0);
-        reactions = Reactions {
-            owner_left: d.on_owner_left.unwrap_or(reactions.owner_left),
-            owner_changed: d.on_owner_changed.unwrap_or(reactions.owner_changed),
-            workload_moved: d.on_workload_moved.unwrap_or(reactions.workload_moved),
-            workload_decommissioned: d
-                .on_workload_decommissioned
-                .unwrap_or(reactions.workload_decommissioned),
-            review_lapsed: d.on_review_lapsed.unwrap_or(reactions.review_lapsed),
-        };
+        default_attest_every = d.attest_every.map_or(default_attest_every, |e| e.0);
+        let file = &files[raw.file];
+        reactions = super::reactions::apply(reactions, d.reactions(), |span, key, message| {
+            check
+                .diagnostics
+                .push(file.diagnostic(Some(span), format!("defaults.{key}"), message));
+        });
     }
 
     // Providers and targets.
@@ -435,6 +437,9 @@ pub fn build(
         targets.insert(name, config);
     }
 
+    let target_settings =
+        super::targets::check(files, parts.target_settings, &targets, check.diagnostics);
+
     // Owners and workloads.
     let mut owners: Vec<Owner> = Vec::new();
     let mut owner_sites: HashMap<String, String> = HashMap::new();
@@ -605,6 +610,15 @@ pub fn build(
                 None => scopes.push(scope.get_ref().clone()),
             }
         }
+        let file = &files[raw.file];
+        let record_reactions =
+            super::reactions::apply(reactions, r.reactions(), |span, key, message| {
+                check.diagnostics.push(file.diagnostic(
+                    Some(span),
+                    format!("{}.{key}", raw.key),
+                    message,
+                ));
+            });
         let Some(selector) = selector else { continue };
         let delta = |d: Duration| chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX);
         records.push(Record {
@@ -633,15 +647,8 @@ pub fn build(
                 reason: e.reason.clone(),
                 approved_by: e.approved_by.clone(),
             }),
-            reactions: Reactions {
-                owner_left: r.on_owner_left.unwrap_or(reactions.owner_left),
-                owner_changed: r.on_owner_changed.unwrap_or(reactions.owner_changed),
-                workload_moved: r.on_workload_moved.unwrap_or(reactions.workload_moved),
-                workload_decommissioned: r
-                    .on_workload_decommissioned
-                    .unwrap_or(reactions.workload_decommissioned),
-                review_lapsed: r.on_review_lapsed.unwrap_or(reactions.review_lapsed),
-            },
+            reactions: record_reactions,
+            attest_every: r.attest_every.map_or(default_attest_every, |e| e.0),
         });
     }
 
@@ -665,6 +672,7 @@ pub fn build(
         audit_log,
         reconcile_interval,
         lease_ttl,
+        attest_retention,
         concurrency,
         retry,
         server,
@@ -675,6 +683,7 @@ pub fn build(
         defaults,
         providers,
         targets,
+        target_settings,
         governance,
     })
 }

@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use super::diagnostics::{Diagnostic, SourceFile, join_key};
 use super::raw::{
     RawDefaults, RawNats, RawNotify, RawOwner, RawRecord, RawRetry, RawSchedule, RawServer,
-    RawTenure, RawWorkload,
+    RawTargetSettings, RawTenure, RawWorkload,
 };
 use crate::plugins::{self, ConfigReader, ProviderConfig, TargetConfig};
 
@@ -45,6 +45,8 @@ pub struct Parts {
     pub defaults: Option<Located<RawDefaults>>,
     pub providers: Vec<Located<(String, ProviderConfig)>>,
     pub targets: Vec<Located<(String, TargetConfig)>>,
+    /// The keys of each target table that are Tenure's, not its plugin's.
+    pub target_settings: Vec<Located<(String, RawTargetSettings)>>,
     pub records: Vec<Located<RawRecord>>,
     pub owners: Vec<Located<RawOwner>>,
     pub workloads: Vec<Located<RawWorkload>>,
@@ -210,6 +212,43 @@ fn array_items<'i>(
     }
 }
 
+/// The keys of a target table that are Tenure's own, not its plugin's.
+const TARGET_SETTINGS: [&str; 3] = ["attest", "discover", "on_unmanaged"];
+
+/// Takes Tenure's own keys out of each target table and reads them.
+fn read_target_settings(
+    src: &SourceFile,
+    file: usize,
+    value: &mut Spanned<DeValue<'_>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Located<(String, RawTargetSettings)>> {
+    let DeValue::Table(table) = value.get_mut() else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for (name, entry) in table.iter_mut() {
+        let span = entry.span();
+        let DeValue::Table(fields) = entry.get_mut() else {
+            continue;
+        };
+        let mut own = DeTable::new();
+        for key in TARGET_SETTINGS {
+            if let Some((k, v)) = fields.remove_entry(key) {
+                own.insert(k, v);
+            }
+        }
+        if own.is_empty() {
+            continue;
+        }
+        let key = format!("targets.{}", name.get_ref());
+        let own = Spanned::new(span.clone(), DeValue::Table(own));
+        if let Some(settings) = read::<RawTargetSettings>(src, &key, own, diagnostics) {
+            found.push(at(file, key, span, (name.get_ref().to_string(), settings)));
+        }
+    }
+    found
+}
+
 /// Reads every `[<noun>s.<name>]` table through the registry's `parse`.
 fn read_plugins<T>(
     src: &SourceFile,
@@ -334,6 +373,9 @@ pub fn read_file(
                 parts.providers.extend(found);
             }
             "targets" => {
+                let mut value = value;
+                let settings = read_target_settings(src, file, &mut value, diagnostics);
+                parts.target_settings.extend(settings);
                 let types = plugins::target_types();
                 let found =
                     read_plugins(src, file, "target", &types, value, diagnostics, |t, r| {

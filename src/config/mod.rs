@@ -13,6 +13,8 @@ mod diagnostics;
 mod document;
 mod load;
 mod raw;
+mod reactions;
+mod targets;
 mod values;
 
 use std::collections::BTreeMap;
@@ -21,6 +23,7 @@ use std::time::Duration;
 
 pub use diagnostics::{ConfigError, Diagnostic, resolve};
 pub use load::load;
+pub use targets::{DiscoverConfig, TargetSettings, UnmanagedAction};
 
 use crate::governance::Governance;
 use crate::plugins::{ProviderConfig, TargetConfig};
@@ -123,6 +126,8 @@ pub struct Config {
     pub reconcile_interval: Duration,
     /// How long a lease on a secret lasts without renewal.
     pub lease_ttl: Duration,
+    /// How long attestation passes (every result each covered) are kept.
+    pub attest_retention: Duration,
     /// How many secrets are acted on at once.
     pub concurrency: usize,
     /// Retry policy.
@@ -143,6 +148,8 @@ pub struct Config {
     pub providers: BTreeMap<String, ProviderConfig>,
     /// Targets by name.
     pub targets: BTreeMap<String, TargetConfig>,
+    /// Each target's attestation budget and discovery, by name.
+    pub target_settings: BTreeMap<String, TargetSettings>,
     /// Records, owners and workloads.
     pub governance: Governance,
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
-use super::values::{Cron, Dur, Timestamp};
+use super::values::{Cron, Dur, Every, Timestamp};
 use crate::governance::{Action, OwnerStatus, WorkloadStatus};
 
 /// `[tenure]`
@@ -22,6 +22,7 @@ pub struct RawTenure {
     pub reconcile_interval: Option<Dur>,
     pub lease_ttl: Option<Dur>,
     pub concurrency: Option<Spanned<usize>>,
+    pub attest_retention: Option<Dur>,
 }
 
 /// `[server]`
@@ -88,6 +89,29 @@ pub struct RawBudget {
     pub per_second: Option<Spanned<f64>>,
 }
 
+/// The keys every `[targets.<name>]` table may hold besides its plugin's own.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTargetSettings {
+    /// The attestation budget: `{ concurrency, per_second }`.
+    pub attest: Option<RawBudget>,
+    /// Discovery of unmanaged accounts: `{ include, exclude, every }`.
+    pub discover: Option<Spanned<RawDiscover>>,
+    /// What to do with an unmanaged account.
+    pub on_unmanaged: Option<Spanned<crate::config::UnmanagedAction>>,
+}
+
+/// `discover = { include, exclude, every }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiscover {
+    #[serde(default)]
+    pub include: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    pub every: Option<Dur>,
+}
+
 /// `[retry]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,13 +129,63 @@ pub struct RawDefaults {
     pub on_orphan: Option<Spanned<Action>>,
     pub renew_before: Option<Dur>,
     pub grace: Option<Dur>,
-    pub on_owner_left: Option<Action>,
-    pub on_owner_changed: Option<Action>,
-    pub on_workload_moved: Option<Action>,
-    pub on_workload_decommissioned: Option<Action>,
-    pub on_review_lapsed: Option<Action>,
+    pub attest_every: Option<Every>,
+    pub on_owner_left: Option<Spanned<Action>>,
+    pub on_owner_changed: Option<Spanned<Action>>,
+    pub on_workload_moved: Option<Spanned<Action>>,
+    pub on_workload_decommissioned: Option<Spanned<Action>>,
+    pub on_review_lapsed: Option<Spanned<Action>>,
+    pub on_credential_rejected: Option<Spanned<Action>>,
+    pub on_revocation_undone: Option<Spanned<Action>>,
+    pub on_retired_credential_alive: Option<Spanned<Action>>,
+    pub on_retired_value_readable: Option<Spanned<Action>>,
+    pub on_scope_missing: Option<Spanned<Action>>,
+    pub on_attestation_unavailable: Option<Spanned<Action>>,
 }
 
+/// The `on_<finding>` keys of `[defaults]` and of a record, by name.
+pub type RawReactions<'a> = [(&'static str, Option<&'a Spanned<Action>>); 11];
+
+/// The `on_*` keys of a raw struct that has all of them, by name.
+macro_rules! reaction_keys {
+    ($raw:expr) => {
+        [
+            ("on_owner_left", $raw.on_owner_left.as_ref()),
+            ("on_owner_changed", $raw.on_owner_changed.as_ref()),
+            ("on_workload_moved", $raw.on_workload_moved.as_ref()),
+            (
+                "on_workload_decommissioned",
+                $raw.on_workload_decommissioned.as_ref(),
+            ),
+            ("on_review_lapsed", $raw.on_review_lapsed.as_ref()),
+            (
+                "on_credential_rejected",
+                $raw.on_credential_rejected.as_ref(),
+            ),
+            ("on_revocation_undone", $raw.on_revocation_undone.as_ref()),
+            (
+                "on_retired_credential_alive",
+                $raw.on_retired_credential_alive.as_ref(),
+            ),
+            (
+                "on_retired_value_readable",
+                $raw.on_retired_value_readable.as_ref(),
+            ),
+            ("on_scope_missing", $raw.on_scope_missing.as_ref()),
+            (
+                "on_attestation_unavailable",
+                $raw.on_attestation_unavailable.as_ref(),
+            ),
+        ]
+    };
+}
+
+impl RawDefaults {
+    /// The `on_*` keys, by name.
+    pub fn reactions(&self) -> RawReactions<'_> {
+        reaction_keys!(self)
+    }
+}
 /// `approval = { by, at, ticket }`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -154,13 +228,26 @@ pub struct RawRecord {
     pub approval: RawApproval,
     pub review_by: Option<Timestamp>,
     pub exception: Option<RawException>,
-    pub on_owner_left: Option<Action>,
-    pub on_owner_changed: Option<Action>,
-    pub on_workload_moved: Option<Action>,
-    pub on_workload_decommissioned: Option<Action>,
-    pub on_review_lapsed: Option<Action>,
+    pub attest_every: Option<Every>,
+    pub on_owner_left: Option<Spanned<Action>>,
+    pub on_owner_changed: Option<Spanned<Action>>,
+    pub on_workload_moved: Option<Spanned<Action>>,
+    pub on_workload_decommissioned: Option<Spanned<Action>>,
+    pub on_review_lapsed: Option<Spanned<Action>>,
+    pub on_credential_rejected: Option<Spanned<Action>>,
+    pub on_revocation_undone: Option<Spanned<Action>>,
+    pub on_retired_credential_alive: Option<Spanned<Action>>,
+    pub on_retired_value_readable: Option<Spanned<Action>>,
+    pub on_scope_missing: Option<Spanned<Action>>,
+    pub on_attestation_unavailable: Option<Spanned<Action>>,
 }
 
+impl RawRecord {
+    /// The `on_*` keys, by name.
+    pub fn reactions(&self) -> RawReactions<'_> {
+        reaction_keys!(self)
+    }
+}
 /// `[[owners]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -29,6 +29,26 @@ impl<'de> Deserialize<'de> for Dur {
     }
 }
 
+/// How often something recurs: a duration, or `off` (also `0s`) for never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Every(pub Option<StdDuration>);
+
+impl<'de> Deserialize<'de> for Every {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text.trim() == "off" {
+            return Ok(Every(None));
+        }
+        humantime::parse_duration(&text)
+            .map(|d| Every(Some(d).filter(|d| !d.is_zero())))
+            .map_err(|e| {
+                D::Error::custom(format!(
+                    "invalid duration {text:?}: {e} (or \"off\" for never)"
+                ))
+            })
+    }
+}
+
 /// A cron expression: 5 fields (minute first) or 6 (seconds first), in UTC.
 #[derive(Debug, Clone)]
 pub struct Cron(pub Schedule);

@@ -26,6 +26,46 @@ pub struct SecretFacts {
     /// When the value was reported exposed (an `io.tenure.secret.exposed`
     /// event), if it was; a version written after that is clean.
     pub exposed_at: Option<DateTime<Utc>>,
+    /// What the latest attestation found, if the secret was ever attested.
+    pub attested: Option<Attested>,
+    /// Its vault could not be read this time: nothing else here is known.
+    pub vault_unreachable: bool,
+}
+
+/// What the latest attestation of a secret found: each flag is a check
+/// that failed. A check that could not be made sets `unavailable`, never
+/// nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attested {
+    /// When it was attested.
+    pub at: DateTime<Utc>,
+    /// The vault's current value was refused by the target.
+    pub credential_rejected: bool,
+    /// A revoked credential, or its vault entry, works again.
+    pub revocation_undone: bool,
+    /// A retired credential works again.
+    pub retired_credential_alive: bool,
+    /// The vault still serves a retired or revoked value.
+    pub retired_value_readable: bool,
+    /// An approved scope is not held.
+    pub scope_missing: bool,
+    /// The target or the vault could not be asked.
+    pub unavailable: bool,
+}
+
+impl Attested {
+    /// A clean result at `at`.
+    pub fn clean(at: DateTime<Utc>) -> Self {
+        Self {
+            at,
+            credential_rejected: false,
+            revocation_undone: false,
+            retired_credential_alive: false,
+            retired_value_readable: false,
+            scope_missing: false,
+            unavailable: false,
+        }
+    }
 }
 
 impl SecretFacts {
@@ -41,6 +81,8 @@ impl SecretFacts {
             privileges: None,
             quarantined: false,
             exposed_at: None,
+            attested: None,
+            vault_unreachable: false,
         }
     }
 }

@@ -14,7 +14,7 @@ mod people;
 mod record;
 
 pub use catalog::Governance;
-pub use facts::SecretFacts;
+pub use facts::{Attested, SecretFacts};
 pub use index::{RecordIndex, RecordMatch, compile_glob};
 pub use people::{Owner, OwnerStatus, Workload, WorkloadStatus};
 pub use record::{Action, Approval, Exception, Reactions, Record, Schedule, Selector};

@@ -29,6 +29,9 @@ pub enum Action {
     Revoke,
     /// Replace the credential.
     Rotate,
+    /// Make a retired credential stop working again, and the vault stop
+    /// serving retired values (only for what attestation finds retired).
+    Retire,
     /// Ask a person, and notify the owner.
     Escalate,
     /// Record it and list it in the plan, without notifying anyone.
@@ -48,6 +51,18 @@ pub struct Reactions {
     pub workload_decommissioned: Action,
     /// The review date has passed.
     pub review_lapsed: Action,
+    /// Attestation: the vault's current value no longer logs in.
+    pub credential_rejected: Action,
+    /// Attestation: a revoked credential works again.
+    pub revocation_undone: Action,
+    /// Attestation: a retired credential works again.
+    pub retired_credential_alive: Action,
+    /// Attestation: the vault still serves a retired or revoked value.
+    pub retired_value_readable: Action,
+    /// Attestation: an approved scope is not held (Tenure never grants).
+    pub scope_missing: Action,
+    /// Attestation: the target or the vault could not be asked.
+    pub attestation_unavailable: Action,
 }
 
 impl Default for Reactions {
@@ -58,6 +73,12 @@ impl Default for Reactions {
             workload_moved: Action::Rotate,
             workload_decommissioned: Action::Revoke,
             review_lapsed: Action::Escalate,
+            credential_rejected: Action::Rotate,
+            revocation_undone: Action::Revoke,
+            retired_credential_alive: Action::Retire,
+            retired_value_readable: Action::Retire,
+            scope_missing: Action::Escalate,
+            attestation_unavailable: Action::Escalate,
         }
     }
 }
@@ -158,6 +179,11 @@ pub struct Record {
     pub review_by: Option<DateTime<Utc>>,
     /// An approved deviation, if any.
     pub exception: Option<Exception>,
-    /// Reactions to owner, workload and review changes.
+    /// Reactions to owner, workload and review changes, and to what
+    /// attestation finds.
     pub reactions: Reactions,
+    /// How often the target is asked again whether the credential works,
+    /// holds exactly its scopes, and whether revoked and retired ones stay
+    /// dead; `None`: never.
+    pub attest_every: Option<std::time::Duration>,
 }

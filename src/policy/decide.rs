@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Reason, Reasons};
 use crate::governance::{
-    Action, Owner, OwnerStatus, Record, SecretFacts, Workload, WorkloadStatus,
+    Action, Attested, Owner, OwnerStatus, Reactions, Record, SecretFacts, Workload, WorkloadStatus,
 };
 
 /// What to do with a secret.
@@ -18,6 +18,8 @@ pub enum DecisionKind {
     Rotate,
     /// Cut privileges down to the approved scopes.
     Narrow,
+    /// Make a retired credential (or a retired value in the vault) dead again.
+    Retire,
     /// Make the credential stop working.
     Revoke,
 }
@@ -30,13 +32,17 @@ impl DecisionKind {
             Self::Escalate => "escalate",
             Self::Rotate => "rotate",
             Self::Narrow => "narrow",
+            Self::Retire => "retire",
             Self::Revoke => "revoke",
         }
     }
 
     /// Whether the decision makes the workflow engine act.
     pub fn is_action(self) -> bool {
-        matches!(self, Self::Rotate | Self::Narrow | Self::Revoke)
+        matches!(
+            self,
+            Self::Rotate | Self::Narrow | Self::Retire | Self::Revoke
+        )
     }
 }
 
@@ -96,6 +102,7 @@ pub struct Subject<'a> {
 #[derive(Default)]
 struct Findings {
     revoke: Reasons,
+    retire: Reasons,
     narrow: Reasons,
     rotate: Reasons,
     escalate: Reasons,
@@ -106,10 +113,58 @@ impl Findings {
     fn add(&mut self, reason: Reason, action: Action) {
         match action {
             Action::Revoke => self.revoke.insert(reason),
+            Action::Retire => self.retire.insert(reason),
             Action::Rotate => self.rotate.insert(reason),
             Action::Escalate => self.escalate.insert(reason),
             Action::Report => self.report.insert(reason),
         }
+    }
+
+    /// What attestation found about a secret that stays enabled or revoked
+    /// alike: retired values, and checks that could not be made. A check
+    /// that could not be made is never silence.
+    fn add_attested(&mut self, attested: &Attested, reactions: &Reactions) {
+        if attested.retired_value_readable {
+            self.add(
+                Reason::RetiredValueReadable,
+                reactions.retired_value_readable,
+            );
+        }
+        if attested.unavailable {
+            self.add(
+                Reason::AttestationUnavailable,
+                reactions.attestation_unavailable,
+            );
+        }
+    }
+
+    /// The strongest action: revoke > narrow > rotate > retire > escalate.
+    /// A rotation comes before a retirement: where one password serves a
+    /// role, a retired password that works means the current one fails,
+    /// and only a new one fixes both.
+    fn kind(&self) -> DecisionKind {
+        if !self.revoke.is_empty() {
+            DecisionKind::Revoke
+        } else if !self.narrow.is_empty() {
+            DecisionKind::Narrow
+        } else if !self.rotate.is_empty() {
+            DecisionKind::Rotate
+        } else if !self.retire.is_empty() {
+            DecisionKind::Retire
+        } else if !self.escalate.is_empty() || !self.report.is_empty() {
+            DecisionKind::Escalate
+        } else {
+            DecisionKind::Compliant
+        }
+    }
+
+    fn reasons(&self) -> Reasons {
+        self.revoke
+            .union(self.retire)
+            .union(self.narrow)
+            .union(self.rotate)
+            .union(self.escalate)
+            .union(self.report)
     }
 }
 
@@ -136,8 +191,20 @@ fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTi
 /// Decides what to do with one secret. Pure: the same arguments always give the same decision.
 pub fn decide(subject: &Subject<'_>, defaults: &Defaults, now: DateTime<Utc>) -> Decision {
     let facts = subject.facts;
+    if facts.vault_unreachable {
+        // Nothing is known but that the vault could not be asked.
+        let action = subject
+            .record
+            .map_or(Action::Escalate, |r| r.reactions.attestation_unavailable);
+        return single(
+            DecisionKind::Escalate,
+            Reason::AttestationUnavailable,
+            action == Action::Escalate,
+            now,
+        );
+    }
     if !facts.enabled {
-        return single(DecisionKind::Compliant, Reason::Disabled, false, now);
+        return decide_disabled(subject, now);
     }
     if facts.quarantined {
         return single(DecisionKind::Escalate, Reason::Quarantined, true, now);
@@ -156,7 +223,7 @@ pub fn decide(subject: &Subject<'_>, defaults: &Defaults, now: DateTime<Utc>) ->
             Action::Escalate => single(DecisionKind::Escalate, Reason::Orphan, true, now),
             // Rotating needs a target, which an orphan has none of: config
             // validation refuses it, and it reads as a report here.
-            Action::Rotate | Action::Report => {
+            Action::Rotate | Action::Retire | Action::Report => {
                 single(DecisionKind::Escalate, Reason::Orphan, false, now)
             }
         };
@@ -305,24 +372,26 @@ pub fn decide(subject: &Subject<'_>, defaults: &Defaults, now: DateTime<Utc>) ->
         findings.rotate.insert(Reason::SecretExposed);
     }
 
-    let kind = if !findings.revoke.is_empty() {
-        DecisionKind::Revoke
-    } else if !findings.narrow.is_empty() {
-        DecisionKind::Narrow
-    } else if !findings.rotate.is_empty() {
-        DecisionKind::Rotate
-    } else if !findings.escalate.is_empty() || !findings.report.is_empty() {
-        DecisionKind::Escalate
-    } else {
-        DecisionKind::Compliant
-    };
-    let reasons = findings
-        .revoke
-        .union(findings.narrow)
-        .union(findings.rotate)
-        .union(findings.escalate)
-        .union(findings.report)
-        .union(extra);
+    // What attestation found: repairs an exception does not waive.
+    if let Some(attested) = &facts.attested {
+        let reactions = &record.reactions;
+        if attested.credential_rejected {
+            findings.add(Reason::CredentialRejected, reactions.credential_rejected);
+        }
+        if attested.retired_credential_alive {
+            findings.add(
+                Reason::RetiredCredentialAlive,
+                reactions.retired_credential_alive,
+            );
+        }
+        if attested.scope_missing {
+            findings.add(Reason::ScopeMissing, reactions.scope_missing);
+        }
+        findings.add_attested(attested, reactions);
+    }
+
+    let kind = findings.kind();
+    let reasons = findings.reasons().union(extra);
     Decision {
         kind,
         reasons,
@@ -332,6 +401,34 @@ pub fn decide(subject: &Subject<'_>, defaults: &Defaults, now: DateTime<Utc>) ->
         } else {
             next_due
         },
+        notify: !findings.escalate.is_empty(),
+    }
+}
+
+/// A disabled (revoked) secret is compliant unless attestation found it
+/// alive again, found a retired value still served, or could not look.
+fn decide_disabled(subject: &Subject<'_>, now: DateTime<Utc>) -> Decision {
+    let Some(attested) = &subject.facts.attested else {
+        return single(DecisionKind::Compliant, Reason::Disabled, false, now);
+    };
+    let defaults = Reactions::default();
+    let reactions = subject.record.map_or(&defaults, |r| &r.reactions);
+    let mut findings = Findings::default();
+    if attested.revocation_undone {
+        findings.add(Reason::RevocationUndone, reactions.revocation_undone);
+    }
+    findings.add_attested(attested, reactions);
+    let kind = findings.kind();
+    if kind == DecisionKind::Compliant {
+        return single(DecisionKind::Compliant, Reason::Disabled, false, now);
+    }
+    let mut reasons = findings.reasons();
+    reasons.insert(Reason::Disabled);
+    Decision {
+        kind,
+        reasons,
+        waived: Reasons::EMPTY,
+        next_due: kind.is_action().then_some(now),
         notify: !findings.escalate.is_empty(),
     }
 }

@@ -3,8 +3,10 @@
 //! [`decide`] reads nothing but its arguments and allocates nothing, so a plan
 //! of a million secrets is bounded by inventory, not by policy. Every rule
 //! adds a [`Reason`] with an action; the strongest action wins, with the
-//! precedence revoke > narrow > rotate > escalate > compliant. An active
-//! exception waives rotation and narrowing (never revocation).
+//! precedence revoke > narrow > rotate > retire > escalate > compliant. An
+//! active exception waives rotation and narrowing (never revocation, nor a
+//! repair attestation asks for). What attestation found is a fact like any
+//! other; a check that could not be made is never compliant.
 
 mod decide;
 mod reason;

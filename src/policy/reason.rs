@@ -48,11 +48,27 @@ pub enum Reason {
     ExceptionActive,
     /// The value was reported exposed after the current version was written.
     SecretExposed,
+    /// Attestation: the vault's current value no longer logs in.
+    CredentialRejected,
+    /// Attestation: a revoked credential (or its vault entry) works again.
+    RevocationUndone,
+    /// Attestation: a retired credential still logs in, or its login was
+    /// enabled again.
+    RetiredCredentialAlive,
+    /// Attestation: the vault still serves a value that was retired or
+    /// revoked (an old version or stage).
+    RetiredValueReadable,
+    /// Attestation: an approved scope is not held.
+    ScopeMissing,
+    /// Attestation: the target or the vault could not be asked; never compliant.
+    AttestationUnavailable,
+    /// Discovery: an account no governed secret names.
+    UnmanagedAccount,
 }
 
 impl Reason {
     /// Every reason, in declaration order.
-    pub const ALL: [Reason; 22] = [
+    pub const ALL: [Reason; 29] = [
         Self::Disabled,
         Self::Quarantined,
         Self::Orphan,
@@ -75,6 +91,13 @@ impl Reason {
         Self::NoCurrentVersion,
         Self::ExceptionActive,
         Self::SecretExposed,
+        Self::CredentialRejected,
+        Self::RevocationUndone,
+        Self::RetiredCredentialAlive,
+        Self::RetiredValueReadable,
+        Self::ScopeMissing,
+        Self::AttestationUnavailable,
+        Self::UnmanagedAccount,
     ];
 
     /// The stable snake_case name.
@@ -102,6 +125,13 @@ impl Reason {
             Self::NoCurrentVersion => "no_current_version",
             Self::ExceptionActive => "exception_active",
             Self::SecretExposed => "secret_exposed",
+            Self::CredentialRejected => "credential_rejected",
+            Self::RevocationUndone => "revocation_undone",
+            Self::RetiredCredentialAlive => "retired_credential_alive",
+            Self::RetiredValueReadable => "retired_value_readable",
+            Self::ScopeMissing => "scope_missing",
+            Self::AttestationUnavailable => "attestation_unavailable",
+            Self::UnmanagedAccount => "unmanaged_account",
         }
     }
 
@@ -117,9 +147,9 @@ impl std::fmt::Display for Reason {
     }
 }
 
-/// A set of reasons in a `u32`: copying a decision never allocates.
+/// A set of reasons in a `u64`: copying a decision never allocates.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Reasons(u32);
+pub struct Reasons(u64);
 
 impl Reasons {
     /// The empty set.
@@ -127,12 +157,12 @@ impl Reasons {
 
     /// Adds a reason.
     pub fn insert(&mut self, reason: Reason) {
-        self.0 |= 1 << reason as u8;
+        self.0 |= 1u64 << reason as u8;
     }
 
     /// Whether the set holds `reason`.
     pub fn contains(self, reason: Reason) -> bool {
-        self.0 & (1 << reason as u8) != 0
+        self.0 & (1u64 << reason as u8) != 0
     }
 
     /// Both sets together.
@@ -173,7 +203,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_fit_in_the_set() {
-        assert!(Reason::ALL.len() <= 32);
+        assert!(Reason::ALL.len() <= 64);
         for reason in Reason::ALL {
             assert_eq!(Reason::from_name(reason.as_str()), Some(reason));
         }

@@ -4,8 +4,8 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use super::*;
 use crate::governance::{
-    Action, Approval, Exception, Owner, OwnerStatus, Reactions, Record, Schedule, SecretFacts,
-    Selector, Workload, WorkloadStatus,
+    Action, Approval, Attested, Exception, Owner, OwnerStatus, Reactions, Record, Schedule,
+    SecretFacts, Selector, Workload, WorkloadStatus,
 };
 
 fn now() -> DateTime<Utc> {
@@ -42,7 +42,12 @@ fn record() -> Record {
         review_by: None,
         exception: None,
         reactions: Reactions::default(),
+        attest_every: None,
     }
+}
+
+fn clean() -> Attested {
+    Attested::clean(now())
 }
 
 fn facts(age_days: i64) -> SecretFacts {
@@ -154,7 +159,25 @@ const ROWS: &[Row] = &[
     Row { name: "exposed after issue", edit: |_, f, _| f.exposed_at = Some(now() - days(1)), kind: DecisionKind::Rotate, reasons: &["secret_exposed"], waived: &[] },
     Row { name: "rotated since exposure", edit: |_, f, _| f.exposed_at = Some(now() - days(20)), kind: DecisionKind::Compliant, reasons: &[], waived: &[] },
     Row { name: "exception never waives exposure", edit: |r, f, _| { f.exposed_at = Some(now()); r.exception = Some(Exception { until: now() + days(30), reason: "x".into(), approved_by: "y".into() }); }, kind: DecisionKind::Rotate, reasons: &["secret_exposed", "exception_active"], waived: &[] },
-    // Conflicts between rules: revoke > narrow > rotate > escalate.
+    // What attestation found.
+    Row { name: "attested clean", edit: |_, f, _| f.attested = Some(clean()), kind: DecisionKind::Compliant, reasons: &[], waived: &[] },
+    Row { name: "credential rejected", edit: |_, f, _| f.attested = Some(Attested { credential_rejected: true, ..clean() }), kind: DecisionKind::Rotate, reasons: &["credential_rejected"], waived: &[] },
+    Row { name: "credential rejected, reaction escalate", edit: |r, f, _| { r.reactions.credential_rejected = Action::Escalate; f.attested = Some(Attested { credential_rejected: true, ..clean() }); }, kind: DecisionKind::Escalate, reasons: &["credential_rejected"], waived: &[] },
+    Row { name: "exception never waives a rejected credential", edit: |r, f, _| { f.attested = Some(Attested { credential_rejected: true, ..clean() }); r.exception = Some(Exception { until: now() + days(30), reason: "x".into(), approved_by: "y".into() }); }, kind: DecisionKind::Rotate, reasons: &["credential_rejected", "exception_active"], waived: &[] },
+    Row { name: "revocation undone", edit: |_, f, _| { f.enabled = false; f.attested = Some(Attested { revocation_undone: true, ..clean() }); }, kind: DecisionKind::Revoke, reasons: &["revocation_undone", "disabled"], waived: &[] },
+    Row { name: "revoked and still refused", edit: |_, f, _| { f.enabled = false; f.attested = Some(clean()); }, kind: DecisionKind::Compliant, reasons: &["disabled"], waived: &[] },
+    Row { name: "revoked, attestation unavailable", edit: |_, f, _| { f.enabled = false; f.attested = Some(Attested { unavailable: true, ..clean() }); }, kind: DecisionKind::Escalate, reasons: &["attestation_unavailable", "disabled"], waived: &[] },
+    Row { name: "revoked, retired value readable", edit: |_, f, _| { f.enabled = false; f.attested = Some(Attested { retired_value_readable: true, ..clean() }); }, kind: DecisionKind::Retire, reasons: &["retired_value_readable", "disabled"], waived: &[] },
+    Row { name: "retired credential alive", edit: |_, f, _| f.attested = Some(Attested { retired_credential_alive: true, ..clean() }), kind: DecisionKind::Retire, reasons: &["retired_credential_alive"], waived: &[] },
+    Row { name: "retired value readable", edit: |_, f, _| f.attested = Some(Attested { retired_value_readable: true, ..clean() }), kind: DecisionKind::Retire, reasons: &["retired_value_readable"], waived: &[] },
+    Row { name: "scope missing", edit: |_, f, _| f.attested = Some(Attested { scope_missing: true, ..clean() }), kind: DecisionKind::Escalate, reasons: &["scope_missing"], waived: &[] },
+    Row { name: "attestation unavailable is never compliant", edit: |_, f, _| f.attested = Some(Attested { unavailable: true, ..clean() }), kind: DecisionKind::Escalate, reasons: &["attestation_unavailable"], waived: &[] },
+    Row { name: "attestation unavailable, reaction report", edit: |r, f, _| { r.reactions.attestation_unavailable = Action::Report; f.attested = Some(Attested { unavailable: true, ..clean() }); }, kind: DecisionKind::Escalate, reasons: &["attestation_unavailable"], waived: &[] },
+    Row { name: "vault unreachable", edit: |_, f, _| { f.vault_unreachable = true; f.current_created_at = None; }, kind: DecisionKind::Escalate, reasons: &["attestation_unavailable"], waived: &[] },
+    // Conflicts between rules: revoke > narrow > rotate > retire > escalate.
+    Row { name: "rotate beats retire", edit: |_, f, _| f.attested = Some(Attested { credential_rejected: true, retired_credential_alive: true, ..clean() }), kind: DecisionKind::Rotate, reasons: &["credential_rejected", "retired_credential_alive"], waived: &[] },
+    Row { name: "retire beats escalate", edit: |_, f, _| f.attested = Some(Attested { retired_credential_alive: true, scope_missing: true, ..clean() }), kind: DecisionKind::Retire, reasons: &["retired_credential_alive", "scope_missing"], waived: &[] },
+    Row { name: "revoke beats retire", edit: |_, f, w| { f.attested = Some(Attested { retired_value_readable: true, ..clean() }); if let Some(o) = &mut w.owner { o.status = OwnerStatus::Left } }, kind: DecisionKind::Revoke, reasons: &["owner_left", "retired_value_readable"], waived: &[] },
     Row { name: "revoke beats rotate", edit: |_, f, w| { f.current_created_at = Some(now() - days(120)); if let Some(o) = &mut w.owner { o.status = OwnerStatus::Left } }, kind: DecisionKind::Revoke, reasons: &["owner_left", "max_age_exceeded"], waived: &[] },
     Row { name: "revoke beats narrow", edit: |_, f, w| { f.privileges = Some(vec!["all".into()]); set_workload(w, WorkloadStatus::Decommissioned, None); }, kind: DecisionKind::Revoke, reasons: &["workload_decommissioned", "scope_excess"], waived: &[] },
     Row { name: "narrow beats rotate", edit: |_, f, _| { f.privileges = Some(vec!["all".into()]); f.current_created_at = Some(now() - days(120)); }, kind: DecisionKind::Narrow, reasons: &["scope_excess", "max_age_exceeded"], waived: &[] },
@@ -196,8 +219,8 @@ fn every_reason_a_rule_can_give_has_a_row() {
         .copied()
         .collect();
     for reason in Reason::ALL {
-        if reason == Reason::DanglingRecord {
-            continue; // Given by the planner to records, never by `decide`.
+        if matches!(reason, Reason::DanglingRecord | Reason::UnmanagedAccount) {
+            continue; // Given by the planner to records and accounts, never by `decide`.
         }
         assert!(covered.contains(reason.as_str()), "no row for {reason}");
     }
@@ -229,6 +252,19 @@ fn actions_are_due_now_and_escalations_notify() {
         .find(|r| r.name == "review lapsed")
         .expect("row");
     assert!(run(review).notify);
+    for name in [
+        "attestation unavailable is never compliant",
+        "vault unreachable",
+        "scope missing",
+    ] {
+        let row = ROWS.iter().find(|r| r.name == name).expect("row");
+        assert!(run(row).notify, "{name}");
+    }
+    let quiet = ROWS
+        .iter()
+        .find(|r| r.name == "attestation unavailable, reaction report")
+        .expect("row");
+    assert!(!run(quiet).notify);
     let report = ROWS
         .iter()
         .find(|r| r.name == "review lapsed, reaction report")

@@ -14,4 +14,4 @@ mod policy;
 
 pub use cron::{CronError, CronTriggers};
 pub use limits::{Budget, Permit, ProviderLimits};
-pub use policy::{Blackout, SchedulePolicy, Window};
+pub use policy::{Blackout, SchedulePolicy, Window, stable_offset};

@@ -75,19 +75,25 @@ pub struct SchedulePolicy {
     pub jitter: std::time::Duration,
 }
 
+/// A secret's stable offset in `[0, span)`: derived from its address alone,
+/// so it is the same on every pass, every restart and every replica.
+pub fn stable_offset(secret: &SecretAddress, span: std::time::Duration) -> TimeDelta {
+    let span = u64::try_from(span.as_millis()).unwrap_or(u64::MAX);
+    if span == 0 {
+        return TimeDelta::zero();
+    }
+    let digest = Sha256::digest(secret.to_string().as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    let offset = u64::from_be_bytes(first) % span;
+    TimeDelta::milliseconds(i64::try_from(offset).unwrap_or(i64::MAX))
+}
+
 impl SchedulePolicy {
     /// The secret's stable offset in `[0, jitter)`: the same on every pass
     /// and every replica, so a restart does not reshuffle the spread.
     pub fn jitter_for(&self, secret: &SecretAddress) -> TimeDelta {
-        let span = u64::try_from(self.jitter.as_millis()).unwrap_or(u64::MAX);
-        if span == 0 {
-            return TimeDelta::zero();
-        }
-        let digest = Sha256::digest(secret.to_string().as_bytes());
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&digest[..8]);
-        let offset = u64::from_be_bytes(first) % span;
-        TimeDelta::milliseconds(i64::try_from(offset).unwrap_or(i64::MAX))
+        stable_offset(secret, self.jitter)
     }
 
     /// The first time at or after `at` inside a window and outside every blackout.

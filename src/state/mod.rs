@@ -1,11 +1,14 @@
 //! Durable state: workflow runs, per-secret leases, the due queue,
-//! per-secret failure counts, accepted events and the signals they left.
+//! per-secret failure counts, accepted events and the signals they left,
+//! attestations (each secret's latest result and every pass), the logins a
+//! revocation or retirement disabled, and unmanaged accounts.
 //!
 //! [`StateStore`] is the seam: [`SqliteStore`] (a file in the state folder)
 //! is the embedded default; [`PgStore`] (PostgreSQL) lets several replicas
 //! share the work. Runs are updated with compare-and-swap on a
 //! sequence number, so two writers can never both advance one run.
 
+mod attest;
 mod events;
 mod model;
 mod postgres;
@@ -19,6 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tenure_plugin_api::SecretAddress;
 
+pub use attest::{AttestationPass, AttestationRow, LoginRole, LoginsRow, UnmanagedRow};
 pub use events::{InboundEvent, Intake, Signal, SignalKind};
 pub use model::{Phase, QueueItem, Run, RunKind, RunStatus, SecretState};
 pub use postgres::PgStore;
@@ -142,6 +146,52 @@ pub trait StateStore: Send + Sync + 'static {
     /// Records that the notification `key` was sent; false when it already was
     /// (by this process or another replica).
     async fn mark_notified(&self, key: &str) -> Result<bool, StateError>;
+
+    /// Forgets that the notification `key` was sent, so it is sent again
+    /// the next time it applies.
+    async fn forget_notified(&self, key: &str) -> Result<(), StateError>;
+
+    /// Every secret's latest attestation, keyed by address.
+    async fn attestations(&self) -> Result<HashMap<String, AttestationRow>, StateError>;
+
+    /// Stores an attestation pass: the latest result of every secret it
+    /// covered, and the pass with its leaves, in one transaction.
+    async fn record_attestations(
+        &self,
+        rows: &[AttestationRow],
+        pass: &AttestationPass,
+    ) -> Result<(), StateError>;
+
+    /// One attestation pass by id.
+    async fn attestation_pass(&self, id: &str) -> Result<Option<AttestationPass>, StateError>;
+
+    /// The attestation passes that ended in `[from, until]`, oldest first.
+    async fn attestation_passes(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<AttestationPass>, StateError>;
+
+    /// Deletes the attestation passes that ended before `before`; returns
+    /// how many went.
+    async fn prune_attestation_passes(&self, before: DateTime<Utc>) -> Result<u64, StateError>;
+
+    /// Records the logins a revocation or retirement of one secret disabled,
+    /// replacing what that secret had recorded for the same role.
+    async fn put_logins(&self, row: &LoginsRow) -> Result<(), StateError>;
+
+    /// Every recorded login row.
+    async fn logins(&self) -> Result<Vec<LoginsRow>, StateError>;
+
+    /// The logins one secret's revocation (`Revoked`) or retirement
+    /// (`Retired`) recorded; empty when none were.
+    async fn logins_of(&self, secret: &str, role: LoginRole) -> Result<Vec<String>, StateError>;
+
+    /// Replaces what discovery knows of `target`'s unmanaged accounts.
+    async fn put_unmanaged(&self, target: &str, rows: &[UnmanagedRow]) -> Result<(), StateError>;
+
+    /// Every unmanaged account discovery knows of.
+    async fn unmanaged(&self) -> Result<Vec<UnmanagedRow>, StateError>;
 
     /// Whether the store answers (for readiness).
     async fn ping(&self) -> Result<(), StateError>;

@@ -12,6 +12,8 @@ pub enum RunKind {
     Revoke,
     /// Cut privileges to the approved scopes.
     Narrow,
+    /// Make retired credentials dead again and retired values unreadable.
+    Retire,
 }
 
 /// One step of a run. Persisted before its side effect; every step is idempotent.
@@ -39,13 +41,19 @@ pub enum Phase {
     Narrow,
     /// Narrow: read privileges back and compare.
     VerifyNarrowed,
+    /// Retire: disable retired logins and retired credentials still accepted.
+    RetireInTarget,
+    /// Retire: prove the retired credentials and logins are refused.
+    VerifyRetired,
+    /// Retire: make the vault stop serving retired values, and prove it.
+    RetireInVault,
     /// Nothing left to do.
     Done,
 }
 
 impl Phase {
     /// Every phase, for parsing.
-    pub const ALL: [Phase; 12] = [
+    pub const ALL: [Phase; 15] = [
         Self::CreatePending,
         Self::SetInTarget,
         Self::Test,
@@ -57,6 +65,9 @@ impl Phase {
         Self::DisableInVault,
         Self::Narrow,
         Self::VerifyNarrowed,
+        Self::RetireInTarget,
+        Self::VerifyRetired,
+        Self::RetireInVault,
         Self::Done,
     ];
 
@@ -74,6 +85,9 @@ impl Phase {
             Self::DisableInVault => "disable_in_vault",
             Self::Narrow => "narrow",
             Self::VerifyNarrowed => "verify_narrowed",
+            Self::RetireInTarget => "retire_in_target",
+            Self::VerifyRetired => "verify_retired",
+            Self::RetireInVault => "retire_in_vault",
             Self::Done => "done",
         }
     }
@@ -97,12 +111,13 @@ impl RunKind {
             Self::Rotate => "rotate",
             Self::Revoke => "revoke",
             Self::Narrow => "narrow",
+            Self::Retire => "retire",
         }
     }
 
     /// Parses a name from [`RunKind::as_str`].
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Rotate, Self::Revoke, Self::Narrow]
+        [Self::Rotate, Self::Revoke, Self::Narrow, Self::Retire]
             .into_iter()
             .find(|k| k.as_str() == name)
     }
@@ -113,6 +128,7 @@ impl RunKind {
             Self::Rotate => Phase::CreatePending,
             Self::Revoke => Phase::DisableInTarget,
             Self::Narrow => Phase::Narrow,
+            Self::Retire => Phase::RetireInTarget,
         }
     }
 }

@@ -65,6 +65,40 @@ pub(super) const SCHEMA: &[&str] = &[
         key TEXT PRIMARY KEY,
         at BIGINT NOT NULL
     )",
+    "CREATE TABLE IF NOT EXISTS attestations (
+        secret TEXT PRIMARY KEY,
+        at BIGINT NOT NULL,
+        result TEXT NOT NULL,
+        findings TEXT NOT NULL,
+        detail TEXT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS attestation_passes (
+        id TEXT PRIMARY KEY,
+        at BIGINT NOT NULL,
+        attested BIGINT NOT NULL,
+        ok BIGINT NOT NULL,
+        drift BIGINT NOT NULL,
+        unavailable BIGINT NOT NULL,
+        leaves TEXT NOT NULL,
+        digest TEXT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS attestation_passes_at ON attestation_passes (at)",
+    "CREATE TABLE IF NOT EXISTS logins (
+        secret TEXT NOT NULL,
+        role TEXT NOT NULL,
+        names TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (secret, role)
+    )",
+    "CREATE TABLE IF NOT EXISTS unmanaged (
+        target TEXT NOT NULL,
+        login TEXT NOT NULL,
+        first_seen BIGINT NOT NULL,
+        last_seen BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        PRIMARY KEY (target, login)
+    )",
     "CREATE TABLE IF NOT EXISTS signals (
         kind TEXT NOT NULL,
         key TEXT NOT NULL,
@@ -116,8 +150,9 @@ macro_rules! sql_store {
 
             use crate::state::sql::{corrupt, db, from_millis, millis, reasons_json};
             use crate::state::{
-                InboundEvent, Intake, Phase, QueueItem, Run, RunKind, RunStatus, SecretState,
-                Signal, SignalKind, StateError, StateStore,
+                AttestationPass, AttestationRow, InboundEvent, Intake, LoginRole, LoginsRow, Phase,
+                QueueItem, Run, RunKind, RunStatus, SecretState, Signal, SignalKind, StateError,
+                StateStore, UnmanagedRow,
             };
 
             fn run_from_row(row: &$row) -> Result<Run, StateError> {
@@ -515,6 +550,224 @@ macro_rules! sql_store {
                     Ok(result.rows_affected() == 1)
                 }
 
+                async fn forget_notified(&self, key: &str) -> Result<(), StateError> {
+                    sqlx::query("DELETE FROM notifications WHERE key = $1")
+                        .bind(key)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    self.durable().await
+                }
+
+                async fn attestations(&self) -> Result<HashMap<String, AttestationRow>, StateError> {
+                    let rows = sqlx::query("SELECT secret, at, result, findings, detail FROM attestations")
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    rows.iter()
+                        .map(|row| {
+                            let findings: String = row.try_get("findings").map_err(db)?;
+                            let detail: String = row.try_get("detail").map_err(db)?;
+                            let bad = |e: serde_json::Error| StateError::Corrupt {
+                                table: "attestations",
+                                detail: e.to_string(),
+                            };
+                            let secret: String = row.try_get("secret").map_err(db)?;
+                            Ok((
+                                secret.clone(),
+                                AttestationRow {
+                                    secret,
+                                    at: from_millis(row.try_get("at").map_err(db)?),
+                                    result: row.try_get("result").map_err(db)?,
+                                    findings: serde_json::from_str(&findings).map_err(bad)?,
+                                    detail: serde_json::from_str(&detail).map_err(bad)?,
+                                },
+                            ))
+                        })
+                        .collect()
+                }
+
+                async fn record_attestations(
+                    &self,
+                    rows: &[AttestationRow],
+                    pass: &AttestationPass,
+                ) -> Result<(), StateError> {
+                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    for row in rows {
+                        let findings = serde_json::to_string(&row.findings)
+                            .map_err(|e| StateError::Database(format!("findings: {e}")))?;
+                        let detail = serde_json::to_string(&row.detail)
+                            .map_err(|e| StateError::Database(format!("detail: {e}")))?;
+                        sqlx::query(
+                            "INSERT INTO attestations (secret, at, result, findings, detail) VALUES ($1, $2, $3, $4, $5)
+                             ON CONFLICT (secret) DO UPDATE SET at = excluded.at, result = excluded.result,
+                                findings = excluded.findings, detail = excluded.detail",
+                        )
+                        .bind(&row.secret)
+                        .bind(millis(row.at))
+                        .bind(&row.result)
+                        .bind(findings)
+                        .bind(detail)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    }
+                    sqlx::query(
+                        "INSERT INTO attestation_passes (id, at, attested, ok, drift, unavailable, leaves, digest)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(&pass.id)
+                    .bind(millis(pass.at))
+                    .bind(i64::try_from(pass.attested).unwrap_or(i64::MAX))
+                    .bind(i64::try_from(pass.ok).unwrap_or(i64::MAX))
+                    .bind(i64::try_from(pass.drift).unwrap_or(i64::MAX))
+                    .bind(i64::try_from(pass.unavailable).unwrap_or(i64::MAX))
+                    .bind(&pass.leaves)
+                    .bind(&pass.digest)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                    tx.commit().await.map_err(db)?;
+                    self.durable().await
+                }
+
+                async fn attestation_pass(&self, id: &str) -> Result<Option<AttestationPass>, StateError> {
+                    let row = sqlx::query("SELECT * FROM attestation_passes WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    row.as_ref().map(pass_from_row).transpose()
+                }
+
+                async fn attestation_passes(
+                    &self,
+                    from: DateTime<Utc>,
+                    until: DateTime<Utc>,
+                ) -> Result<Vec<AttestationPass>, StateError> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM attestation_passes WHERE at >= $1 AND at <= $2 ORDER BY at, id",
+                    )
+                    .bind(millis(from))
+                    .bind(millis(until))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    rows.iter().map(pass_from_row).collect()
+                }
+
+                async fn prune_attestation_passes(&self, before: DateTime<Utc>) -> Result<u64, StateError> {
+                    let result = sqlx::query("DELETE FROM attestation_passes WHERE at < $1")
+                        .bind(millis(before))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    self.durable().await?;
+                    Ok(result.rows_affected())
+                }
+
+                async fn put_logins(&self, row: &LoginsRow) -> Result<(), StateError> {
+                    let names = serde_json::to_string(&row.names)
+                        .map_err(|e| StateError::Database(format!("logins: {e}")))?;
+                    sqlx::query(
+                        "INSERT INTO logins (secret, role, names, at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (secret, role) DO UPDATE SET names = excluded.names, at = excluded.at",
+                    )
+                    .bind(&row.secret)
+                    .bind(row.role.as_str())
+                    .bind(names)
+                    .bind(millis(row.at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    self.durable().await
+                }
+
+                async fn logins(&self) -> Result<Vec<LoginsRow>, StateError> {
+                    let rows = sqlx::query("SELECT secret, role, names, at FROM logins ORDER BY secret, role")
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    rows.iter()
+                        .map(|row| {
+                            let role: String = row.try_get("role").map_err(db)?;
+                            let names: String = row.try_get("names").map_err(db)?;
+                            let bad = |detail: String| StateError::Corrupt { table: "logins", detail };
+                            Ok(LoginsRow {
+                                secret: row.try_get("secret").map_err(db)?,
+                                role: LoginRole::from_name(&role)
+                                    .ok_or_else(|| bad(format!("unknown role {role:?}")))?,
+                                names: serde_json::from_str(&names).map_err(|e| bad(e.to_string()))?,
+                                at: from_millis(row.try_get("at").map_err(db)?),
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn logins_of(&self, secret: &str, role: LoginRole) -> Result<Vec<String>, StateError> {
+                    let names: Option<String> =
+                        sqlx::query_scalar("SELECT names FROM logins WHERE secret = $1 AND role = $2")
+                            .bind(secret)
+                            .bind(role.as_str())
+                            .fetch_optional(&self.pool)
+                            .await
+                            .map_err(db)?;
+                    names
+                        .map(|n| {
+                            serde_json::from_str(&n).map_err(|e| StateError::Corrupt {
+                                table: "logins",
+                                detail: e.to_string(),
+                            })
+                        })
+                        .transpose()
+                        .map(Option::unwrap_or_default)
+                }
+
+                async fn put_unmanaged(&self, target: &str, rows: &[UnmanagedRow]) -> Result<(), StateError> {
+                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    sqlx::query("DELETE FROM unmanaged WHERE target = $1")
+                        .bind(target)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    for row in rows {
+                        sqlx::query(
+                            "INSERT INTO unmanaged (target, login, first_seen, last_seen, state, detail)
+                             VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(target)
+                        .bind(&row.login)
+                        .bind(millis(row.first_seen))
+                        .bind(millis(row.last_seen))
+                        .bind(&row.state)
+                        .bind(&row.detail)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    }
+                    tx.commit().await.map_err(db)?;
+                    self.durable().await
+                }
+
+                async fn unmanaged(&self) -> Result<Vec<UnmanagedRow>, StateError> {
+                    let rows = sqlx::query("SELECT * FROM unmanaged ORDER BY target, login")
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    rows.iter()
+                        .map(|row| {
+                            Ok(UnmanagedRow {
+                                target: row.try_get("target").map_err(db)?,
+                                login: row.try_get("login").map_err(db)?,
+                                first_seen: from_millis(row.try_get("first_seen").map_err(db)?),
+                                last_seen: from_millis(row.try_get("last_seen").map_err(db)?),
+                                state: row.try_get("state").map_err(db)?,
+                                detail: row.try_get("detail").map_err(db)?,
+                            })
+                        })
+                        .collect()
+                }
+
                 async fn ping(&self) -> Result<(), StateError> {
                     sqlx::query("SELECT 1")
                         .execute(&self.pool)
@@ -576,6 +829,22 @@ macro_rules! sql_store {
                     })?,
                     occurred_at: occurred.map(from_millis),
                     received_at: from_millis(row.try_get("received_at").map_err(db)?),
+                })
+            }
+
+            fn pass_from_row(row: &$row) -> Result<AttestationPass, StateError> {
+                let count = |name: &str| -> Result<u64, StateError> {
+                    Ok(u64::try_from(row.try_get::<i64, _>(name).map_err(db)?).unwrap_or(0))
+                };
+                Ok(AttestationPass {
+                    id: row.try_get("id").map_err(db)?,
+                    at: from_millis(row.try_get("at").map_err(db)?),
+                    attested: count("attested")?,
+                    ok: count("ok")?,
+                    drift: count("drift")?,
+                    unavailable: count("unavailable")?,
+                    leaves: row.try_get("leaves").map_err(db)?,
+                    digest: row.try_get("digest").map_err(db)?,
                 })
             }
 

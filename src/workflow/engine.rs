@@ -59,6 +59,12 @@ pub enum Outcome {
     /// Checked again under the lease, the action was no longer needed
     /// (another replica or an operator did it first).
     NotNeeded,
+    /// The decided action could not be carried out (the target cannot do
+    /// it); escalated.
+    Unsupported {
+        /// Why.
+        error: String,
+    },
 }
 
 impl Outcome {
@@ -72,6 +78,7 @@ impl Outcome {
             Self::Failed { .. } => "failed",
             Self::Busy => "busy",
             Self::NotNeeded => "not_needed",
+            Self::Unsupported { .. } => "unsupported",
         }
     }
 
@@ -202,9 +209,13 @@ impl Engine {
             target.clone(),
             Utc::now(),
         );
-        if kind == RunKind::Revoke && target.is_none() {
-            // No target to disable (an orphan): the vault is the enforcement point.
-            run.phase = Phase::DisableInVault;
+        if target.is_none() {
+            // No target (an orphan): the vault is the enforcement point.
+            match kind {
+                RunKind::Revoke => run.phase = Phase::DisableInVault,
+                RunKind::Retire => run.phase = Phase::RetireInVault,
+                RunKind::Rotate | RunKind::Narrow => {}
+            }
         }
         self.store.insert_run(&run).await?;
         self.audit
@@ -339,6 +350,7 @@ impl Engine {
                     .and_then(|id| config.governance.records.iter().find(|r| r.id == id)),
                 now,
                 values: &values,
+                store: self.store.as_ref(),
             };
             let started = std::time::Instant::now();
             let result = execute(&ctx, &run).await;
@@ -420,6 +432,9 @@ impl Engine {
                 state.last_error = None;
                 self.store.put_secret_state(&run.secret, &state).await?;
                 info!(secret = %run.secret, run = %run.id, "Revoked: the credential is refused and disabled in the vault.");
+            }
+            (RunKind::Retire, _, RunStatus::Succeeded) => {
+                info!(secret = %run.secret, run = %run.id, "Retired again: retired credentials are refused and the vault serves no retired value.");
             }
             (RunKind::Narrow, _, RunStatus::Succeeded) => {
                 info!(secret = %run.secret, run = %run.id, "Narrowed: privileges are within the approved scopes.");

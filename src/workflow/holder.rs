@@ -28,8 +28,21 @@ pub fn is_dead_local(holder: &str) -> bool {
         return false;
     }
     match pid.parse::<u32>() {
-        Ok(pid) if pid != std::process::id() => !Path::new(&format!("/proc/{pid}")).exists(),
+        Ok(pid) if pid != std::process::id() => !running(pid),
         _ => false,
+    }
+}
+
+/// Whether `pid` runs: it exists and is not a zombie (killed, not yet reaped
+/// by a parent that no longer watches it).
+fn running(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // `pid (comm) S ...`: the state follows the last `)`.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next())
+            .is_none_or(|state| !matches!(state, 'Z' | 'X')),
+        Err(_) => false,
     }
 }
 

@@ -11,9 +11,11 @@ use tenure_plugin_api::{
     VersionId,
 };
 
+use super::checks;
+use super::retire;
 use crate::governance::Record;
 use crate::plugins::Plugins;
-use crate::state::{Phase, Run, RunKind, RunStatus};
+use crate::state::{LoginRole, LoginsRow, Phase, Run, RunKind, RunStatus, StateStore};
 
 /// What a finished step changes in its run.
 #[derive(Debug)]
@@ -35,7 +37,8 @@ pub struct StepDone {
 }
 
 impl StepDone {
-    fn to(next: Phase) -> Self {
+    /// Go on to `next`.
+    pub(super) fn to(next: Phase) -> Self {
         Self {
             next,
             status: RunStatus::Active,
@@ -47,19 +50,22 @@ impl StepDone {
         }
     }
 
-    fn finished(status: RunStatus) -> Self {
+    /// The run ends with `status`.
+    pub(super) fn finished(status: RunStatus) -> Self {
         Self {
             status,
             ..Self::to(Phase::Done)
         }
     }
 
-    fn evidence(mut self, evidence: Value) -> Self {
+    /// With this evidence for the audit trail.
+    pub(super) fn evidence(mut self, evidence: Value) -> Self {
         self.evidence = evidence;
         self
     }
 
-    fn verified(mut self) -> Self {
+    /// Recorded as a verification.
+    pub(super) fn verified(mut self) -> Self {
         self.verified = true;
         self
     }
@@ -75,6 +81,8 @@ pub struct StepContext<'a> {
     pub now: DateTime<Utc>,
     /// Values this drive of the run already holds.
     pub values: &'a ValueCache,
+    /// The state store (logins a revocation or retirement disabled).
+    pub store: &'a dyn StateStore,
 }
 
 /// The values one drive of a run has already read or issued, by version id,
@@ -86,7 +94,8 @@ pub struct StepContext<'a> {
 pub struct ValueCache(Mutex<HashMap<String, SecretValue>>);
 
 impl ValueCache {
-    fn get(&self, version: &VersionId) -> Option<SecretValue> {
+    /// The value of `version`, if this drive holds it.
+    pub(super) fn get(&self, version: &VersionId) -> Option<SecretValue> {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -102,7 +111,7 @@ impl ValueCache {
     }
 
     /// The value of `version`, from this drive or else from the vault.
-    async fn version(
+    pub(super) async fn version(
         &self,
         provider: &dyn Provider,
         path: &str,
@@ -119,7 +128,11 @@ impl ValueCache {
     }
 }
 
-fn provider_of(ctx: &StepContext<'_>, run: &Run) -> Result<Arc<dyn Provider>, PluginError> {
+/// The run's provider.
+pub(super) fn provider_of(
+    ctx: &StepContext<'_>,
+    run: &Run,
+) -> Result<Arc<dyn Provider>, PluginError> {
     ctx.plugins
         .provider(run.secret.provider())
         .cloned()
@@ -131,7 +144,8 @@ fn provider_of(ctx: &StepContext<'_>, run: &Run) -> Result<Arc<dyn Provider>, Pl
         })
 }
 
-fn target_of(ctx: &StepContext<'_>, run: &Run) -> Result<Arc<dyn Target>, PluginError> {
+/// The run's target.
+pub(super) fn target_of(ctx: &StepContext<'_>, run: &Run) -> Result<Arc<dyn Target>, PluginError> {
     let name = run
         .target
         .as_deref()
@@ -280,8 +294,14 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
                 path,
             )?;
             let proof = target.test(tctx, &pending).await?;
+            // A target with no external acceptor can check only the format.
+            let check = if target.capabilities().login {
+                "new_credential_works"
+            } else {
+                "format_check"
+            };
             Ok(StepDone::to(Phase::Promote)
-                .evidence(json!({ "check": "new_credential_works", "proof": proof }))
+                .evidence(json!({ "check": check, "proof": proof }))
                 .verified())
         }
         (RunKind::Rotate, Phase::Promote) => {
@@ -302,7 +322,12 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
                     },
                 )
                 .await?;
-            let grace = ctx.record.map_or(chrono::TimeDelta::zero(), |r| r.grace);
+            // An exposed value must fail at once: no grace.
+            let exposed = run.reasons.iter().any(|r| r == "secret_exposed");
+            let grace = ctx
+                .record
+                .filter(|_| !exposed)
+                .map_or(chrono::TimeDelta::zero(), |r| r.grace);
             let retire_at = ctx.now + grace;
             let mut done = StepDone::to(Phase::Retire).evidence(json!({
                 "current_version": pending_id.0,
@@ -311,34 +336,7 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
             done.not_before = Some(retire_at);
             Ok(done)
         }
-        (RunKind::Rotate, Phase::Retire) => {
-            let provider = provider_of(ctx, run)?;
-            let Some(previous_id) = run.previous_version.clone().map(VersionId) else {
-                return Ok(
-                    StepDone::finished(RunStatus::Succeeded).evidence(json!({ "retired": null }))
-                );
-            };
-            if let Some(previous) = ctx
-                .values
-                .version(provider.as_ref(), path, &previous_id)
-                .await?
-            {
-                let target = target_of(ctx, run)?;
-                // Promoted by this drive: the current value is the pending one.
-                let promoted = run
-                    .pending_version
-                    .as_ref()
-                    .and_then(|id| ctx.values.get(&VersionId(id.clone())));
-                let current = match promoted {
-                    Some(value) => value,
-                    None => provider.read(path, Stage::Current).await?,
-                };
-                target.retire(tctx, &previous, &current).await?;
-            }
-            provider.retire(path, &previous_id).await?;
-            Ok(StepDone::finished(RunStatus::Succeeded)
-                .evidence(json!({ "retired": previous_id.0 })))
-        }
+        (RunKind::Rotate, Phase::Retire) => retire::retire_previous(ctx, run, tctx).await,
         (RunKind::Rotate, Phase::Rollback) => {
             let provider = provider_of(ctx, run)?;
             if let Some(pending_id) = run.pending_version.clone().map(VersionId) {
@@ -361,58 +359,9 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
             Ok(StepDone::finished(RunStatus::RolledBack)
                 .evidence(json!({ "discarded": run.pending_version })))
         }
-        (RunKind::Revoke, Phase::DisableInTarget) => {
-            let provider = provider_of(ctx, run)?;
-            let target = target_of(ctx, run)?;
-            match read_current(provider.as_ref(), path).await? {
-                Some(current) => target.revoke(tctx, &current).await?,
-                None => {
-                    return Ok(
-                        StepDone::to(Phase::DisableInVault).evidence(json!({ "current": null }))
-                    );
-                }
-            }
-            Ok(StepDone::to(Phase::VerifyRevoked))
-        }
-        (RunKind::Revoke, Phase::VerifyRevoked) => {
-            let provider = provider_of(ctx, run)?;
-            let target = target_of(ctx, run)?;
-            let current = provider.read(path, Stage::Current).await?;
-            let proof = target.verify_revoked(tctx, &current).await?;
-            Ok(StepDone::to(Phase::DisableInVault)
-                .evidence(json!({ "check": "credential_refused", "proof": proof }))
-                .verified())
-        }
-        (RunKind::Revoke, Phase::DisableInVault) => {
-            let provider = provider_of(ctx, run)?;
-            let mut leases = Vec::new();
-            for prefix in ctx.record.map_or(&[][..], |r| r.leases.as_slice()) {
-                leases.push(provider.revoke_leases(prefix).await?);
-            }
-            let window = ctx.record.and_then(|r| r.recovery_window);
-            provider.disable_revoked(path, window).await?;
-            let meta = provider.describe(path).await?;
-            if meta.enabled {
-                return Err(PluginError::retryable(
-                    "the vault still reports the secret enabled",
-                ));
-            }
-            let refused = match provider.read(path, Stage::Current).await {
-                Ok(_) => {
-                    return Err(PluginError::retryable(
-                        "the vault still serves the secret after disabling it",
-                    ));
-                }
-                Err(err) => err.kind().to_string(),
-            };
-            Ok(StepDone::finished(RunStatus::Succeeded)
-                .evidence(json!({
-                    "check": "vault_refuses_reads",
-                    "proof": { "method": "vault_read", "detail": format!("enabled=false; a read was refused ({refused})") },
-                    "leases": leases,
-                }))
-                .verified())
-        }
+        (RunKind::Revoke, Phase::DisableInTarget) => disable_in_target(ctx, run, tctx).await,
+        (RunKind::Revoke, Phase::VerifyRevoked) => verify_revoked(ctx, run, tctx).await,
+        (RunKind::Revoke, Phase::DisableInVault) => disable_in_vault(ctx, run).await,
         (RunKind::Narrow, Phase::Narrow) => {
             let provider = provider_of(ctx, run)?;
             let target = target_of(ctx, run)?;
@@ -438,8 +387,163 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
                 .evidence(json!({ "check": "privileges_within_scopes", "held": held }))
                 .verified())
         }
+        (RunKind::Retire, Phase::RetireInTarget) => retire::retire_in_target(ctx, run, tctx).await,
+        (RunKind::Retire, Phase::VerifyRetired) => retire::verify_retired(ctx, run, tctx).await,
+        (RunKind::Retire, Phase::RetireInVault) => retire::retire_in_vault(ctx, run).await,
         (kind, phase) => Err(PluginError::permanent(format!(
             "phase {phase} does not belong to a {kind} run"
         ))),
     }
+}
+
+fn state(err: crate::state::StateError) -> PluginError {
+    PluginError::retryable(err.to_string())
+}
+
+/// The value a revocation acts on: the current one, or `None` once the
+/// vault no longer serves it (a revocation done again: the secret is
+/// disabled), in which case the target acts on the logins recorded then.
+async fn revoked_value(
+    provider: &dyn Provider,
+    path: &str,
+) -> Result<Option<SecretValue>, PluginError> {
+    match provider.read(path, Stage::Current).await {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.kind() == ErrorKind::Retryable => Err(err),
+        Err(err) => match provider.describe(path).await {
+            Ok(meta) if !meta.enabled => Ok(None),
+            Ok(_) if err.kind() == ErrorKind::NotFound => Ok(None),
+            Ok(_) => Err(err),
+            Err(found) if found.kind() == ErrorKind::NotFound => Ok(None),
+            Err(found) => Err(found),
+        },
+    }
+}
+
+/// Revoke, first phase: the target refuses the credential. Its logins are
+/// recorded first, so they can be checked (and disabled again) once the
+/// value is gone from the vault.
+async fn disable_in_target(
+    ctx: &StepContext<'_>,
+    run: &Run,
+    tctx: TargetContext<'_>,
+) -> Result<StepDone, PluginError> {
+    let provider = provider_of(ctx, run)?;
+    let target = target_of(ctx, run)?;
+    let caps = target.capabilities();
+    let secret = run.secret.to_string();
+    match revoked_value(provider.as_ref(), run.secret.path()).await? {
+        Some(current) => {
+            if caps.logins {
+                let logins = target.logins(&current)?;
+                if !logins.is_empty() {
+                    ctx.store
+                        .put_logins(&LoginsRow {
+                            secret,
+                            role: LoginRole::Revoked,
+                            names: logins,
+                            at: ctx.now,
+                        })
+                        .await
+                        .map_err(state)?;
+                }
+            }
+            target.revoke(tctx, &current).await?;
+            Ok(StepDone::to(Phase::VerifyRevoked))
+        }
+        None => {
+            let logins = ctx
+                .store
+                .logins_of(&secret, LoginRole::Revoked)
+                .await
+                .map_err(state)?;
+            if caps.logins && !logins.is_empty() {
+                target.disable_logins(tctx, &logins, None).await?;
+                return Ok(StepDone::to(Phase::VerifyRevoked)
+                    .evidence(json!({ "current": null, "logins": logins })));
+            }
+            if caps.login {
+                return Err(PluginError::permanent(format!(
+                    "the vault no longer serves the value of {} and target {} has no logins on record for it: revoke it at the target by hand",
+                    run.secret,
+                    target.name()
+                )));
+            }
+            Ok(StepDone::to(Phase::DisableInVault).evidence(json!({ "current": null })))
+        }
+    }
+}
+
+/// Revoke, second phase: prove the credential is refused (a fresh login
+/// where the value is known) and its logins disabled (from the catalog).
+async fn verify_revoked(
+    ctx: &StepContext<'_>,
+    run: &Run,
+    tctx: TargetContext<'_>,
+) -> Result<StepDone, PluginError> {
+    let provider = provider_of(ctx, run)?;
+    let target = target_of(ctx, run)?;
+    let caps = target.capabilities();
+    if !caps.login && !caps.logins {
+        // Nothing outside the vault accepts it: the vault's refusal, proven
+        // in the next phase, is the revocation.
+        return Ok(StepDone::to(Phase::DisableInVault)
+            .evidence(json!({ "check": "not_applicable", "reason": "no_external_acceptor" })));
+    }
+    let mut evidence = json!({ "check": "credential_refused" });
+    if caps.login
+        && let Some(current) = revoked_value(provider.as_ref(), run.secret.path()).await?
+    {
+        evidence["proof"] = json!(target.verify_revoked(tctx, &current).await?);
+    }
+    let logins = ctx
+        .store
+        .logins_of(&run.secret.to_string(), LoginRole::Revoked)
+        .await
+        .map_err(state)?;
+    if caps.logins && !logins.is_empty() {
+        let (states, alive) = checks::logins_disabled(target.as_ref(), tctx, &logins, None).await?;
+        if let Some(login) = alive {
+            return Err(PluginError::retryable(format!(
+                "the revoked login {login} can still log in"
+            )));
+        }
+        evidence["logins"] = states;
+    }
+    Ok(StepDone::to(Phase::DisableInVault)
+        .evidence(evidence)
+        .verified())
+}
+
+/// Revoke, last phase: disable the secret in its vault (revoking the
+/// record's leases first) and prove a consumer's read is refused.
+async fn disable_in_vault(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, PluginError> {
+    let provider = provider_of(ctx, run)?;
+    let path = run.secret.path();
+    let mut leases = Vec::new();
+    for prefix in ctx.record.map_or(&[][..], |r| r.leases.as_slice()) {
+        leases.push(provider.revoke_leases(prefix).await?);
+    }
+    let window = ctx.record.and_then(|r| r.recovery_window);
+    provider.disable_revoked(path, window).await?;
+    let meta = provider.describe(path).await?;
+    if meta.enabled {
+        return Err(PluginError::retryable(
+            "the vault still reports the secret enabled",
+        ));
+    }
+    let proof = checks::vault_refuses(provider.as_ref(), path)
+        .await?
+        .map_err(|served| PluginError::retryable(format!("{served} after disabling it")))?;
+    let acceptor = match &run.target {
+        Some(_) => target_of(ctx, run)?.capabilities().login,
+        None => false,
+    };
+    let mut evidence = json!({ "check": "vault_refuses_read", "proof": proof, "leases": leases });
+    if !acceptor {
+        evidence["no_external_acceptor"] = json!(true);
+    }
+    Ok(StepDone::finished(RunStatus::Succeeded)
+        .evidence(evidence)
+        .verified())
 }

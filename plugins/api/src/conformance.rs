@@ -366,6 +366,20 @@ pub async fn run_provider_suite(
     if provider.read(&path, Stage::Previous).await.is_ok() {
         return Err("retire: the previous value is still readable".into());
     }
+    let meta = step("describe after retire", provider.describe(&path).await)?;
+    let listed = meta.versions.iter().find(|v| v.id == previous);
+    match listed {
+        // Destroyed or disabled: listed, but not readable.
+        Some(v) if provider.capabilities().destroy_versions && v.readable => {
+            return Err("retire: the retired version is still listed readable".into());
+        }
+        // A provider that cannot destroy one version must at least take
+        // every stage away from it.
+        Some(v) if !v.stages.is_empty() => {
+            return Err("retire: the retired version still carries a stage".into());
+        }
+        _ => {}
+    }
     // A provider may give the promoted value a new id: ask which version is current.
     let current = step("describe after retire", provider.describe(&path).await)?
         .version(Stage::Current)
@@ -472,6 +486,15 @@ pub async fn run_provider_suite(
     }
     if provider.read(&path, Stage::Current).await.is_ok() {
         return Err("set_enabled(false): the value is still readable".into());
+    }
+    match step(
+        "consumer_read after disable",
+        provider.consumer_read(&path).await,
+    )? {
+        crate::ConsumerRead::Refused(_) => {}
+        crate::ConsumerRead::Served => {
+            return Err("consumer_read: a consumer still reads the disabled secret".into());
+        }
     }
     match provider
         .read(&format!("{prefix}/no-such-secret"), Stage::Current)

@@ -33,8 +33,8 @@ pub use address::{AddressError, SecretAddress};
 pub use credential::DbCredential;
 pub use error::{ErrorKind, PluginError};
 pub use provider::{
-    LeaseRevocation, Promotion, Provider, ProviderCapabilities, SecretMetadata, Stage, VersionId,
-    VersionInfo,
+    ConsumerRead, LeaseRevocation, Promotion, Provider, ProviderCapabilities, SecretMetadata,
+    Stage, VersionId, VersionInfo,
 };
 pub use source::{SecretSource, SourceError};
 pub use target::{

@@ -59,6 +59,9 @@ pub struct VersionInfo {
     pub stages: Vec<Stage>,
     /// The idempotency token of the rotation run that staged it, if any.
     pub token: Option<String>,
+    /// Whether the provider still serves this version's value when asked
+    /// for it by id (a destroyed, deleted or disabled version is not).
+    pub readable: bool,
 }
 
 impl VersionInfo {
@@ -104,6 +107,19 @@ pub struct ProviderCapabilities {
     pub disable: bool,
     /// Stores tags.
     pub tags: bool,
+    /// Can make one old version unreadable (destroy or disable it). AWS
+    /// Secrets Manager cannot: a retired version loses its staging label
+    /// and AWS removes it in its own time.
+    pub destroy_versions: bool,
+}
+
+/// What a consumer reading a secret's current value gets now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsumerRead {
+    /// The vault serves the value.
+    Served,
+    /// The vault refuses it; what it answered (never a value).
+    Refused(String),
 }
 
 /// The outcome of revoking a workload's dynamic-secret leases.
@@ -216,6 +232,21 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Enables or disables the secret (a disabled secret cannot be read).
     async fn set_enabled(&self, path: &str, enabled: bool) -> Result<(), PluginError>;
+
+    /// Reads the current value as a consumer would, through the vault's own
+    /// access rules and not through any bookkeeping of Tenure's, to prove a
+    /// disabled secret stays unreadable. An error means the vault could not
+    /// be asked. The default reads the current stage.
+    async fn consumer_read(&self, path: &str) -> Result<ConsumerRead, PluginError> {
+        match self.read(path, Stage::Current).await {
+            Ok(_) => Ok(ConsumerRead::Served),
+            Err(err) if err.kind() == crate::ErrorKind::Retryable => Err(err),
+            Err(err) => Ok(ConsumerRead::Refused(format!(
+                "a read of the current value was refused ({})",
+                err.kind()
+            ))),
+        }
+    }
 
     /// Disables the secret as the last step of a revocation. Providers that
     /// cannot disable, only delete with a recovery window (AWS Secrets

@@ -87,6 +87,8 @@ fn metadata(path: &str, tags: &[Tag], deleted: bool, mut versions: Vec<Version>)
                 id: VersionId(v.id),
                 stages,
                 token,
+                // Labelled versions are served by id as by stage.
+                readable: true,
             })
         })
         .collect();
@@ -295,6 +297,7 @@ impl Provider for AwsSecretsManagerProvider {
             pending_stage: true,
             disable: true,
             tags: true,
+            destroy_versions: false,
         }
     }
 

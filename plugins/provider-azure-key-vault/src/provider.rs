@@ -247,6 +247,8 @@ impl State {
                     created_at: v.created.unwrap_or(DateTime::UNIX_EPOCH),
                     stages,
                     token: None,
+                    // Key Vault refuses to serve a disabled version.
+                    readable: v.enabled,
                 }
             })
             .collect();
@@ -256,6 +258,7 @@ impl State {
                 created_at: pending.created.unwrap_or(DateTime::UNIX_EPOCH),
                 stages: vec![Stage::Pending],
                 token: pending.tag(TAG_RUN).map(str::to_owned),
+                readable: pending.enabled,
             });
         }
         let current = self.current();
@@ -646,6 +649,7 @@ impl Provider for AzureKeyVaultProvider {
             pending_stage: true,
             disable: true,
             tags: true,
+            destroy_versions: true,
         }
     }
 

@@ -184,6 +184,7 @@ impl Document {
                     created_at: v.created_at,
                     stages: v.stages.clone(),
                     token: v.token.clone(),
+                    readable: v.value.is_some(),
                 })
                 .collect(),
             tags: entry.tags.clone(),

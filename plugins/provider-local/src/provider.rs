@@ -104,6 +104,7 @@ impl Provider for LocalVault {
             pending_stage: true,
             disable: true,
             tags: true,
+            destroy_versions: true,
         }
     }
 

@@ -31,6 +31,12 @@ pub fn error(context: &str, err: ClientError) -> PluginError {
         ClientError::APIError { code: 404, .. } => {
             PluginError::not_found(format!("{context}: not found"))
         }
+        // KV v2 answers a read of a deleted or destroyed version with a 404
+        // whose body holds metadata, not `errors`: vaultrs cannot parse it
+        // as an API error.
+        ClientError::RestClientError {
+            source: rustify::errors::ClientError::ServerResponseError { code: 404, .. },
+        } => PluginError::not_found(format!("{context}: not found (deleted or destroyed)")),
         ClientError::APIError { code: 400, errors }
             if errors.iter().any(|e| e.contains("check-and-set")) =>
         {

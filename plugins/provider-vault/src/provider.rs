@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{SecondsFormat, Utc};
 use serde_json::{Map, Value};
 use tenure_plugin_api::{
-    LeaseRevocation, PluginError, Promotion, Provider, ProviderCapabilities, SecretMetadata,
-    SecretValue, Stage, VersionId, VersionInfo, async_trait,
+    ConsumerRead, ErrorKind, LeaseRevocation, PluginError, Promotion, Provider,
+    ProviderCapabilities, SecretMetadata, SecretValue, Stage, VersionId, VersionInfo, async_trait,
 };
 use vaultrs::api::kv2::requests::SetSecretRequestOptions;
 use vaultrs::kv2;
@@ -200,6 +200,8 @@ impl VaultProvider {
                     created_at: created.unwrap_or_else(Utc::now),
                     stages,
                     token: None,
+                    // Deleted or destroyed: KV serves no data for it.
+                    readable: !gone,
                 }
             })
             .collect();
@@ -214,6 +216,7 @@ impl VaultProvider {
                     .unwrap_or_else(Utc::now),
                 stages: vec![Stage::Pending],
                 token: Some(token.to_owned()),
+                readable: true,
             });
         }
         let tags = meta
@@ -276,6 +279,7 @@ impl Provider for VaultProvider {
             pending_stage: true,
             disable: true,
             tags: true,
+            destroy_versions: true,
         }
     }
 
@@ -523,6 +527,23 @@ impl Provider for VaultProvider {
             kv2::delete_latest(client, &self.config.mount, path).await
         };
         result.map_err(|e| error(&format!("set enabled={enabled} on {path}"), e))
+    }
+
+    /// The latest KV version read directly, as a consumer reads it: the
+    /// `tenure_disabled` flag is Tenure's own bookkeeping, and someone may
+    /// have undeleted the version behind it.
+    async fn consumer_read(&self, path: &str) -> Result<ConsumerRead, PluginError> {
+        match self.read_map(path, None).await {
+            Ok(_) => Ok(ConsumerRead::Served),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(ConsumerRead::Refused(
+                "KV serves no latest version (deleted or destroyed: 404)".to_owned(),
+            )),
+            Err(e) if e.kind() == ErrorKind::Retryable => Err(e),
+            Err(e) => Ok(ConsumerRead::Refused(format!(
+                "KV refused the read ({})",
+                e.kind()
+            ))),
+        }
     }
 
     async fn revoke_leases(&self, prefix: &str) -> Result<LeaseRevocation, PluginError> {

@@ -1,0 +1,459 @@
+//! Attestation passes: which secrets are due, attesting them under each
+//! target's budget, recording the results (latest rows, one audit entry per
+//! changed result, one per pass with its digest), and discovery of the
+//! accounts no governed secret names.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde_json::json;
+use tenure_plugin_api::{SecretAddress, Stage, TargetContext};
+use tracing::{info, warn};
+
+use super::{ReconcileError, Reconciler};
+use crate::attest::{
+    Attestation, Ledger, Subject, attest_secret, disable_unmanaged, discover, governed_logins,
+    is_due, unreachable,
+};
+use crate::audit::Event;
+use crate::config::{Config, UnmanagedAction};
+use crate::governance::RecordMatch;
+use crate::notify::{Notification, NotificationKind};
+use crate::plan::{Inventory, overlay_attestations};
+use crate::state::{AttestationPass, LoginRole, LoginsRow, UnmanagedRow};
+
+/// How many secrets are attested at once at most; each target's own
+/// budget (`attest = { concurrency }`, default 4) is the real limit.
+const FANOUT: usize = 64;
+
+/// Which secrets an attestation pass covers.
+#[derive(Debug, Clone, Copy)]
+pub enum Selection<'a> {
+    /// Those whose attestation is due, but `skip` (acted on this pass).
+    Due {
+        /// Not attested this time.
+        skip: &'a HashSet<SecretAddress>,
+    },
+    /// Every governed secret whose record attests, whatever the cadence.
+    All,
+    /// These, whatever the cadence, even where their record's cadence is off.
+    Named(&'a [SecretAddress]),
+    /// These, just acted on: the proof that the repair holds (records whose
+    /// cadence is off are left out).
+    Acted(&'a [SecretAddress]),
+}
+
+impl Selection<'_> {
+    /// Whether `address` is in the selection at all (cadence aside).
+    fn covers(&self, address: &SecretAddress) -> bool {
+        match self {
+            Self::Due { skip } => !skip.contains(address),
+            Self::All => true,
+            Self::Named(list) | Self::Acted(list) => list.contains(address),
+        }
+    }
+}
+
+/// Whether discovery may act on what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `run`: `on_unmanaged = "disable"` disables.
+    Repair,
+    /// `tenure attest`: reads only.
+    ReadOnly,
+}
+
+/// What an attestation pass found.
+#[derive(Debug, Default)]
+pub struct AttestReport {
+    /// Every secret attested, in address order.
+    pub attestations: Vec<Attestation>,
+    /// The pass recorded (none when nothing was due).
+    pub pass: Option<AttestationPass>,
+    /// Unmanaged accounts known after discovery.
+    pub unmanaged: Vec<UnmanagedRow>,
+    /// Targets whose accounts could not be listed: name and error.
+    pub discovery_errors: Vec<(String, String)>,
+}
+
+impl AttestReport {
+    /// Whether anything drifted, could not be checked, or is unmanaged.
+    pub fn found_anything(&self) -> bool {
+        self.attestations.iter().any(|a| a.result() != "ok")
+            || self.unmanaged.iter().any(|u| u.state == "found")
+            || !self.discovery_errors.is_empty()
+    }
+}
+
+impl Reconciler {
+    /// `tenure attest`: attests now every governed secret (or those named),
+    /// read-only toward targets and vaults, and records the results as the
+    /// latest facts. A name that is not in its provider's inventory is
+    /// [`ReconcileError::UnknownSecret`].
+    pub async fn attest_now(
+        &self,
+        only: Option<&[SecretAddress]>,
+    ) -> Result<AttestReport, ReconcileError> {
+        let config = self.config();
+        let mut inventory = self.inventory(&config).await?;
+        for address in only.unwrap_or_default() {
+            let known = inventory.facts.iter().any(|f| &f.address == address);
+            if !known {
+                return Err(ReconcileError::UnknownSecret(address.to_string()));
+            }
+        }
+        let selection = only.map_or(Selection::All, Selection::Named);
+        self.attest(&config, &mut inventory, selection, Mode::ReadOnly)
+            .await
+    }
+
+    /// Attests the secrets of `inventory` that `selection` covers, records
+    /// the pass, puts the results into the inventory's facts, and runs the
+    /// discovery that is due.
+    pub(super) async fn attest(
+        &self,
+        config: &Config,
+        inventory: &mut Inventory,
+        selection: Selection<'_>,
+        mode: Mode,
+    ) -> Result<AttestReport, ReconcileError> {
+        let now = Utc::now();
+        let previous = self.store.attestations().await?;
+        let recorded = self.store.logins().await?;
+        let logins: HashMap<(&str, LoginRole), &[String]> = recorded
+            .iter()
+            .map(|r| ((r.secret.as_str(), r.role), r.names.as_slice()))
+            .collect();
+        let outages: HashMap<&str, &tenure_plugin_api::PluginError> = inventory
+            .outages
+            .iter()
+            .map(|o| (o.provider.as_str(), &o.error))
+            .collect();
+        let governance = &config.governance;
+        let mut attestations = Vec::new();
+        let mut subjects = Vec::new();
+        for facts in &inventory.facts {
+            let address = &facts.address;
+            if !selection.covers(address) {
+                continue;
+            }
+            let RecordMatch::One(i) = governance.index.find(address) else {
+                continue;
+            };
+            let record = &governance.records[i];
+            let every = match (record.attest_every, selection) {
+                (Some(every), _) => every,
+                (None, Selection::Named(_)) => Duration::ZERO,
+                (None, _) => continue,
+            };
+            if matches!(selection, Selection::Due { .. })
+                && !is_due(
+                    address,
+                    every,
+                    previous.get(&address.to_string()).map(|r| r.at),
+                    now,
+                )
+            {
+                continue;
+            }
+            if facts.vault_unreachable {
+                if let Some(err) = outages.get(address.provider()) {
+                    attestations.push(unreachable(address.clone(), err, now));
+                }
+                continue;
+            }
+            let Some(meta) = inventory.metadata.get(address) else {
+                continue;
+            };
+            subjects.push((address, meta, record));
+        }
+        // Boxed: an unboxed future borrowing from this one trips the
+        // compiler's Send check for the service task.
+        type Attesting<'f> =
+            std::pin::Pin<Box<dyn std::future::Future<Output = Attestation> + Send + 'f>>;
+        let futures: Vec<Attesting<'_>> = subjects
+            .into_iter()
+            .map(|(address, meta, record)| {
+                let key = address.to_string();
+                let revoked = logins
+                    .get(&(key.as_str(), LoginRole::Revoked))
+                    .copied()
+                    .unwrap_or_default();
+                let retired = logins
+                    .get(&(key.as_str(), LoginRole::Retired))
+                    .copied()
+                    .unwrap_or_default();
+                Box::pin(async move {
+                    let (Some(provider), Some(target)) = (
+                        self.plugins.provider(address.provider()),
+                        self.plugins.target(&record.target),
+                    ) else {
+                        let err = tenure_plugin_api::PluginError::permanent(format!(
+                            "provider {} or target {} is not running",
+                            address.provider(),
+                            record.target
+                        ));
+                        return unreachable(address.clone(), &err, now);
+                    };
+                    let _permit = self.attest_limits.acquire(&record.target).await;
+                    attest_secret(Subject {
+                        address,
+                        meta,
+                        record,
+                        provider: provider.as_ref(),
+                        target: target.as_ref(),
+                        revoked_logins: revoked,
+                        retired_logins: retired,
+                        now: Utc::now(),
+                    })
+                    .await
+                }) as Attesting<'_>
+            })
+            .collect();
+        let checked: Vec<Attestation> = futures_util::stream::iter(futures)
+            .buffer_unordered(FANOUT)
+            .collect()
+            .await;
+        attestations.extend(checked);
+        attestations.sort_by(|a, b| a.secret.cmp(&b.secret));
+
+        let mut report = AttestReport::default();
+        if !attestations.is_empty() {
+            let ledger = Ledger::of(&attestations, &previous, Utc::now());
+            self.store
+                .record_attestations(&ledger.rows, &ledger.pass)
+                .await?;
+            self.audit.append_all(ledger.events).await?;
+            let metrics = crate::metrics::global();
+            for attestation in &attestations {
+                let result = attestation.result();
+                metrics
+                    .attestations
+                    .get_or_create(&crate::metrics::ResultLabels {
+                        result: result.to_owned(),
+                    })
+                    .inc();
+                if result != "ok" {
+                    let findings = attestation.findings().join(", ");
+                    warn!(secret = %attestation.secret, result, findings = %findings, "{}: attestation found {findings}.", attestation.secret);
+                }
+            }
+            let pass = ledger.pass;
+            info!(
+                pass = %pass.id,
+                "Attested {} secrets: {} ok, {} drift, {} unavailable.",
+                pass.attested, pass.ok, pass.drift, pass.unavailable
+            );
+            let before = now
+                - chrono::TimeDelta::from_std(config.attest_retention)
+                    .unwrap_or(chrono::TimeDelta::MAX);
+            self.store.prune_attestation_passes(before).await?;
+            let rows: HashMap<String, _> = ledger
+                .rows
+                .into_iter()
+                .map(|row| (row.secret.clone(), row))
+                .collect();
+            overlay_attestations(&mut inventory.facts, &rows);
+            report.pass = Some(pass);
+        }
+        report.attestations = attestations;
+        if matches!(selection, Selection::Due { .. } | Selection::All) {
+            self.discover_due(config, inventory, mode, &mut report)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// Lists the accounts of every target with `discover` whose last listing
+    /// is older than its `every` (always for `tenure attest`), and records
+    /// (and, under `on_unmanaged = "disable"` in a run, disables) those no
+    /// governed secret names.
+    async fn discover_due(
+        &self,
+        config: &Config,
+        inventory: &Inventory,
+        mode: Mode,
+        report: &mut AttestReport,
+    ) -> Result<(), ReconcileError> {
+        let now = Utc::now();
+        let due: Vec<(&String, &crate::config::TargetSettings)> = config
+            .target_settings
+            .iter()
+            .filter(|(name, s)| {
+                s.discover.as_ref().is_some_and(|d| {
+                    mode == Mode::ReadOnly
+                        || self.discovered.lock().map_or(true, |seen| {
+                            seen.get(*name).is_none_or(|at| {
+                                now - *at
+                                    >= chrono::TimeDelta::from_std(d.every).unwrap_or_default()
+                            })
+                        })
+                })
+            })
+            .collect();
+        if due.is_empty() {
+            report.unmanaged = self.store.unmanaged().await?;
+            return Ok(());
+        }
+        let governance = &config.governance;
+        let target_of = |address: &SecretAddress| match governance.index.find(address) {
+            RecordMatch::One(i) => Some(governance.records[i].target.clone()),
+            _ => None,
+        };
+        let attestations = self.store.attestations().await?;
+        let mut recorded = self.store.logins().await?;
+        // A governed secret never attested: its logins come from its value.
+        for facts in inventory.facts.iter().filter(|f| f.enabled) {
+            let key = facts.address.to_string();
+            let Some(name) = target_of(&facts.address) else {
+                continue;
+            };
+            if attestations.contains_key(&key) || !due.iter().any(|(t, _)| **t == name) {
+                continue;
+            }
+            let (Some(provider), Some(target)) = (
+                self.plugins.provider(facts.address.provider()),
+                self.plugins.target(&name),
+            ) else {
+                continue;
+            };
+            if let Ok(value) = provider.read(facts.address.path(), Stage::Current).await
+                && let Ok(names) = target.logins(&value)
+            {
+                // Only the names count here, whatever the role.
+                recorded.push(LoginsRow {
+                    secret: key,
+                    role: LoginRole::Retired,
+                    names,
+                    at: now,
+                });
+            }
+        }
+        let governed = governed_logins(&attestations, &recorded, target_of);
+        let known = self.store.unmanaged().await?;
+        let mut events = Vec::new();
+        for (name, settings) in due {
+            let (Some(target), Some(discover_config), Ok(accounts)) = (
+                self.plugins.target(name),
+                settings.discover.as_ref(),
+                SecretAddress::new(name.clone(), "accounts"),
+            ) else {
+                continue;
+            };
+            let found = match discover(target.as_ref(), discover_config, governed.get(name)).await {
+                Ok(found) => found,
+                Err(err) => {
+                    warn!(target = %name, error = %err, "Could not list the accounts of target {name}.");
+                    report
+                        .discovery_errors
+                        .push((name.clone(), err.to_string()));
+                    continue;
+                }
+            };
+            if let Ok(mut seen) = self.discovered.lock() {
+                seen.insert(name.clone(), now);
+            }
+            let before: HashMap<&str, &UnmanagedRow> = known
+                .iter()
+                .filter(|r| &r.target == name)
+                .map(|r| (r.login.as_str(), r))
+                .collect();
+            let mut rows = Vec::new();
+            for account in &found {
+                let first_seen = before
+                    .get(account.login.as_str())
+                    .map_or(now, |r| r.first_seen);
+                let mut row = UnmanagedRow {
+                    target: name.clone(),
+                    login: account.login.clone(),
+                    first_seen,
+                    last_seen: now,
+                    state: "found".to_owned(),
+                    detail: String::new(),
+                };
+                let new = before
+                    .get(account.login.as_str())
+                    .is_none_or(|r| r.state != "found");
+                if settings.on_unmanaged == UnmanagedAction::Disable && mode == Mode::Repair {
+                    let ctx = TargetContext {
+                        address: &accounts,
+                        run_id: "discover",
+                        scopes: &[],
+                    };
+                    match disable_unmanaged(target.as_ref(), ctx, &account.login).await {
+                        Ok(proof) => {
+                            warn!(target = %name, login = %account.login, "Disabled the unmanaged account {} on target {name}.", account.login);
+                            row.state = "disabled".to_owned();
+                            row.detail = proof.to_string();
+                            events.push(unmanaged_event(&row, Some(proof)));
+                            rows.push(row);
+                            continue;
+                        }
+                        Err(err) => {
+                            warn!(target = %name, login = %account.login, error = %err, "Could not disable the unmanaged account {}.", account.login);
+                            row.detail = format!("could not disable it: {err}");
+                        }
+                    }
+                }
+                if new {
+                    warn!(target = %name, login = %account.login, "Target {name} holds the account {}, which no governed secret names.", account.login);
+                    events.push(unmanaged_event(&row, None));
+                    if settings.on_unmanaged == UnmanagedAction::Escalate
+                        && self
+                            .first_time(&format!("unmanaged:{name}:{}", account.login))
+                            .await?
+                    {
+                        let mut n = Notification::new(
+                            NotificationKind::Escalation,
+                            format!("{name}/{}", account.login),
+                        );
+                        n.reasons = vec!["unmanaged_account".to_owned()];
+                        self.notify(config, n);
+                    }
+                }
+                rows.push(row);
+            }
+            // Disabled earlier and no longer listed: kept, with their proof.
+            for old in before.values() {
+                let listed = found.iter().any(|f| f.login == old.login);
+                if listed {
+                    continue;
+                }
+                if old.state == "disabled" {
+                    rows.push((*old).clone());
+                } else {
+                    let mut gone = (*old).clone();
+                    gone.state = "gone".to_owned();
+                    events.push(unmanaged_event(&gone, None));
+                }
+            }
+            self.store.put_unmanaged(name, &rows).await?;
+        }
+        if !events.is_empty() {
+            self.audit.append_all(events).await?;
+        }
+        report.unmanaged = self.store.unmanaged().await?;
+        Ok(())
+    }
+}
+
+fn unmanaged_event(row: &UnmanagedRow, proof: Option<serde_json::Value>) -> Event {
+    Event::new(
+        "unmanaged_account",
+        None,
+        None,
+        json!({
+            "target": row.target,
+            "login": row.login,
+            "state": row.state,
+            "first_seen": stamp(row.first_seen),
+            "proof": proof,
+        }),
+    )
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
