@@ -185,4 +185,15 @@ async fn excess_privileges_are_narrowed_and_verified() {
         .find(|e| e.secret == "local:demo/reports-token")
         .expect("entry");
     assert_eq!(entry.decision, "compliant");
+
+    // The record that matches no secret is in the audit trail once, for its owner.
+    reconciler.pass().await.expect("another pass");
+    let trail = std::fs::read_to_string(demo.audit()).expect("trail");
+    let dangling: Vec<&str> = trail
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"dangling_record\""))
+        .collect();
+    assert_eq!(dangling.len(), 1, "{dangling:?}");
+    assert!(dangling[0].contains("\"record\":\"ghost\""));
+    assert!(dangling[0].contains("\"owner\":\"dana@example.com\""));
 }

@@ -137,8 +137,20 @@ async fn the_postgres_example_narrows_rotates_and_revokes() {
         Ok(()),
         "the new password does not work"
     );
-    // The rotation ran at TRACE level: no password, admin password or verifier reached the logs.
-    let logs = stderr(&rotate);
+    // An attestation (a fresh login and a catalog read) at TRACE level too.
+    let attest = tenure(&["attest"])
+        .env("TENURE_LOG", "trace")
+        .output()
+        .expect("attest");
+    assert!(attest.status.success(), "{}", stderr(&attest));
+    assert!(
+        stdout(&attest).contains("local:db/tenure_example  ok"),
+        "{}",
+        stdout(&attest)
+    );
+    // The rotation and the attestation ran at TRACE level: no password,
+    // admin password or verifier reached the logs.
+    let logs = stderr(&rotate) + &stderr(&attest);
     assert!(
         logs.contains("TRACE") || logs.contains("DEBUG"),
         "not at trace level"

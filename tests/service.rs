@@ -266,10 +266,21 @@ async fn admin_api_needs_the_token_and_acts() {
 
     let rows = service.secrets().await;
     for row in &rows {
-        for key in ["secret", "status", "decision", "next_due", "last_rotated"] {
+        for key in [
+            "secret",
+            "status",
+            "decision",
+            "next_due",
+            "last_rotated",
+            "last_attested",
+            "attestation",
+        ] {
             assert!(row.get(key).is_some(), "{key} missing in {row}");
         }
     }
+    let reports = rows.iter().find(|r| r["secret"] == REPORTS).expect("row");
+    assert_eq!(reports["attestation"], "ok", "{reports}");
+    assert!(reports["last_attested"].is_string(), "{reports}");
     assert!(
         rows.iter()
             .any(|r| r["secret"] == "local:api/payments-token" && r["status"] == "revoked")
@@ -386,6 +397,8 @@ async fn exposure_rotates_and_operations_endpoints_answer_and_sigterm_exits_zero
         "tenure_secret_expiry_timestamp_seconds{secret=\"local:demo/reports-token\"}",
         "tenure_phase_duration_seconds_count{action=\"rotate\",phase=\"promote\"}",
         "tenure_event_to_enforcement_seconds_count",
+        "tenure_secret_last_attested_timestamp_seconds{secret=\"local:demo/reports-token\"}",
+        "tenure_attestations_total{result=\"ok\"}",
     ] {
         assert!(counter(&metrics, family) > 0, "{family}:\n{metrics}");
     }
@@ -531,7 +544,7 @@ async fn owners_are_notified_with_retries_and_never_see_a_value() {
     let (url, seen) = receiver().await;
     let service = Service::start_full(
         "",
-        "[notify]\nurl = { env = \"TENURE_TEST_NOTIFY_URL\" }\nupcoming_within = \"3650d\"\nmax_attempts = 4\n",
+        "[notify]\nurl = { env = \"TENURE_TEST_NOTIFY_URL\" }\nupcoming_within = \"3650d\"\nmax_attempts = 4\n\n[[records]]\nid = \"ghost\"\nsecrets = \"local:ghost/*\"\ntarget = \"generated\"\nowner = \"erin@example.com\"\npurpose = \"approved access that does not exist\"\napproval = { by = \"ciso@example.com\", at = 2026-01-01 }\n",
         &[("TENURE_TEST_NOTIFY_URL", url.as_str())],
     )
     .await;
@@ -572,6 +585,12 @@ async fn owners_are_notified_with_retries_and_never_see_a_value() {
                     && b["owner"] == "erin@example.com"
             })
             && bodies.iter().any(|b| b["kind"] == "expiry_upcoming")
+            && bodies.iter().any(|b| {
+                b["kind"] == "escalation"
+                    && b["record"] == "ghost"
+                    && b["owner"] == "erin@example.com"
+                    && b["reasons"] == json!(["dangling_record"])
+            })
     };
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {

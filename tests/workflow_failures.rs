@@ -1,6 +1,7 @@
 //! Failure paths of the workflow engine, with a target that fails on purpose:
-//! rollback keeps the current credential, retries back off, and a secret that
-//! keeps failing is quarantined and escalated instead of retried forever.
+//! rollback keeps the current credential, retries back off, a secret that
+//! keeps failing is quarantined and escalated instead of retried forever,
+//! and a decided action the target cannot carry out fails the pass.
 
 mod common;
 
@@ -24,6 +25,8 @@ struct Flaky {
     kind: ErrorKind,
     failures: AtomicU32,
     rollbacks: AtomicU32,
+    /// Reported instead of the inner target's, when set.
+    capabilities: Option<TargetCapabilities>,
 }
 
 #[async_trait]
@@ -32,7 +35,8 @@ impl Target for Flaky {
         self.inner.name()
     }
     fn capabilities(&self) -> TargetCapabilities {
-        self.inner.capabilities()
+        self.capabilities
+            .unwrap_or_else(|| self.inner.capabilities())
     }
     async fn issue(
         &self,
@@ -115,6 +119,14 @@ struct Setup {
 }
 
 async fn setup(kind: ErrorKind, failures: u32) -> Setup {
+    setup_with(kind, failures, None).await
+}
+
+async fn setup_with(
+    kind: ErrorKind,
+    failures: u32,
+    capabilities: Option<TargetCapabilities>,
+) -> Setup {
     let demo = Demo::new();
     demo.edit("initial_backoff = \"10s\"", "initial_backoff = \"10ms\"");
     demo.edit("max_backoff = \"1h\"", "max_backoff = \"20ms\"");
@@ -126,6 +138,7 @@ async fn setup(kind: ErrorKind, failures: u32) -> Setup {
         kind,
         failures: AtomicU32::new(failures),
         rollbacks: AtomicU32::new(0),
+        capabilities,
     });
     plugins.insert_target("generated", Arc::clone(&flaky) as Arc<dyn Target>);
     let store = SqliteStore::open(&config.state_dir.join("state.db"))
@@ -243,4 +256,29 @@ async fn a_secret_that_keeps_failing_is_quarantined_and_escalated() {
     assert_eq!(entry.reasons, vec!["quarantined"]);
     let trail = std::fs::read_to_string(s.demo.audit()).expect("trail");
     assert!(trail.contains("\"kind\":\"quarantined\""));
+}
+
+#[tokio::test]
+async fn a_decided_action_the_target_cannot_carry_out_fails_the_pass() {
+    let cannot_revoke = TargetCapabilities {
+        rotate: true,
+        narrow: false,
+        revoke: false,
+        ..TargetCapabilities::NONE
+    };
+    let s = setup_with(ErrorKind::Permanent, 0, Some(cannot_revoke)).await;
+    let report = s.reconciler.pass().await.expect("pass");
+    let refused: Vec<_> = report
+        .actions
+        .iter()
+        .filter(|a| matches!(a.outcome, Outcome::Unsupported { .. }))
+        .map(|a| a.secret.to_string())
+        .collect();
+    assert_eq!(
+        refused,
+        vec!["local:api/payments-token", "local:legacy/ftp-password"]
+    );
+    assert!(!report.clean(), "run --once would exit 0");
+    let trail = std::fs::read_to_string(s.demo.audit()).expect("trail");
+    assert!(trail.contains("\"reason\":\"target_cannot_act\""));
 }

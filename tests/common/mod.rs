@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+pub mod drift;
+pub mod proxy;
 pub mod service;
 
 /// A private copy of `config/` in a temp folder; state goes beside it.

@@ -252,19 +252,16 @@ impl Target for RedisTarget {
             .await
     }
 
+    /// The user keeps the current password only: the previous one goes,
+    /// and so does any other set by hand meanwhile.
     async fn retire(
         &self,
-        _ctx: TargetContext<'_>,
+        ctx: TargetContext<'_>,
         previous: &SecretValue,
         current: &SecretValue,
     ) -> Result<(), PluginError> {
-        let previous = DbCredential::parse(previous)?;
-        let current = DbCredential::parse(current)?;
-        if previous.username == current.username && previous.password.ct_eq(&current.password) {
-            return Ok(());
-        }
-        self.remove_password(&previous.username, &previous.password)
-            .await
+        let logins = self.retired_logins(previous, current)?;
+        self.disable_logins(ctx, &logins, Some(current)).await
     }
 
     async fn privileges(

@@ -1,0 +1,407 @@
+//! Attestation against a real PostgreSQL with password authentication (the
+//! scram cluster of scripts/services), behind a proxy that can stop: drift
+//! made by hand is found and repaired in one pass, for the single and the
+//! dual strategy; a retired role given LOGIN again is retired again; an
+//! exposed value fails at once whatever the grace; an unmanaged role is
+//! reported, then disabled with proof.
+
+mod common;
+
+use std::str::FromStr;
+
+use common::drift::{Bed, Server, scenarios};
+use common::proxy::Proxy;
+use common::{stderr, stdout};
+use serde_json::{Value, json};
+use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::{Connection, PgConnection};
+use tenure_plugin_api::conformance::{service_url, unique_name};
+
+struct Pg {
+    url: String,
+    pool: PgPool,
+    /// The role holding the privileges (the group, for dual).
+    holder: String,
+    /// The login roles.
+    logins: Vec<String>,
+    table: String,
+}
+
+impl Pg {
+    async fn sql(&self, statement: &str) {
+        sqlx::raw_sql(statement)
+            .execute(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+
+    async fn existing_logins(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT rolname::text FROM pg_roles WHERE rolname = ANY($1)")
+            .bind(&self.logins)
+            .fetch_all(&self.pool)
+            .await
+            .expect("roles")
+    }
+
+    async fn direct_grant(&self, privilege: &str) -> bool {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM information_schema.role_table_grants
+             WHERE grantee = $1 AND table_name = $2 AND privilege_type = $3",
+        )
+        .bind(&self.holder)
+        .bind(&self.table)
+        .bind(privilege)
+        .fetch_one(&self.pool)
+        .await
+        .expect("grants");
+        n > 0
+    }
+}
+
+#[async_trait::async_trait]
+impl Server for Pg {
+    async fn change_password(&self) {
+        for role in self.existing_logins().await {
+            self.sql(&format!("ALTER ROLE {role} PASSWORD 'changed-by-hand'"))
+                .await;
+        }
+    }
+    async fn grant_extra(&self) {
+        self.sql(&format!(
+            "GRANT INSERT ON public.{} TO {}",
+            self.table, self.holder
+        ))
+        .await;
+    }
+    async fn holds_extra(&self) -> bool {
+        self.direct_grant("INSERT").await
+    }
+    async fn remove_approved(&self) {
+        self.sql(&format!(
+            "REVOKE SELECT ON public.{} FROM {}",
+            self.table, self.holder
+        ))
+        .await;
+    }
+    async fn restore_approved(&self) {
+        self.sql(&format!(
+            "GRANT SELECT ON public.{} TO {}",
+            self.table, self.holder
+        ))
+        .await;
+    }
+    async fn reenable(&self) {
+        for role in self.existing_logins().await {
+            self.sql(&format!("ALTER ROLE {role} LOGIN")).await;
+        }
+    }
+    async fn enabled(&self) -> bool {
+        sqlx::query_scalar::<_, bool>(
+            "SELECT bool_or(rolcanlogin) FROM pg_roles WHERE rolname = ANY($1)",
+        )
+        .bind(&self.logins)
+        .fetch_one(&self.pool)
+        .await
+        .expect("rolcanlogin")
+    }
+    async fn logs_in(&self, value: &str) -> bool {
+        let value: Value = serde_json::from_str(value).expect("json");
+        let options = PgConnectOptions::from_str(&self.url)
+            .expect("url")
+            .username(value["username"].as_str().expect("username"))
+            .password(value["password"].as_str().expect("password"));
+        match PgConnection::connect_with(&options).await {
+            Ok(c) => {
+                let _ = c.close().await;
+                true
+            }
+            Err(sqlx::Error::Database(_)) => false,
+            Err(other) => panic!("{other}"),
+        }
+    }
+}
+
+/// A role (single) or a group with two login roles (dual), a table it may
+/// read, and a bed whose target reaches them through a proxy.
+async fn setup(strategy: &str, extra: &str) -> Option<(Pg, Proxy, Bed, String)> {
+    let url = service_url("TENURE_TEST_PG_URL")?;
+    let pool = PgPool::connect(&url).await.expect("admin");
+    let name = unique_name("drift");
+    let table = format!("{name}_data");
+    let (holder, login, logins) = match strategy {
+        "dual" => (
+            name.clone(),
+            format!("{name}_a"),
+            vec![format!("{name}_a"), format!("{name}_b")],
+        ),
+        _ => (name.clone(), name.clone(), vec![name.clone()]),
+    };
+    let pg = Pg {
+        url: url.clone(),
+        pool,
+        holder: holder.clone(),
+        logins,
+        table: table.clone(),
+    };
+    if strategy == "dual" {
+        pg.sql(&format!("CREATE ROLE {holder} NOLOGIN")).await;
+        pg.sql(&format!(
+            "CREATE ROLE {login} LOGIN PASSWORD 'initial-password' IN ROLE {holder}"
+        ))
+        .await;
+    } else {
+        pg.sql(&format!(
+            "CREATE ROLE {login} LOGIN PASSWORD 'initial-password'"
+        ))
+        .await;
+    }
+    pg.sql(&format!("CREATE TABLE public.{table} (id int)"))
+        .await;
+    pg.restore_approved().await;
+
+    let options = PgConnectOptions::from_str(&url).expect("url");
+    let upstream = format!("{}:{}", options.get_host(), options.get_port())
+        .parse()
+        .expect("addr");
+    let proxy = Proxy::start_to(upstream).await;
+    let admin = url.replacen(
+        &format!("{}:{}", options.get_host(), options.get_port()),
+        &proxy.addr.to_string(),
+        1,
+    );
+    let path = format!("db/{name}");
+    let config = format!(
+        r#"[tenure]
+state_dir = "state"
+
+[providers.local]
+type = "local"
+path = "vault.tvault"
+
+[targets.pg]
+type = "postgres"
+admin_url = {{ env = "DRIFT_PG_ADMIN_URL" }}
+strategy = "{strategy}"
+connect_timeout = "3s"
+{extra}
+
+[[owners]]
+id = "dba@example.com"
+status = "active"
+
+[[records]]
+id = "drift"
+secrets = "local:{path}"
+target = "pg"
+owner = "dba@example.com"
+purpose = "attestation test"
+grace = "0s"
+attest_every = "1s"
+scopes = ["SELECT ON public.{table}"]
+approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
+"#
+    );
+    let bed = Bed::new(&config, &[("DRIFT_PG_ADMIN_URL", admin.as_str())]);
+    bed.put(
+        &path,
+        &json!({
+            "username": login, "password": "initial-password",
+            "host": "127.0.0.1", "port": proxy.addr.port(), "dbname": "postgres",
+        })
+        .to_string(),
+    )
+    .await;
+    Some((pg, proxy, bed, path))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_role_drift_is_found_and_repaired() {
+    let Some((pg, proxy, bed, path)) = setup("single", "").await else {
+        return;
+    };
+    scenarios(&bed, &pg, &proxy, &path).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dual_roles_drift_is_found_and_repaired() {
+    let Some((pg, proxy, bed, path)) = setup("dual", "").await else {
+        return;
+    };
+    scenarios(&bed, &pg, &proxy, &path).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retired_role_given_login_again_is_retired_again() {
+    let Some((pg, _proxy, bed, path)) = setup("dual", "").await else {
+        return;
+    };
+    let secret = format!("local:{path}");
+    bed.ok(&["rotate", secret.as_str()]).await;
+    let retired = format!("{}_a", pg.holder);
+    let can_login = |role: String| {
+        let pool = pg.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1")
+                .bind(role)
+                .fetch_one(&pool)
+                .await
+                .expect("role")
+        }
+    };
+    assert!(!can_login(retired.clone()).await, "not retired");
+    let proof = bed
+        .entries("verification", &secret)
+        .into_iter()
+        .find(|e| e["data"]["evidence"]["check"] == "retired_credential_refused")
+        .expect("a proof at retire time");
+    assert!(
+        proof["data"]["evidence"]["proof"]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("SQLSTATE 28")),
+        "{proof}"
+    );
+
+    pg.sql(&format!("ALTER ROLE {retired} LOGIN")).await;
+    bed.until_due().await;
+    let out = bed.ok(&["run", "--once"]).await;
+    let log = stderr(&out);
+    assert!(
+        log.contains(&format!(
+            "{secret}: attestation found retired_credential_alive."
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
+            "{secret} must be retired again: retired_credential_alive."
+        )),
+        "{log}"
+    );
+    assert!(!can_login(retired.clone()).await, "not retired again");
+    let runs = bed.entries("run_started", &secret);
+    assert_eq!(runs.last().expect("run")["data"]["action"], "retire");
+    let entry = bed.plan_entry(&secret).await;
+    assert_eq!(
+        (&entry["decision"], &entry["attestation"]),
+        (&Value::from("compliant"), &Value::from("ok")),
+        "{entry}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exposed_value_fails_at_once_whatever_the_grace() {
+    let Some((pg, _proxy, bed, path)) = setup("dual", "").await else {
+        return;
+    };
+    bed.edit("grace = \"0s\"", "grace = \"1h\"");
+    let secret = format!("local:{path}");
+    let exposed = bed.get(&path).await;
+    {
+        let store = tenure::state::SqliteStore::open(&bed.dir.path().join("state/state.db"))
+            .await
+            .expect("store");
+        let event = tenure::state::InboundEvent {
+            id: "test exposed-1".into(),
+            delivery_id: None,
+            kind: "io.tenure.secret.exposed".into(),
+            data: json!({ "secret": secret }),
+            occurred_at: None,
+            received_at: chrono::Utc::now(),
+        };
+        use tenure::state::StateStore;
+        store.insert_event(&event).await.expect("insert");
+        let audit = tenure::audit::AuditLog::new(&bed.dir.path().join("state/audit.jsonl"));
+        tenure::events::process_pending(&store, &audit, 10)
+            .await
+            .expect("process");
+    }
+    let out = bed.ok(&["run", "--once"]).await;
+    assert!(
+        stderr(&out).contains(&format!("{secret} must be rotated: secret_exposed.")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !pg.logs_in(&exposed).await,
+        "the exposed value still logs in"
+    );
+    assert!(pg.logs_in(&bed.get(&path).await).await);
+    let proof = bed
+        .entries("verification", &secret)
+        .into_iter()
+        .find(|e| e["data"]["evidence"]["check"] == "retired_credential_refused")
+        .expect("proof that the exposed value fails");
+    assert!(
+        proof["data"]["evidence"]["proof"]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("SQLSTATE 28000"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmanaged_role_is_reported_then_disabled_with_proof() {
+    let Some((pg, _proxy, bed, path)) = setup(
+        "single",
+        "discover = { include = [\"drift_*\"] }\non_unmanaged = \"report\"",
+    )
+    .await
+    else {
+        return;
+    };
+    // Only this test's roles: narrow the glob to its own prefix.
+    bed.edit(
+        "include = [\"drift_*\"]",
+        &format!("include = [\"{}*\"]", pg.holder),
+    );
+    let rogue = format!("{}_rogue", pg.holder);
+    pg.sql(&format!(
+        "CREATE ROLE {rogue} LOGIN PASSWORD 'nobody-knows'"
+    ))
+    .await;
+    let account = format!("pg/{rogue}");
+
+    let out = bed.ok(&["run", "--once"]).await;
+    assert!(
+        stderr(&out).contains(&format!(
+            "Target pg holds the account {rogue}, which no governed secret names."
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let entry = bed.plan_entry(&account).await;
+    assert_eq!(entry["decision"], "escalate", "{entry}");
+    assert_eq!(entry["reasons"], json!(["unmanaged_account"]));
+    assert_eq!(entry["account"], Value::from(rogue.clone()));
+    // The governed role is not reported.
+    let plan = bed.ok(&["plan", "--format", "json"]).await;
+    assert!(!stdout(&plan).contains(&format!("\"pg/{}\"", pg.holder)));
+    let attest = bed.run(&["attest"]).await;
+    assert_eq!(
+        attest.status.code(),
+        Some(1),
+        "an unmanaged account is a finding"
+    );
+
+    bed.edit("on_unmanaged = \"report\"", "on_unmanaged = \"disable\"");
+    bed.ok(&["run", "--once"]).await;
+    let can_login: bool = sqlx::query_scalar("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1")
+        .bind(&rogue)
+        .fetch_one(&pg.pool)
+        .await
+        .expect("role");
+    assert!(!can_login, "the unmanaged role can still log in");
+    let disabled = bed
+        .audit()
+        .into_iter()
+        .find(|e| e["kind"] == "unmanaged_account" && e["data"]["state"] == "disabled")
+        .expect("an audit entry with the proof");
+    assert_eq!(disabled["data"]["proof"]["logins"][0]["enabled"], false);
+    assert_eq!(
+        disabled["data"]["proof"]["logins"][0]["detail"],
+        "rolcanlogin=false"
+    );
+    let entry = bed.plan_entry(&account).await;
+    assert_eq!(entry["decision"], "compliant", "{entry}");
+    assert_eq!(entry["reasons"], json!(["unmanaged_account", "disabled"]));
+    let _ = path;
+}
