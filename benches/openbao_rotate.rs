@@ -19,8 +19,12 @@
 //! Run: `cargo bench --bench openbao_rotate` (`-- --concurrency N` to change
 //! the default of 16). Under `cargo test` it runs 20 credentials as a smoke test.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Instant;
+
+use common::cpu::MachineCpu;
 
 use futures_util::StreamExt;
 use tenure::audit::AuditLog;
@@ -313,51 +317,6 @@ async fn main() {
         "ratio tenure / openbao",
         tenure_rate / openbao_rate
     );
-}
-
-/// The machine's CPU counters (/proc/stat), to tell what a phase cost in CPU
-/// and whether it kept every core busy.
-struct MachineCpu {
-    busy: u64,
-    total: u64,
-    cores: usize,
-}
-
-impl MachineCpu {
-    fn now() -> Self {
-        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-        let fields: Vec<u64> = stat
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .split_whitespace()
-            .skip(1)
-            .filter_map(|f| f.parse().ok())
-            .collect();
-        // user nice system idle iowait irq softirq steal ...
-        let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
-        let total: u64 = fields.iter().take(8).sum();
-        Self {
-            busy: total - idle,
-            total,
-            cores: stat
-                .lines()
-                .filter(|l| l.starts_with("cpu") && !l.starts_with("cpu "))
-                .count(),
-        }
-    }
-
-    /// CPU milliseconds per operation and busy cores since `self`.
-    fn since(&self, operations: usize) -> (f64, f64) {
-        let now = Self::now();
-        let ticks = 100.0; // USER_HZ on Linux
-        let busy = (now.busy - self.busy) as f64;
-        let total = (now.total - self.total).max(1) as f64;
-        (
-            busy / ticks * 1000.0 / operations as f64,
-            busy / total * self.cores as f64,
-        )
-    }
 }
 
 /// Prints the mean time from each audit entry of a run to the next, by the

@@ -3,10 +3,13 @@
 //! Tenure reads the inventory of every configured vault, matches each secret
 //! to its governance record (owner, purpose, approved workloads, lifetime,
 //! scopes, approval, review date), and decides: compliant, rotate, narrow,
-//! revoke or escalate. It carries actions out as persisted, resumable
+//! retire, revoke or escalate. It carries actions out as persisted, resumable
 //! workflows, verifies the outcome (the new credential works; the revoked one
 //! no longer does) and records every decision, step and proof in a
-//! hash-chained audit trail.
+//! hash-chained audit trail. Afterwards it keeps attesting: the credential
+//! still works and holds exactly its scopes, revoked and retired ones stay
+//! dead; what drifted is repaired or escalated, and a check that could not
+//! be made is never counted as a pass.
 //!
 //! # Layout
 //!
@@ -15,11 +18,16 @@
 //! governance/  records, owners, workloads, facts; the record index
 //! events/      signed CloudEvents in; stored, then applied once as governance signals
 //! policy/      decide(): pure, table-tested
-//! plan         inventory + facts + decide for every secret; orphans and dangling records
-//! workflow/    rotate / revoke / narrow as persisted, idempotent phases; retries, rollback
-//! state/       StateStore trait and its SQLite implementation (runs, leases, queue)
+//! plan         inventory + facts + decide for every secret; orphans, dangling records,
+//!              unreadable vaults, unmanaged accounts
+//! attest/      the checks that prove, again and again, what holds; cadence; evidence
+//! workflow/    rotate / revoke / narrow / retire as persisted, idempotent phases;
+//!              retries, rollback, the read-only checks they share with attestation
+//! state/       StateStore trait, SQLite and PostgreSQL (runs, leases, queue,
+//!              attestations, logins, unmanaged accounts)
 //! audit/       the append-only, hash-chained trail and its verifier
-//! reconcile    one pass: resume unfinished runs, plan, act, record
+//! reconcile/   one pass: resume unfinished runs, act on what cannot wait, attest,
+//!              plan, act, record; discovery
 //! status       per-secret status for the admin API and metrics
 //! metrics      the OpenMetrics registry
 //! notify       owner notifications (webhook, Slack-compatible), with retries

@@ -61,7 +61,7 @@ fn check_config_reports_errors_one_per_line_with_exit_2() {
             format!(
                 "{file}:20:22: tenure.reconcile_interval: invalid duration \"5 parsecs\": unknown time unit \"parsecs\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)"
             ),
-            format!("{file}:95:1: targets.generated: length must be between 16 and 4096, found 4"),
+            format!("{file}:117:1: targets.generated: length must be between 16 and 4096, found 4"),
         ]
     );
 }

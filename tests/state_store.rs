@@ -1,6 +1,7 @@
 //! One behaviour, two state stores: the same scenario runs against the
 //! embedded SQLite store and the PostgreSQL store replicas share (runs with
-//! compare-and-swap, leases, the queue, events, signals, notifications).
+//! compare-and-swap, leases, the queue, events, signals, notifications,
+//! attestations and their passes, recorded logins, unmanaged accounts).
 
 use std::time::Duration;
 
@@ -8,8 +9,9 @@ use chrono::{TimeDelta, Utc};
 use serde_json::json;
 use sqlx::postgres::PgPool;
 use tenure::state::{
-    InboundEvent, Intake, PgStore, Phase, Run, RunKind, SecretState, Signal, SignalKind,
-    SqliteStore, StateError, StateStore,
+    AttestationPass, AttestationRow, InboundEvent, Intake, LoginRole, LoginsRow, PgStore, Phase,
+    Run, RunKind, SecretState, Signal, SignalKind, SqliteStore, StateError, StateStore,
+    UnmanagedRow,
 };
 use tenure_plugin_api::SecretAddress;
 
@@ -227,6 +229,118 @@ async fn scenario(store: &dyn StateStore) {
 
     assert!(store.mark_notified("expiry:a:1").await.expect("mark"));
     assert!(!store.mark_notified("expiry:a:1").await.expect("mark again"));
+    store.forget_notified("expiry:a:1").await.expect("forget");
+    assert!(store.mark_notified("expiry:a:1").await.expect("mark anew"));
+
+    // Attestations: the latest row per secret, and every pass with its leaves.
+    let at = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("ms");
+    let row = |result: &str, findings: &[&str]| AttestationRow {
+        secret: "local:a".into(),
+        at,
+        result: result.into(),
+        findings: findings.iter().map(|f| (*f).to_owned()).collect(),
+        detail: json!({ "logins": ["app"], "privileges": ["SELECT ON public.t"] }),
+    };
+    let pass = |id: &str, at| AttestationPass {
+        id: id.into(),
+        at,
+        attested: 1,
+        ok: 0,
+        drift: 1,
+        unavailable: 0,
+        leaves: "local:a\tdrift\tcredential_rejected\n".into(),
+        digest: "d".repeat(64),
+    };
+    let old = pass("p1", at - TimeDelta::days(100));
+    store
+        .record_attestations(&[row("ok", &[])], &old)
+        .await
+        .expect("first pass");
+    let drift = row("drift", &["credential_rejected"]);
+    store
+        .record_attestations(std::slice::from_ref(&drift), &pass("p2", at))
+        .await
+        .expect("second pass");
+    let latest = store.attestations().await.expect("attestations");
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest["local:a"], drift);
+    assert_eq!(
+        store.attestation_pass("p1").await.expect("pass"),
+        Some(old.clone())
+    );
+    let recent = store
+        .attestation_passes(at - TimeDelta::days(1), at)
+        .await
+        .expect("passes");
+    assert_eq!(
+        recent.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        ["p2"]
+    );
+    assert_eq!(
+        store
+            .prune_attestation_passes(at - TimeDelta::days(90))
+            .await
+            .expect("prune"),
+        1
+    );
+    assert_eq!(store.attestation_pass("p1").await.expect("pass"), None);
+
+    // Logins a revocation or retirement disabled.
+    let logins = |role, names: &[&str]| LoginsRow {
+        secret: "local:a".into(),
+        role,
+        names: names.iter().map(|n| (*n).to_owned()).collect(),
+        at,
+    };
+    store
+        .put_logins(&logins(LoginRole::Revoked, &["app", "app_b"]))
+        .await
+        .expect("logins");
+    store
+        .put_logins(&logins(LoginRole::Revoked, &["app"]))
+        .await
+        .expect("replace");
+    store
+        .put_logins(&logins(LoginRole::Retired, &["app_a"]))
+        .await
+        .expect("retired");
+    assert_eq!(
+        store
+            .logins_of("local:a", LoginRole::Revoked)
+            .await
+            .expect("of"),
+        vec!["app"]
+    );
+    assert!(
+        store
+            .logins_of("local:b", LoginRole::Retired)
+            .await
+            .expect("none")
+            .is_empty()
+    );
+    assert_eq!(store.logins().await.expect("all").len(), 2);
+
+    // Unmanaged accounts, replaced per target.
+    let account = |login: &str, state: &str| UnmanagedRow {
+        target: "pg".into(),
+        login: login.into(),
+        first_seen: at,
+        last_seen: at,
+        state: state.into(),
+        detail: String::new(),
+    };
+    store
+        .put_unmanaged("pg", &[account("rogue", "found"), account("old", "found")])
+        .await
+        .expect("unmanaged");
+    store
+        .put_unmanaged("pg", &[account("rogue", "disabled")])
+        .await
+        .expect("replace");
+    assert_eq!(
+        store.unmanaged().await.expect("unmanaged"),
+        vec![account("rogue", "disabled")]
+    );
 }
 
 #[tokio::test]

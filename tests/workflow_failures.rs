@@ -268,12 +268,13 @@ async fn a_decided_action_the_target_cannot_carry_out_fails_the_pass() {
     };
     let s = setup_with(ErrorKind::Permanent, 0, Some(cannot_revoke)).await;
     let report = s.reconciler.pass().await.expect("pass");
-    let refused: Vec<_> = report
+    let mut refused: Vec<_> = report
         .actions
         .iter()
         .filter(|a| matches!(a.outcome, Outcome::Unsupported { .. }))
         .map(|a| a.secret.to_string())
         .collect();
+    refused.sort();
     assert_eq!(
         refused,
         vec!["local:api/payments-token", "local:legacy/ftp-password"]

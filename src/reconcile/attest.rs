@@ -15,7 +15,7 @@ use tracing::{info, warn};
 use super::{ReconcileError, Reconciler};
 use crate::attest::{
     Attestation, Ledger, Subject, attest_secret, disable_unmanaged, discover, governed_logins,
-    is_due, unreachable,
+    is_due, next_due, unreachable,
 };
 use crate::audit::Event;
 use crate::config::{Config, UnmanagedAction};
@@ -76,6 +76,8 @@ pub struct AttestReport {
     pub unmanaged: Vec<UnmanagedRow>,
     /// Targets whose accounts could not be listed: name and error.
     pub discovery_errors: Vec<(String, String)>,
+    /// When the next attestation falls due (after a pass of due ones).
+    pub next_due: Option<DateTime<Utc>>,
 }
 
 impl AttestReport {
@@ -220,6 +222,25 @@ impl Reconciler {
         attestations.sort_by(|a, b| a.secret.cmp(&b.secret));
 
         let mut report = AttestReport::default();
+        if matches!(selection, Selection::Due { .. }) {
+            let attested_at: HashMap<&SecretAddress, DateTime<Utc>> =
+                attestations.iter().map(|a| (&a.secret, a.at)).collect();
+            report.next_due = inventory
+                .facts
+                .iter()
+                .filter_map(|facts| {
+                    let RecordMatch::One(i) = governance.index.find(&facts.address) else {
+                        return None;
+                    };
+                    let every = governance.records[i].attest_every?;
+                    let last = attested_at
+                        .get(&facts.address)
+                        .copied()
+                        .or_else(|| previous.get(&facts.address.to_string()).map(|r| r.at));
+                    Some(next_due(&facts.address, every, last))
+                })
+                .min();
+        }
         if !attestations.is_empty() {
             let ledger = Ledger::of(&attestations, &previous, Utc::now());
             self.store

@@ -301,6 +301,7 @@ impl Reconciler {
             )
             .await?;
         report.attested = attested.attestations.len();
+        report.next_due = attested.next_due;
         report.unavailable += attested.discovery_errors.len();
         let plan = self.plan_inventory(&config, &inventory, Utc::now()).await?;
         self.record_decisions(&config, &plan).await?;

@@ -212,11 +212,17 @@ pub async fn verify_retired(
     run: &Run,
     tctx: TargetContext<'_>,
 ) -> Result<StepDone, PluginError> {
-    let (_, stale) = stale_values(ctx, run).await?;
     let target = target_of(ctx, run)?;
+    let caps = target.capabilities();
+    if !caps.login && !caps.logins {
+        // Nothing outside the vault accepts it: the vault's refusal, proven
+        // in the next phase, is the retirement.
+        return Ok(StepDone::to(Phase::RetireInVault)
+            .evidence(json!({ "check": "not_applicable", "reason": "no_external_acceptor" })));
+    }
+    let (_, stale) = stale_values(ctx, run).await?;
     let provider = provider_of(ctx, run)?;
     let current = provider.read(run.secret.path(), Stage::Current).await?;
-    let caps = target.capabilities();
     let mut evidence = json!({ "check": "retired_credential_refused" });
     let logins = ctx
         .store

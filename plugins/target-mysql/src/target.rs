@@ -217,9 +217,9 @@ impl MysqlTarget {
         }
         let attempt = async {
             let mut connection = MySqlConnection::connect_with(&options).await?;
-            let user: String = sqlx::query_scalar("SELECT CURRENT_USER()")
-                .fetch_one(&mut connection)
-                .await?;
+            // Without arguments: the text protocol, one round trip, nothing to prepare.
+            let row = sqlx::Executor::fetch_one(&mut connection, "SELECT CURRENT_USER()").await?;
+            let user: String = row.try_get(0)?;
             let _ = connection.close().await;
             Ok::<_, sqlx::Error>(user)
         };

@@ -68,6 +68,16 @@ fn admin_error(err: sqlx::Error) -> PluginError {
     }
 }
 
+/// A fresh connection with `options`; the role it logged in as. A query
+/// without arguments goes by the simple protocol: one round trip, nothing
+/// to prepare.
+async fn login_as(options: &PgConnectOptions) -> Result<String, sqlx::Error> {
+    let mut connection = PgConnection::connect_with(options).await?;
+    let row = sqlx::Executor::fetch_one(&mut connection, "SELECT current_user::text").await?;
+    let _ = connection.close().await;
+    row.try_get(0)
+}
+
 /// The base (group) name of a dual pair, and the role a rotation moves to.
 fn dual_names(username: &str) -> (String, String) {
     let base = username
@@ -203,15 +213,7 @@ impl PostgresTarget {
         if let Some(dbname) = &credential.dbname {
             options = options.database(dbname);
         }
-        let attempt = async {
-            let mut connection = PgConnection::connect_with(&options).await?;
-            let user: String = sqlx::query_scalar("SELECT current_user::text")
-                .fetch_one(&mut connection)
-                .await?;
-            let _ = connection.close().await;
-            Ok::<_, sqlx::Error>(user)
-        };
-        match tokio::time::timeout(self.config.connect_timeout, attempt).await {
+        match tokio::time::timeout(self.config.connect_timeout, login_as(&options)).await {
             Err(_) => Err(PluginError::retryable("login attempt timed out")),
             Ok(Ok(user)) => Ok(Login::Accepted(user)),
             Ok(Err(sqlx::Error::Database(e))) if e.code().is_some_and(|c| c.starts_with("28")) => {

@@ -1,0 +1,5 @@
+//! What the benchmarks share.
+
+#![allow(dead_code)]
+
+pub mod cpu;
