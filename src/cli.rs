@@ -264,6 +264,25 @@ fn print_plan(entries: &[PlanEntry<'_>], format: PlanFormat) -> std::io::Result<
     }
 }
 
+/// Says what went wrong; the exit code: not found for an address no vault
+/// lists, usage for one no record governs, a runtime failure otherwise.
+fn reconcile_error(err: crate::reconcile::ReconcileError) -> u8 {
+    match err {
+        crate::reconcile::ReconcileError::UnknownSecret(secret) => {
+            fail(format!("{secret} is not in the inventory of its provider"));
+            EXIT_NOT_FOUND
+        }
+        err @ crate::reconcile::ReconcileError::NotGoverned(_) => {
+            fail(err);
+            EXIT_CONFIG
+        }
+        other => {
+            fail(other);
+            EXIT_RUNTIME
+        }
+    }
+}
+
 fn print_attestations(report: &AttestReport, format: PlanFormat) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     let stamp =
@@ -451,27 +470,16 @@ async fn run(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> Resul
         Command::Attest { addresses, format } => {
             let reconciler = reconciler(load(&cli.config)?).await?;
             let only = (!addresses.is_empty()).then_some(addresses.as_slice());
-            match reconciler.attest_now(only).await {
-                Ok(report) => {
-                    print_attestations(&report, format).map_err(|e| {
-                        fail(e);
-                        EXIT_RUNTIME
-                    })?;
-                    Ok(if report.found_anything() {
-                        EXIT_ACTION_FAILED
-                    } else {
-                        EXIT_OK
-                    })
-                }
-                Err(crate::reconcile::ReconcileError::UnknownSecret(secret)) => {
-                    fail(format!("{secret} is not in the inventory of its provider"));
-                    Err(EXIT_NOT_FOUND)
-                }
-                Err(err) => {
-                    fail(err);
-                    Err(EXIT_RUNTIME)
-                }
-            }
+            let report = reconciler.attest_now(only).await.map_err(reconcile_error)?;
+            print_attestations(&report, format).map_err(|e| {
+                fail(e);
+                EXIT_RUNTIME
+            })?;
+            Ok(if report.found_anything() {
+                EXIT_ACTION_FAILED
+            } else {
+                EXIT_OK
+            })
         }
         Command::Rotate { address } => act(&cli.config, &address, RunKind::Rotate).await,
         Command::Revoke { address } => act(&cli.config, &address, RunKind::Revoke).await,
@@ -503,17 +511,11 @@ async fn run(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> Resul
 
 async fn act(path: &std::path::Path, address: &SecretAddress, kind: RunKind) -> Result<u8, u8> {
     let reconciler = reconciler(load(path)?).await?;
-    match reconciler.act_now(address, kind).await {
-        Ok(outcome) => Ok(outcome_code(address, &outcome)),
-        Err(crate::reconcile::ReconcileError::UnknownSecret(secret)) => {
-            fail(format!("{secret} is not in the inventory of its provider"));
-            Err(EXIT_NOT_FOUND)
-        }
-        Err(err) => {
-            fail(err);
-            Err(EXIT_RUNTIME)
-        }
-    }
+    let outcome = reconciler
+        .act_now(address, kind)
+        .await
+        .map_err(reconcile_error)?;
+    Ok(outcome_code(address, &outcome))
 }
 
 async fn local(

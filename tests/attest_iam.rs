@@ -199,35 +199,11 @@ async fn access_key_drift_is_found_and_repaired() {
         .expect("addr");
     let proxy = Proxy::start_to(upstream).await;
     let path = format!("iam/{user}");
-    let config = format!(
-        r#"[tenure]
-state_dir = "state"
-
-[providers.local]
-type = "local"
-path = "vault.tvault"
-
-[targets.iam]
-type = "aws_iam"
-region = "us-east-1"
-settle_timeout = "2s"
-
-[[owners]]
-id = "dba@example.com"
-status = "active"
-
-[[records]]
-id = "drift"
-secrets = "local:{path}"
-target = "iam"
-owner = "dba@example.com"
-purpose = "attestation test"
-grace = "0s"
-attest_every = "1s"
-scopes = ["{approved}"]
-approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
-"#,
-        approved = iam.approved
+    let config = common::drift::config(
+        &path,
+        "iam",
+        "type = \"aws_iam\"\nregion = \"us-east-1\"\nsettle_timeout = \"2s\"",
+        std::slice::from_ref(&iam.approved),
     );
     let through = format!("http://{}", proxy.addr);
     let bed = Bed::new(

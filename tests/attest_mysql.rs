@@ -146,35 +146,11 @@ async fn account_drift_is_found_and_repaired() {
         1,
     );
     let path = format!("db/{}", maria.user);
-    let config = format!(
-        r#"[tenure]
-state_dir = "state"
-
-[providers.local]
-type = "local"
-path = "vault.tvault"
-
-[targets.maria]
-type = "mysql"
-admin_url = {{ env = "DRIFT_MYSQL_ADMIN_URL" }}
-connect_timeout = "3s"
-
-[[owners]]
-id = "dba@example.com"
-status = "active"
-
-[[records]]
-id = "drift"
-secrets = "local:{path}"
-target = "maria"
-owner = "dba@example.com"
-purpose = "attestation test"
-grace = "0s"
-attest_every = "1s"
-scopes = ["SELECT ON {db}.orders"]
-approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
-"#,
-        db = maria.db
+    let config = common::drift::config(
+        &path,
+        "maria",
+        "type = \"mysql\"\nadmin_url = { env = \"DRIFT_MYSQL_ADMIN_URL\" }\nconnect_timeout = \"3s\"",
+        &[format!("SELECT ON {}.orders", maria.db)],
     );
     let bed = Bed::new(&config, &[("DRIFT_MYSQL_ADMIN_URL", admin.as_str())]);
     bed.put(

@@ -9,24 +9,14 @@ use common::drift::Bed;
 use common::proxy::Proxy;
 use common::stderr;
 use serde_json::json;
-use tenure_plugin_api::conformance::{service_url, unique_name};
-use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
+use tenure_plugin_api::conformance::unique_name;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_vault_down_while_another_vaults_secret_is_revoked() {
-    let Some(addr) = service_url("TENURE_TEST_VAULT_ADDR") else {
+    let Some((addr, token, client)) = common::drift::openbao() else {
         return;
     };
-    let token = std::env::var("TENURE_TEST_VAULT_TOKEN").expect("TENURE_TEST_VAULT_TOKEN");
     let prefix = unique_name("outage");
-    let client = VaultClient::new(
-        VaultClientSettingsBuilder::default()
-            .address(&addr)
-            .token(&token)
-            .build()
-            .expect("settings"),
-    )
-    .expect("client");
     vaultrs::kv2::set(
         &client,
         "secret",

@@ -170,36 +170,13 @@ async fn setup(strategy: &str, extra: &str) -> Option<(Pg, Proxy, Bed, String)> 
         1,
     );
     let path = format!("db/{name}");
-    let config = format!(
-        r#"[tenure]
-state_dir = "state"
-
-[providers.local]
-type = "local"
-path = "vault.tvault"
-
-[targets.pg]
-type = "postgres"
-admin_url = {{ env = "DRIFT_PG_ADMIN_URL" }}
-strategy = "{strategy}"
-connect_timeout = "3s"
-{extra}
-
-[[owners]]
-id = "dba@example.com"
-status = "active"
-
-[[records]]
-id = "drift"
-secrets = "local:{path}"
-target = "pg"
-owner = "dba@example.com"
-purpose = "attestation test"
-grace = "0s"
-attest_every = "1s"
-scopes = ["SELECT ON public.{table}"]
-approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
-"#
+    let config = common::drift::config(
+        &path,
+        "pg",
+        &format!(
+            "type = \"postgres\"\nadmin_url = {{ env = \"DRIFT_PG_ADMIN_URL\" }}\nstrategy = \"{strategy}\"\nconnect_timeout = \"3s\"\n{extra}"
+        ),
+        &[format!("SELECT ON public.{table}")],
     );
     let bed = Bed::new(&config, &[("DRIFT_PG_ADMIN_URL", admin.as_str())]);
     bed.put(

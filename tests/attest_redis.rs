@@ -142,35 +142,11 @@ async fn acl_user_drift_is_found_and_repaired() {
     .expect("addr");
     let proxy = Proxy::start_to(upstream).await;
     let path = format!("cache/{user}");
-    let config = format!(
-        r#"[tenure]
-state_dir = "state"
-
-[providers.local]
-type = "local"
-path = "vault.tvault"
-
-[targets.redis]
-type = "redis"
-admin_url = {{ env = "DRIFT_REDIS_ADMIN_URL" }}
-connect_timeout = "3s"
-
-[[owners]]
-id = "dba@example.com"
-status = "active"
-
-[[records]]
-id = "drift"
-secrets = "local:{path}"
-target = "redis"
-owner = "dba@example.com"
-purpose = "attestation test"
-grace = "0s"
-attest_every = "1s"
-scopes = ["+get", "{keys}"]
-approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
-"#,
-        keys = redis.keys
+    let config = common::drift::config(
+        &path,
+        "redis",
+        "type = \"redis\"\nadmin_url = { env = \"DRIFT_REDIS_ADMIN_URL\" }\nconnect_timeout = \"3s\"",
+        &["+get".to_owned(), redis.keys.clone()],
     );
     let admin = format!("redis://{}", proxy.addr);
     let bed = Bed::new(&config, &[("DRIFT_REDIS_ADMIN_URL", admin.as_str())]);

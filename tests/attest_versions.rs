@@ -13,7 +13,6 @@ use common::drift::Bed;
 use common::stderr;
 use serde_json::{Value, json};
 use tenure_plugin_api::conformance::{service_url, unique_name};
-use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
 
 fn config(provider: &str, secret: &str) -> String {
     format!(
@@ -102,19 +101,10 @@ async fn an_old_local_version_is_destroyed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_old_kv_version_is_destroyed() {
-    let Some(addr) = service_url("TENURE_TEST_VAULT_ADDR") else {
+    let Some((addr, token, client)) = common::drift::openbao() else {
         return;
     };
-    let token = std::env::var("TENURE_TEST_VAULT_TOKEN").expect("token");
     let prefix = unique_name("versions");
-    let client = VaultClient::new(
-        VaultClientSettingsBuilder::default()
-            .address(&addr)
-            .token(&token)
-            .build()
-            .expect("settings"),
-    )
-    .expect("client");
     for value in ["first-value", "second-value"] {
         vaultrs::kv2::set(
             &client,

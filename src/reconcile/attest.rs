@@ -1,28 +1,22 @@
 //! Attestation passes: which secrets are due, attesting them under each
 //! target's budget, recording the results (latest rows, one audit entry per
-//! changed result, one per pass with its digest), and discovery of the
-//! accounts no governed secret names.
+//! changed result, one per pass with its digest), then the discovery that
+//! is due (see `discover`).
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use serde_json::json;
-use tenure_plugin_api::{SecretAddress, Stage, TargetContext};
+use tenure_plugin_api::SecretAddress;
 use tracing::{info, warn};
 
 use super::{ReconcileError, Reconciler};
-use crate::attest::{
-    Attestation, Ledger, Subject, attest_secret, disable_unmanaged, discover, governed_logins,
-    is_due, next_due, unreachable,
-};
-use crate::audit::Event;
-use crate::config::{Config, UnmanagedAction};
+use crate::attest::{Attestation, Ledger, Subject, attest_secret, is_due, next_due, unreachable};
+use crate::config::Config;
 use crate::governance::RecordMatch;
-use crate::notify::{Notification, NotificationKind};
 use crate::plan::{Inventory, overlay_attestations};
-use crate::state::{AttestationPass, LoginRole, LoginsRow, UnmanagedRow};
+use crate::state::{AttestationPass, LoginRole, UnmanagedRow};
 
 /// How many secrets are attested at once at most; each target's own
 /// budget (`attest = { concurrency }`, default 4) is the real limit.
@@ -104,6 +98,9 @@ impl Reconciler {
             let known = inventory.facts.iter().any(|f| &f.address == address);
             if !known {
                 return Err(ReconcileError::UnknownSecret(address.to_string()));
+            }
+            if !matches!(config.governance.index.find(address), RecordMatch::One(_)) {
+                return Err(ReconcileError::NotGoverned(address.to_string()));
             }
         }
         let selection = only.map_or(Selection::All, Selection::Named);
@@ -222,9 +219,13 @@ impl Reconciler {
         attestations.sort_by(|a, b| a.secret.cmp(&b.secret));
 
         let mut report = AttestReport::default();
-        if matches!(selection, Selection::Due { .. }) {
-            let attested_at: HashMap<&SecretAddress, DateTime<Utc>> =
-                attestations.iter().map(|a| (&a.secret, a.at)).collect();
+        if let Selection::Due { skip } = selection {
+            // Those skipped were acted on: they are attested after acting.
+            let attested_at: HashMap<&SecretAddress, DateTime<Utc>> = attestations
+                .iter()
+                .map(|a| (&a.secret, a.at))
+                .chain(skip.iter().map(|s| (s, now)))
+                .collect();
             report.next_due = inventory
                 .facts
                 .iter()
@@ -286,195 +287,4 @@ impl Reconciler {
         }
         Ok(report)
     }
-
-    /// Lists the accounts of every target with `discover` whose last listing
-    /// is older than its `every` (always for `tenure attest`), and records
-    /// (and, under `on_unmanaged = "disable"` in a run, disables) those no
-    /// governed secret names.
-    async fn discover_due(
-        &self,
-        config: &Config,
-        inventory: &Inventory,
-        mode: Mode,
-        report: &mut AttestReport,
-    ) -> Result<(), ReconcileError> {
-        let now = Utc::now();
-        let due: Vec<(&String, &crate::config::TargetSettings)> = config
-            .target_settings
-            .iter()
-            .filter(|(name, s)| {
-                s.discover.as_ref().is_some_and(|d| {
-                    mode == Mode::ReadOnly
-                        || self.discovered.lock().map_or(true, |seen| {
-                            seen.get(*name).is_none_or(|at| {
-                                now - *at
-                                    >= chrono::TimeDelta::from_std(d.every).unwrap_or_default()
-                            })
-                        })
-                })
-            })
-            .collect();
-        if due.is_empty() {
-            report.unmanaged = self.store.unmanaged().await?;
-            return Ok(());
-        }
-        let governance = &config.governance;
-        let target_of = |address: &SecretAddress| match governance.index.find(address) {
-            RecordMatch::One(i) => Some(governance.records[i].target.clone()),
-            _ => None,
-        };
-        let attestations = self.store.attestations().await?;
-        let mut recorded = self.store.logins().await?;
-        // A governed secret never attested: its logins come from its value.
-        for facts in inventory.facts.iter().filter(|f| f.enabled) {
-            let key = facts.address.to_string();
-            let Some(name) = target_of(&facts.address) else {
-                continue;
-            };
-            if attestations.contains_key(&key) || !due.iter().any(|(t, _)| **t == name) {
-                continue;
-            }
-            let (Some(provider), Some(target)) = (
-                self.plugins.provider(facts.address.provider()),
-                self.plugins.target(&name),
-            ) else {
-                continue;
-            };
-            if let Ok(value) = provider.read(facts.address.path(), Stage::Current).await
-                && let Ok(names) = target.logins(&value)
-            {
-                // Only the names count here, whatever the role.
-                recorded.push(LoginsRow {
-                    secret: key,
-                    role: LoginRole::Retired,
-                    names,
-                    at: now,
-                });
-            }
-        }
-        let governed = governed_logins(&attestations, &recorded, target_of);
-        let known = self.store.unmanaged().await?;
-        let mut events = Vec::new();
-        for (name, settings) in due {
-            let (Some(target), Some(discover_config), Ok(accounts)) = (
-                self.plugins.target(name),
-                settings.discover.as_ref(),
-                SecretAddress::new(name.clone(), "accounts"),
-            ) else {
-                continue;
-            };
-            let found = match discover(target.as_ref(), discover_config, governed.get(name)).await {
-                Ok(found) => found,
-                Err(err) => {
-                    warn!(target = %name, error = %err, "Could not list the accounts of target {name}.");
-                    report
-                        .discovery_errors
-                        .push((name.clone(), err.to_string()));
-                    continue;
-                }
-            };
-            if let Ok(mut seen) = self.discovered.lock() {
-                seen.insert(name.clone(), now);
-            }
-            let before: HashMap<&str, &UnmanagedRow> = known
-                .iter()
-                .filter(|r| &r.target == name)
-                .map(|r| (r.login.as_str(), r))
-                .collect();
-            let mut rows = Vec::new();
-            for account in &found {
-                let first_seen = before
-                    .get(account.login.as_str())
-                    .map_or(now, |r| r.first_seen);
-                let mut row = UnmanagedRow {
-                    target: name.clone(),
-                    login: account.login.clone(),
-                    first_seen,
-                    last_seen: now,
-                    state: "found".to_owned(),
-                    detail: String::new(),
-                };
-                let new = before
-                    .get(account.login.as_str())
-                    .is_none_or(|r| r.state != "found");
-                if settings.on_unmanaged == UnmanagedAction::Disable && mode == Mode::Repair {
-                    let ctx = TargetContext {
-                        address: &accounts,
-                        run_id: "discover",
-                        scopes: &[],
-                    };
-                    match disable_unmanaged(target.as_ref(), ctx, &account.login).await {
-                        Ok(proof) => {
-                            warn!(target = %name, login = %account.login, "Disabled the unmanaged account {} on target {name}.", account.login);
-                            row.state = "disabled".to_owned();
-                            row.detail = proof.to_string();
-                            events.push(unmanaged_event(&row, Some(proof)));
-                            rows.push(row);
-                            continue;
-                        }
-                        Err(err) => {
-                            warn!(target = %name, login = %account.login, error = %err, "Could not disable the unmanaged account {}.", account.login);
-                            row.detail = format!("could not disable it: {err}");
-                        }
-                    }
-                }
-                if new {
-                    warn!(target = %name, login = %account.login, "Target {name} holds the account {}, which no governed secret names.", account.login);
-                    events.push(unmanaged_event(&row, None));
-                    if settings.on_unmanaged == UnmanagedAction::Escalate
-                        && self
-                            .first_time(&format!("unmanaged:{name}:{}", account.login))
-                            .await?
-                    {
-                        let mut n = Notification::new(
-                            NotificationKind::Escalation,
-                            format!("{name}/{}", account.login),
-                        );
-                        n.reasons = vec!["unmanaged_account".to_owned()];
-                        self.notify(config, n);
-                    }
-                }
-                rows.push(row);
-            }
-            // Disabled earlier and no longer listed: kept, with their proof.
-            for old in before.values() {
-                let listed = found.iter().any(|f| f.login == old.login);
-                if listed {
-                    continue;
-                }
-                if old.state == "disabled" {
-                    rows.push((*old).clone());
-                } else {
-                    let mut gone = (*old).clone();
-                    gone.state = "gone".to_owned();
-                    events.push(unmanaged_event(&gone, None));
-                }
-            }
-            self.store.put_unmanaged(name, &rows).await?;
-        }
-        if !events.is_empty() {
-            self.audit.append_all(events).await?;
-        }
-        report.unmanaged = self.store.unmanaged().await?;
-        Ok(())
-    }
-}
-
-fn unmanaged_event(row: &UnmanagedRow, proof: Option<serde_json::Value>) -> Event {
-    Event::new(
-        "unmanaged_account",
-        None,
-        None,
-        json!({
-            "target": row.target,
-            "login": row.login,
-            "state": row.state,
-            "first_seen": stamp(row.first_seen),
-            "proof": proof,
-        }),
-    )
-}
-
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

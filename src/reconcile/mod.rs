@@ -11,12 +11,14 @@
 //! ```text
 //! mod      the Reconciler, the pass, planning
 //! act      queueing and carrying out decisions
-//! attest   attestation passes and discovery of unmanaged accounts
+//! attest   attestation passes: what is due, under which budget, recorded how
+//! discover accounts no governed secret names: reported, told, disabled
 //! record   decisions to the audit trail, owners told, the published view
 //! ```
 
 mod act;
 pub mod attest;
+mod discover;
 mod record;
 
 use std::collections::{HashMap, HashSet};
@@ -55,6 +57,9 @@ pub enum ReconcileError {
     /// The address is not in any provider's inventory.
     #[error("{0} is not in the inventory of its provider")]
     UnknownSecret(String),
+    /// No single record governs the address: there is nothing to check it against.
+    #[error("{0} is governed by no record (or by several): there is nothing to attest it against")]
+    NotGoverned(String),
     /// The provider of the address could not list its secrets.
     #[error("provider {provider} could not be read: {error}")]
     ProviderUnavailable {

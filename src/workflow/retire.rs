@@ -13,37 +13,11 @@ use tenure_plugin_api::{PluginError, SecretValue, Stage, Target, TargetContext, 
 
 use super::checks::{self, Login};
 use super::steps::{StepContext, StepDone, provider_of, target_of};
-use crate::state::{LoginRole, LoginsRow, Phase, Run, RunStatus, StateError};
-
-fn state(err: StateError) -> PluginError {
-    PluginError::retryable(err.to_string())
-}
+use crate::state::{LoginRole, Phase, Run, RunStatus};
 
 /// The grace a previous version keeps: the record's.
 fn grace(ctx: &StepContext<'_>) -> chrono::TimeDelta {
     ctx.record.map_or(chrono::TimeDelta::zero(), |r| r.grace)
-}
-
-/// Records `logins` for `run`'s secret before acting on them, so a crash
-/// between the two still leaves them known.
-async fn record_logins(
-    ctx: &StepContext<'_>,
-    run: &Run,
-    role: LoginRole,
-    logins: &[String],
-) -> Result<(), PluginError> {
-    if logins.is_empty() {
-        return Ok(());
-    }
-    ctx.store
-        .put_logins(&LoginsRow {
-            secret: run.secret.to_string(),
-            role,
-            names: logins.to_vec(),
-            at: ctx.now,
-        })
-        .await
-        .map_err(state)
 }
 
 /// Proves `logins` accept no credential but `current`; a retryable error
@@ -98,14 +72,10 @@ pub async fn retire_previous(
         let logins = match (&previous, caps.logins) {
             (Some(previous), true) => {
                 let logins = target.retired_logins(previous, &current)?;
-                record_logins(ctx, run, LoginRole::Retired, &logins).await?;
+                ctx.record_logins(run, LoginRole::Retired, &logins).await?;
                 logins
             }
-            _ => ctx
-                .store
-                .logins_of(&run.secret.to_string(), LoginRole::Retired)
-                .await
-                .map_err(state)?,
+            _ => ctx.recorded_logins(run, LoginRole::Retired).await?,
         };
         match (&previous, caps.login) {
             (Some(previous), true) => {
@@ -179,11 +149,7 @@ pub async fn retire_in_target(
     let provider = provider_of(ctx, run)?;
     let current = provider.read(run.secret.path(), Stage::Current).await?;
     let caps = target.capabilities();
-    let logins = ctx
-        .store
-        .logins_of(&run.secret.to_string(), LoginRole::Retired)
-        .await
-        .map_err(state)?;
+    let logins = ctx.recorded_logins(run, LoginRole::Retired).await?;
     if caps.logins && !logins.is_empty() {
         target.disable_logins(tctx, &logins, Some(&current)).await?;
     }
@@ -224,11 +190,7 @@ pub async fn verify_retired(
     let provider = provider_of(ctx, run)?;
     let current = provider.read(run.secret.path(), Stage::Current).await?;
     let mut evidence = json!({ "check": "retired_credential_refused" });
-    let logins = ctx
-        .store
-        .logins_of(&run.secret.to_string(), LoginRole::Retired)
-        .await
-        .map_err(state)?;
+    let logins = ctx.recorded_logins(run, LoginRole::Retired).await?;
     if caps.logins && !logins.is_empty() {
         evidence["logins"] = prove_logins_retired(target.as_ref(), tctx, &logins, &current).await?;
     }

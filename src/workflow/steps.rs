@@ -85,6 +85,43 @@ pub struct StepContext<'a> {
     pub store: &'a dyn StateStore,
 }
 
+impl StepContext<'_> {
+    /// The logins `run`'s secret recorded when it was revoked or retired.
+    pub(super) async fn recorded_logins(
+        &self,
+        run: &Run,
+        role: LoginRole,
+    ) -> Result<Vec<String>, PluginError> {
+        self.store
+            .logins_of(&run.secret.to_string(), role)
+            .await
+            .map_err(|e| PluginError::retryable(e.to_string()))
+    }
+
+    /// Records the logins a revocation or retirement of `run`'s secret is
+    /// about to disable, before it acts, so a crash between the two leaves
+    /// them known.
+    pub(super) async fn record_logins(
+        &self,
+        run: &Run,
+        role: LoginRole,
+        logins: &[String],
+    ) -> Result<(), PluginError> {
+        if logins.is_empty() {
+            return Ok(());
+        }
+        self.store
+            .put_logins(&LoginsRow {
+                secret: run.secret.to_string(),
+                role,
+                names: logins.to_vec(),
+                at: self.now,
+            })
+            .await
+            .map_err(|e| PluginError::retryable(e.to_string()))
+    }
+}
+
 /// The values one drive of a run has already read or issued, by version id,
 /// so its later phases do not fetch them from the vault again (a rotation
 /// through a remote vault would otherwise read each value several times).
@@ -396,10 +433,6 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
     }
 }
 
-fn state(err: crate::state::StateError) -> PluginError {
-    PluginError::retryable(err.to_string())
-}
-
 /// The value a revocation acts on: the current one, or `None` once the
 /// vault no longer serves it (a revocation done again: the secret is
 /// disabled), in which case the target acts on the logins recorded then.
@@ -431,32 +464,17 @@ async fn disable_in_target(
     let provider = provider_of(ctx, run)?;
     let target = target_of(ctx, run)?;
     let caps = target.capabilities();
-    let secret = run.secret.to_string();
     match revoked_value(provider.as_ref(), run.secret.path()).await? {
         Some(current) => {
             if caps.logins {
-                let logins = target.logins(&current)?;
-                if !logins.is_empty() {
-                    ctx.store
-                        .put_logins(&LoginsRow {
-                            secret,
-                            role: LoginRole::Revoked,
-                            names: logins,
-                            at: ctx.now,
-                        })
-                        .await
-                        .map_err(state)?;
-                }
+                ctx.record_logins(run, LoginRole::Revoked, &target.logins(&current)?)
+                    .await?;
             }
             target.revoke(tctx, &current).await?;
             Ok(StepDone::to(Phase::VerifyRevoked))
         }
         None => {
-            let logins = ctx
-                .store
-                .logins_of(&secret, LoginRole::Revoked)
-                .await
-                .map_err(state)?;
+            let logins = ctx.recorded_logins(run, LoginRole::Revoked).await?;
             if caps.logins && !logins.is_empty() {
                 target.disable_logins(tctx, &logins, None).await?;
                 return Ok(StepDone::to(Phase::VerifyRevoked)
@@ -496,11 +514,7 @@ async fn verify_revoked(
     {
         evidence["proof"] = json!(target.verify_revoked(tctx, &current).await?);
     }
-    let logins = ctx
-        .store
-        .logins_of(&run.secret.to_string(), LoginRole::Revoked)
-        .await
-        .map_err(state)?;
+    let logins = ctx.recorded_logins(run, LoginRole::Revoked).await?;
     if caps.logins && !logins.is_empty() {
         let (states, alive) = checks::logins_disabled(target.as_ref(), tctx, &logins, None).await?;
         if let Some(login) = alive {

@@ -16,6 +16,39 @@ use tokio::io::AsyncWriteExt;
 use super::proxy::Proxy;
 use super::{stderr, stdout};
 
+/// A bed's config: the local vault, the target `name` (`table` is the body
+/// of its `[targets.<name>]` table), and one record for `local:<path>` on
+/// it, attested every second with no grace, approving `scopes`.
+pub fn config(path: &str, name: &str, table: &str, scopes: &[String]) -> String {
+    format!(
+        r#"[tenure]
+state_dir = "state"
+
+[providers.local]
+type = "local"
+path = "vault.tvault"
+
+[targets.{name}]
+{table}
+
+[[owners]]
+id = "dba@example.com"
+status = "active"
+
+[[records]]
+id = "drift"
+secrets = "local:{path}"
+target = "{name}"
+owner = "dba@example.com"
+purpose = "attestation test"
+grace = "0s"
+attest_every = "1s"
+scopes = {scopes:?}
+approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
+"#
+    )
+}
+
 /// A private config and state, and the binary run against them.
 pub struct Bed {
     pub dir: tempfile::TempDir,
@@ -135,6 +168,22 @@ impl Bed {
     pub async fn until_due(&self) {
         tokio::time::sleep(Duration::from_millis(1600)).await;
     }
+}
+
+/// The OpenBao dev server of scripts/services: its address, its token and
+/// a client; `None` (or a panic under CI=true) when it is not running.
+pub fn openbao() -> Option<(String, String, vaultrs::client::VaultClient)> {
+    let addr = tenure_plugin_api::conformance::service_url("TENURE_TEST_VAULT_ADDR")?;
+    let token = std::env::var("TENURE_TEST_VAULT_TOKEN").expect("TENURE_TEST_VAULT_TOKEN");
+    let client = vaultrs::client::VaultClient::new(
+        vaultrs::client::VaultClientSettingsBuilder::default()
+            .address(&addr)
+            .token(&token)
+            .build()
+            .expect("settings"),
+    )
+    .expect("client");
+    Some((addr, token, client))
 }
 
 /// A server's side of the scenario: drift made by hand.

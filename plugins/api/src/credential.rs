@@ -85,6 +85,12 @@ impl DbCredential {
         Self::parse(current)
     }
 
+    /// The username of `value`, if there is a value: the login a check or a
+    /// retirement keeps for the current credential.
+    pub fn username_of(value: Option<&SecretValue>) -> Result<Option<String>, PluginError> {
+        Ok(value.map(Self::parse).transpose()?.map(|c| c.username))
+    }
+
     /// A new random alphanumeric password of `length` characters.
     pub fn fresh_password(length: usize) -> Result<SecretValue, PluginError> {
         crate::random::random_string(length, crate::random::ALPHANUMERIC)

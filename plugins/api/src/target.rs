@@ -144,8 +144,21 @@ pub trait Target: Send + Sync + 'static {
     ) -> Result<(), PluginError>;
 
     /// Proves `value` works, with a fresh login where the target has one.
-    async fn test(&self, ctx: TargetContext<'_>, value: &SecretValue)
-    -> Result<Proof, PluginError>;
+    /// The default asks [`Target::try_login`] and turns a refusal into an
+    /// `unauthorized` error.
+    async fn test(
+        &self,
+        ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<Proof, PluginError> {
+        match self.try_login(ctx, value).await? {
+            LoginOutcome::Accepted(proof) => Ok(proof),
+            LoginOutcome::Refused(proof) => Err(PluginError::unauthorized(format!(
+                "{} {}",
+                proof.method, proof.detail
+            ))),
+        }
+    }
 
     /// Undoes `apply` after a failed test, so `current` works again.
     async fn rollback(
@@ -186,12 +199,21 @@ pub trait Target: Send + Sync + 'static {
     ) -> Result<(), PluginError>;
 
     /// Proves `value` no longer authenticates. An error means it still does
-    /// (or the check could not be made).
+    /// (or the check could not be made). The default asks
+    /// [`Target::try_login`].
     async fn verify_revoked(
         &self,
         ctx: TargetContext<'_>,
         value: &SecretValue,
-    ) -> Result<Proof, PluginError>;
+    ) -> Result<Proof, PluginError> {
+        match self.try_login(ctx, value).await? {
+            LoginOutcome::Refused(proof) => Ok(proof),
+            LoginOutcome::Accepted(proof) => Err(PluginError::permanent(format!(
+                "the credential still authenticates: {}",
+                proof.detail
+            ))),
+        }
+    }
 
     /// Tries `value` with a fresh login and says whether the target accepted
     /// it. An error means the check could not be made (the target is down,

@@ -252,6 +252,15 @@ impl IamTarget {
     }
 }
 
+/// The key id of `value`, if there is a value: the key a check or a
+/// retirement keeps.
+fn key_id_of(value: Option<&SecretValue>) -> Result<Option<String>, PluginError> {
+    Ok(value
+        .map(AccessKey::parse)
+        .transpose()?
+        .map(|k| k.access_key_id))
+}
+
 /// A login name: `user` (every key of the user) or `user/KEYID` (one key).
 fn split_login(login: &str) -> (&str, Option<&str>) {
     match login.split_once('/') {
@@ -607,10 +616,7 @@ impl Target for IamTarget {
         logins: &[String],
         except: Option<&SecretValue>,
     ) -> Result<Vec<LoginState>, PluginError> {
-        let kept = except
-            .map(AccessKey::parse)
-            .transpose()?
-            .map(|k| k.access_key_id);
+        let kept = key_id_of(except)?;
         let mut states = Vec::with_capacity(logins.len());
         for login in logins {
             let (user, key) = split_login(login);
@@ -643,10 +649,7 @@ impl Target for IamTarget {
         logins: &[String],
         except: Option<&SecretValue>,
     ) -> Result<(), PluginError> {
-        let kept = except
-            .map(AccessKey::parse)
-            .transpose()?
-            .map(|k| k.access_key_id);
+        let kept = key_id_of(except)?;
         for login in logins {
             let (user, key) = split_login(login);
             for other in self.keys_or_none(user).await? {

@@ -340,19 +340,6 @@ impl Target for MysqlTarget {
             .await
     }
 
-    async fn test(
-        &self,
-        ctx: TargetContext<'_>,
-        value: &SecretValue,
-    ) -> Result<Proof, PluginError> {
-        match self.try_login(ctx, value).await? {
-            LoginOutcome::Accepted(proof) => Ok(proof),
-            LoginOutcome::Refused(proof) => {
-                Err(PluginError::unauthorized(format!("login {}", proof.detail)))
-            }
-        }
-    }
-
     async fn rollback(
         &self,
         _ctx: TargetContext<'_>,
@@ -441,20 +428,6 @@ impl Target for MysqlTarget {
         }
     }
 
-    async fn verify_revoked(
-        &self,
-        ctx: TargetContext<'_>,
-        value: &SecretValue,
-    ) -> Result<Proof, PluginError> {
-        match self.try_login(ctx, value).await? {
-            LoginOutcome::Refused(proof) => Ok(proof),
-            LoginOutcome::Accepted(_) => Err(PluginError::permanent(format!(
-                "the credential still logs in as {}",
-                DbCredential::parse(value)?.username
-            ))),
-        }
-    }
-
     async fn try_login(
         &self,
         _ctx: TargetContext<'_>,
@@ -484,10 +457,7 @@ impl Target for MysqlTarget {
         except: Option<&SecretValue>,
     ) -> Result<Vec<LoginState>, PluginError> {
         let admin = self.admin().await?;
-        let kept = except
-            .map(DbCredential::parse)
-            .transpose()?
-            .map(|c| c.username);
+        let kept = DbCredential::username_of(except)?;
         let rows = sqlx::query(locked_query(admin.mariadb))
             .bind(&self.config.account_host)
             .fetch_all(&admin.pool)
@@ -526,10 +496,7 @@ impl Target for MysqlTarget {
         logins: &[String],
         except: Option<&SecretValue>,
     ) -> Result<(), PluginError> {
-        let kept = except
-            .map(DbCredential::parse)
-            .transpose()?
-            .map(|c| c.username);
+        let kept = DbCredential::username_of(except)?;
         for user in logins {
             if kept.as_deref() != Some(user.as_str()) {
                 self.lock(user).await?;

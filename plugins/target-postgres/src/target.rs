@@ -346,19 +346,6 @@ impl Target for PostgresTarget {
         }
     }
 
-    async fn test(
-        &self,
-        ctx: TargetContext<'_>,
-        value: &SecretValue,
-    ) -> Result<Proof, PluginError> {
-        match self.try_login(ctx, value).await? {
-            LoginOutcome::Accepted(proof) => Ok(proof),
-            LoginOutcome::Refused(proof) => {
-                Err(PluginError::unauthorized(format!("login {}", proof.detail)))
-            }
-        }
-    }
-
     async fn rollback(
         &self,
         _ctx: TargetContext<'_>,
@@ -450,20 +437,6 @@ impl Target for PostgresTarget {
         Ok(())
     }
 
-    async fn verify_revoked(
-        &self,
-        ctx: TargetContext<'_>,
-        value: &SecretValue,
-    ) -> Result<Proof, PluginError> {
-        match self.try_login(ctx, value).await? {
-            LoginOutcome::Refused(proof) => Ok(proof),
-            LoginOutcome::Accepted(_) => Err(PluginError::permanent(format!(
-                "the credential still logs in as {}",
-                DbCredential::parse(value)?.username
-            ))),
-        }
-    }
-
     async fn try_login(
         &self,
         _ctx: TargetContext<'_>,
@@ -511,10 +484,7 @@ impl Target for PostgresTarget {
         except: Option<&SecretValue>,
     ) -> Result<Vec<LoginState>, PluginError> {
         let admin = self.admin().await?;
-        let kept = except
-            .map(DbCredential::parse)
-            .transpose()?
-            .map(|c| c.username);
+        let kept = DbCredential::username_of(except)?;
         let rows = sqlx::query(
             "SELECT n.name, r.rolcanlogin FROM unnest($1::text[]) AS n(name)
              LEFT JOIN pg_roles r ON r.rolname = n.name",
@@ -551,10 +521,7 @@ impl Target for PostgresTarget {
         logins: &[String],
         except: Option<&SecretValue>,
     ) -> Result<(), PluginError> {
-        let kept = except
-            .map(DbCredential::parse)
-            .transpose()?
-            .map(|c| c.username);
+        let kept = DbCredential::username_of(except)?;
         for role in logins {
             if kept.as_deref() != Some(role.as_str()) {
                 self.disable_login(role).await?;

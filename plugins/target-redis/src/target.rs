@@ -223,19 +223,6 @@ impl Target for RedisTarget {
         Ok(())
     }
 
-    async fn test(
-        &self,
-        ctx: TargetContext<'_>,
-        value: &SecretValue,
-    ) -> Result<Proof, PluginError> {
-        match self.try_login(ctx, value).await? {
-            LoginOutcome::Accepted(proof) => Ok(proof),
-            LoginOutcome::Refused(proof) => {
-                Err(PluginError::unauthorized(format!("AUTH {}", proof.detail)))
-            }
-        }
-    }
-
     async fn rollback(
         &self,
         _ctx: TargetContext<'_>,
@@ -306,20 +293,6 @@ impl Target for RedisTarget {
     ) -> Result<(), PluginError> {
         let logins = self.logins(current)?;
         self.disable_logins(ctx, &logins, None).await
-    }
-
-    async fn verify_revoked(
-        &self,
-        ctx: TargetContext<'_>,
-        value: &SecretValue,
-    ) -> Result<Proof, PluginError> {
-        match self.try_login(ctx, value).await? {
-            LoginOutcome::Refused(proof) => Ok(proof),
-            LoginOutcome::Accepted(_) => Err(PluginError::permanent(format!(
-                "the credential still authenticates as {}",
-                DbCredential::parse(value)?.username
-            ))),
-        }
     }
 
     async fn try_login(
