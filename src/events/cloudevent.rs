@@ -1,6 +1,12 @@
 //! CloudEvents 1.0 over HTTP: structured mode (`application/cloudevents+json`,
 //! the whole event in the body) and binary mode (attributes in `ce-*`
 //! headers, the body is `data`). Only what Tenure reads is kept.
+//!
+//! A signed webhook takes structured mode only ([`parse_structured`]): the
+//! Standard Webhooks signature covers the body, not the `ce-*` headers, so
+//! in binary mode anyone on the path could change an event's type, id or
+//! source without breaking the signature. NATS takes both ([`parse`]):
+//! there, the right to publish on the subject is the authority.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -41,6 +47,30 @@ pub enum FormatError {
         "unsupported content type {0:?}: send application/cloudevents+json, or application/json with ce-* headers"
     )]
     UnsupportedMediaType(String),
+    /// Binary mode where only structured mode is taken.
+    #[error(
+        "binary-mode CloudEvents are refused here: the webhook signature does not cover ce-* headers; send the whole event as application/cloudevents+json"
+    )]
+    BinaryModeRefused,
+}
+
+/// Reads a structured-mode CloudEvent (the whole event in the signed body);
+/// binary mode is refused.
+pub fn parse_structured(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<CloudEvent, FormatError> {
+    match media_type(content_type).as_str() {
+        "application/cloudevents+json" => structured(body),
+        _ => Err(FormatError::BinaryModeRefused),
+    }
+}
+
+fn media_type(content_type: Option<&str>) -> String {
+    content_type
+        .and_then(|c| c.split(';').next())
+        .map(|c| c.trim().to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 /// Reads the attributes a request carries: `header(name)` looks up one
@@ -50,10 +80,7 @@ pub fn parse<'h>(
     header: impl Fn(&str) -> Option<&'h str>,
     body: &[u8],
 ) -> Result<CloudEvent, FormatError> {
-    let media = content_type
-        .and_then(|c| c.split(';').next())
-        .map(|c| c.trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let media = media_type(content_type);
     if media == "application/cloudevents+json" {
         return structured(body);
     }
@@ -226,5 +253,15 @@ mod tests {
             parse(Some("application/json"), no_headers, b"{}"),
             Err(FormatError::UnsupportedMediaType(_))
         ));
+    }
+
+    #[test]
+    fn a_signed_webhook_takes_structured_mode_only() {
+        let body = br#"{"specversion":"1.0","id":"e1","source":"/hr","type":"io.tenure.owner.left","data":{"owner":"dana@example.com"}}"#;
+        assert!(parse_structured(Some("application/cloudevents+json"), body).is_ok());
+        assert_eq!(
+            parse_structured(Some("application/json"), br#"{"workload":"api"}"#),
+            Err(FormatError::BinaryModeRefused)
+        );
     }
 }

@@ -44,7 +44,9 @@ impl IntakeError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Signature(_) => 401,
-            Self::Format(FormatError::UnsupportedMediaType(_)) => 415,
+            Self::Format(FormatError::UnsupportedMediaType(_) | FormatError::BinaryModeRefused) => {
+                415
+            }
             Self::Format(_) => 400,
             Self::Event(_) => 422,
             Self::Replay(_) => 409,
@@ -56,7 +58,9 @@ impl IntakeError {
     pub fn outcome(&self) -> &'static str {
         match self {
             Self::Signature(_) => "unauthorized",
-            Self::Format(FormatError::UnsupportedMediaType(_)) => "unsupported_media_type",
+            Self::Format(FormatError::UnsupportedMediaType(_) | FormatError::BinaryModeRefused) => {
+                "unsupported_media_type"
+            }
             Self::Format(_) => "malformed",
             Self::Event(EventError::UnknownType(_)) => "unknown_type",
             Self::Event(EventError::InvalidData { .. }) => "invalid_data",
@@ -104,6 +108,7 @@ pub async fn accept(
         signature: header("webhook-signature"),
     };
     let delivery = key.verify(signed, request.body, now.timestamp())?;
-    let event = super::cloudevent::parse(request.content_type, header, request.body)?;
+    // Structured mode only: the signature covers the body, not ce-* headers.
+    let event = super::cloudevent::parse_structured(request.content_type, request.body)?;
     store_event(store, event, Some(delivery), now).await
 }

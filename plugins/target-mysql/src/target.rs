@@ -69,10 +69,18 @@ fn locked_query(mariadb: bool) -> &'static str {
     }
 }
 
-/// A string literal for MySQL: single quotes, backslashes and quotes escaped.
+/// A string literal for MySQL: single quotes, quotes doubled. The admin
+/// session runs with `NO_BACKSLASH_ESCAPES` (see [`MysqlTarget::admin`]),
+/// so a backslash is a plain character and doubling is the only escape:
+/// the literal means the same whatever the server's own `sql_mode`.
 fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+    format!("'{}'", text.replace('\'', "''"))
 }
+
+/// Adds `NO_BACKSLASH_ESCAPES` to a session's `sql_mode`, so that
+/// [`literal`] is the only quoting rule.
+const NO_BACKSLASH_ESCAPES: &str =
+    "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'NO_BACKSLASH_ESCAPES')";
 
 /// The `mysql_native_password` hash: `*` + upper-case hex of SHA1(SHA1(password)).
 fn native_hash(password: &str) -> String {
@@ -112,6 +120,12 @@ impl MysqlTarget {
                 let pool = MySqlPoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(self.config.connect_timeout)
+                    .after_connect(|connection, _| {
+                        Box::pin(async move {
+                            sqlx::Executor::execute(connection, NO_BACKSLASH_ESCAPES).await?;
+                            Ok(())
+                        })
+                    })
                     .connect_with(options.clone())
                     .await
                     .map_err(admin_error)?;
@@ -548,6 +562,8 @@ mod tests {
             native_hash("password"),
             "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19"
         );
-        assert_eq!(literal("it's \\"), "'it\\'s \\\\'");
+        // Safe under NO_BACKSLASH_ESCAPES, which the admin session sets.
+        assert_eq!(literal("it's \\"), "'it''s \\'");
+        assert_eq!(literal("a\\' OR '1'='1"), "'a\\'' OR ''1''=''1'");
     }
 }

@@ -158,3 +158,47 @@ async fn revoke_kills_sessions_and_drop_mode_removes_the_account() {
         .expect("query");
     assert!(exists.is_none());
 }
+
+/// An account whose name holds a quote and a backslash goes through a whole
+/// rotation and revocation: the admin session runs with
+/// NO_BACKSLASH_ESCAPES and quotes are doubled, so the name means the same
+/// whatever the server's own sql_mode, and nothing can be injected.
+#[tokio::test]
+async fn an_account_name_with_a_quote_and_a_backslash_is_quoted_safely() {
+    let Some(url) = admin_url() else { return };
+    let mut admin = MySqlConnection::connect(&url).await.expect("admin");
+    sqlx::raw_sql("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'NO_BACKSLASH_ESCAPES')")
+        .execute(&mut admin)
+        .await
+        .expect("sql_mode");
+    let user = format!("{}'\\x", unique("t_q"));
+    let quoted = user.replace('\'', "''");
+    sqlx::raw_sql(&format!(
+        "CREATE USER '{quoted}'@'%' IDENTIFIED BY 'initial-password'"
+    ))
+    .execute(&mut admin)
+    .await
+    .expect("user");
+    let json = serde_json::json!({ "username": user, "password": "initial-password", "host": "127.0.0.1" });
+    let initial = SecretValue::new(json.to_string());
+    let report = run_target_suite(
+        &target(RevokeMode::Lock),
+        &"local:db/quoted".parse().expect("address"),
+        initial,
+        &[],
+    )
+    .await
+    .expect("conformance");
+    assert!(
+        report
+            .revoked_proof
+            .detail
+            .starts_with("refused with error"),
+        "{}",
+        report.revoked_proof.detail
+    );
+    sqlx::raw_sql(&format!("DROP USER '{quoted}'@'%'"))
+        .execute(&mut admin)
+        .await
+        .expect("drop");
+}
