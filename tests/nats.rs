@@ -96,7 +96,7 @@ async fn jetstream_events_are_stored_before_ack_and_applied_once() {
     let applied = service.wait_applied(2).await;
     assert_eq!(
         applied,
-        vec!["/tests/hr nats-dana", "/tests/grc nats-review"]
+        vec!["nats:/tests/hr nats-dana", "nats:/tests/grc nats-review"]
     );
     let metrics = service.metrics().await;
     assert_eq!(

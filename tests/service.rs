@@ -229,7 +229,7 @@ async fn every_refusal_has_its_status_is_counted_and_changes_nothing() {
 
     // Only the one accepted event was applied; no secret changed.
     let applied = service.wait_applied(1).await;
-    assert_eq!(applied, vec!["/tests/hr e-review"]);
+    assert_eq!(applied, vec!["webhook:/tests/hr e-review"]);
     let statuses = |rows: &[Value]| -> Vec<(String, String)> {
         rows.iter()
             .map(|r| (r["secret"].to_string(), r["status"].to_string()))

@@ -70,18 +70,45 @@ impl IntakeError {
     }
 }
 
+/// Where an event came in. Ids are unique per channel: a sender on one
+/// channel cannot pre-occupy (and so silence) an id another channel's
+/// sender will use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// `POST /v1/events`, signed per Standard Webhooks.
+    Webhook,
+    /// `POST /v1/eventgrid`.
+    EventGrid,
+    /// The NATS JetStream subject.
+    Nats,
+}
+
+impl Channel {
+    /// The stable name, the prefix of the ids it stores.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Webhook => "webhook",
+            Self::EventGrid => "eventgrid",
+            Self::Nats => "nats",
+        }
+    }
+}
+
 /// Stores an already-authenticated CloudEvent (Event Grid, NATS, or a
-/// verified webhook): checks its type and data first, so a refusal stores nothing.
+/// verified webhook): checks its type and data first, so a refusal stores
+/// nothing. The stored id is `<channel>:<source> <id>`.
 pub async fn store_event(
     store: &dyn StateStore,
+    channel: Channel,
     event: CloudEvent,
     delivery_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<InboundEvent, IntakeError> {
     TenureEvent::parse(&event.kind, &event.data)?;
+    let channel = channel.as_str();
     let inbound = InboundEvent {
-        id: format!("{} {}", event.source, event.id),
-        delivery_id: delivery_id.map(str::to_owned),
+        id: format!("{channel}:{} {}", event.source, event.id),
+        delivery_id: delivery_id.map(|d| format!("{channel}:{d}")),
         kind: event.kind,
         data: event.data,
         // A sender's clock may run ahead: never later than receipt.
@@ -110,5 +137,44 @@ pub async fn accept(
     let delivery = key.verify(signed, request.body, now.timestamp())?;
     // Structured mode only: the signature covers the body, not ce-* headers.
     let event = super::cloudevent::parse_structured(request.content_type, request.body)?;
-    store_event(store, event, Some(delivery), now).await
+    store_event(store, Channel::Webhook, event, Some(delivery), now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: &str) -> CloudEvent {
+        CloudEvent {
+            id: id.to_owned(),
+            source: "/hr".to_owned(),
+            kind: "io.tenure.owner.left".to_owned(),
+            time: None,
+            data: serde_json::json!({ "owner": "dana@example.com" }),
+        }
+    }
+
+    #[tokio::test]
+    async fn ids_are_unique_per_channel_and_replays_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = crate::state::SqliteStore::open(&dir.path().join("state.db"))
+            .await
+            .expect("store");
+        let now = Utc::now();
+        let webhook = store_event(&store, Channel::Webhook, event("e1"), Some("msg_1"), now)
+            .await
+            .expect("webhook");
+        assert_eq!(webhook.id, "webhook:/hr e1");
+        // The same source, id and delivery id on another channel is another event.
+        for channel in [Channel::Nats, Channel::EventGrid] {
+            let other = store_event(&store, channel, event("e1"), Some("msg_1"), now)
+                .await
+                .expect("not pre-occupied");
+            assert_eq!(other.id, format!("{}:/hr e1", channel.as_str()));
+        }
+        assert!(matches!(
+            store_event(&store, Channel::Webhook, event("e1"), Some("msg_2"), now).await,
+            Err(IntakeError::Replay(_))
+        ));
+    }
 }

@@ -104,7 +104,7 @@ async fn handle(store: &dyn StateStore, message: &jetstream::Message, wake: &Not
             return AckKind::Term;
         }
     };
-    match store_event(store, event, None, Utc::now()).await {
+    match store_event(store, super::Channel::Nats, event, None, Utc::now()).await {
         Ok(stored) => {
             metrics.event(SOURCE, "accepted");
             info!(event = %stored.id, kind = %stored.kind, "Accepted event {} ({}) from NATS.", stored.id, stored.kind);

@@ -153,7 +153,15 @@ pub async fn post_eventgrid(
     for outcome in outcomes {
         match outcome {
             GridOutcome::Event(event) => {
-                match store_event(store.as_ref(), event, None, Utc::now()).await {
+                match store_event(
+                    store.as_ref(),
+                    crate::events::Channel::EventGrid,
+                    event,
+                    None,
+                    Utc::now(),
+                )
+                .await
+                {
                     Ok(stored) => {
                         accepted += 1;
                         metrics.event(GRID, "accepted");
