@@ -3,8 +3,10 @@
 //! and last attestation, attestations by result, unmanaged accounts by
 //! target, phase durations and event-to-enforcement latency.
 //!
-//! One registry per process ([`global`]), as Prometheus clients keep; the
-//! engine, the reconciler and the HTTP layer record into it.
+//! One set of metrics per process ([`global`]), as Prometheus clients keep;
+//! the engine, the reconciler and the HTTP layer record into it. The
+//! per-secret series (whose labels name every address) are served only to a
+//! scraper with the admin or metrics token; the aggregate ones to anyone.
 
 use std::sync::OnceLock;
 
@@ -88,7 +90,8 @@ fn seconds_histogram() -> Histogram {
 
 /// Every metric Tenure exports.
 pub struct Metrics {
-    registry: Registry,
+    public: Registry,
+    full: Registry,
     /// Actions taken, by action and result.
     pub actions: Family<ActionLabels, Counter>,
     /// Decisions made in passes, by kind.
@@ -117,72 +120,108 @@ impl std::fmt::Debug for Metrics {
     }
 }
 
+/// Two registries over the same metrics: `public` holds the aggregate
+/// series anyone may scrape; `full` adds the per-secret ones (`secret`
+/// labels name every address), served only with a token.
+struct Registries {
+    public: Registry,
+    full: Registry,
+}
+
+impl Registries {
+    /// Registers `metric` in both, or only in `full` when it has a series
+    /// per secret.
+    fn register<M>(&mut self, name: &str, help: &str, metric: M, per_secret: bool)
+    where
+        M: prometheus_client::registry::Metric + Clone,
+    {
+        if !per_secret {
+            self.public.register(name, help, metric.clone());
+        }
+        self.full.register(name, help, metric);
+    }
+}
+
 impl Metrics {
     fn new() -> Self {
-        let mut registry = Registry::with_prefix("tenure");
+        let mut r = Registries {
+            public: Registry::with_prefix("tenure"),
+            full: Registry::with_prefix("tenure"),
+        };
         let actions = Family::<ActionLabels, Counter>::default();
-        registry.register(
+        r.register(
             "actions",
-            "Rotations, revocations and narrowings, by result",
+            "Rotations, revocations, narrowings and retirements, by result",
             actions.clone(),
+            false,
         );
         let decisions = Family::<DecisionLabels, Counter>::default();
-        registry.register(
+        r.register(
             "decisions",
             "Decisions made by reconcile passes, by kind",
             decisions.clone(),
+            false,
         );
         let events = Family::<EventLabels, Counter>::default();
-        registry.register(
+        r.register(
             "events",
             "Events received, by source and outcome",
             events.clone(),
+            false,
         );
         let notifications = Family::<NotificationLabels, Counter>::default();
-        registry.register(
+        r.register(
             "notifications",
             "Owner notifications, by kind and result",
             notifications.clone(),
+            false,
         );
         let expiry = Family::<SecretLabels, Gauge>::default();
-        registry.register(
+        r.register(
             "secret_expiry_timestamp_seconds",
             "When each secret expires or is next due for action, as a Unix timestamp",
             expiry.clone(),
+            true,
         );
         let last_attested = Family::<SecretLabels, Gauge>::default();
-        registry.register(
+        r.register(
             "secret_last_attested_timestamp_seconds",
             "When each secret was last attested, as a Unix timestamp",
             last_attested.clone(),
+            true,
         );
         let attestations = Family::<ResultLabels, Counter>::default();
-        registry.register(
+        r.register(
             "attestations",
             "Secrets attested, by result (ok, drift, unavailable)",
             attestations.clone(),
+            false,
         );
         let unmanaged = Family::<TargetLabels, Gauge>::default();
-        registry.register(
+        r.register(
             "unmanaged_accounts",
             "Accounts discovery found that no governed secret names, by target",
             unmanaged.clone(),
+            false,
         );
         let phase_seconds: HistogramFamily<PhaseLabels> =
             Family::new_with_constructor(seconds_histogram);
-        registry.register(
+        r.register(
             "phase_duration_seconds",
             "Duration of each workflow phase",
             phase_seconds.clone(),
+            false,
         );
         let event_to_enforcement_seconds = seconds_histogram();
-        registry.register(
+        r.register(
             "event_to_enforcement_seconds",
             "From receiving an event to the end of the pass that acted on it",
             event_to_enforcement_seconds.clone(),
+            false,
         );
         Self {
-            registry,
+            public: r.public,
+            full: r.full,
             actions,
             decisions,
             events,
@@ -236,10 +275,18 @@ impl Metrics {
             .observe(seconds);
     }
 
-    /// The exposition, in the OpenMetrics text format.
+    /// The aggregate series, in the OpenMetrics text format: no secret's
+    /// address, for anyone who can reach `/metrics`.
     pub fn encode(&self) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
-        prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
+        prometheus_client::encoding::text::encode(&mut out, &self.public)?;
+        Ok(out)
+    }
+
+    /// Every series, the per-secret ones too (for a scraper with a token).
+    pub fn encode_all(&self) -> Result<String, std::fmt::Error> {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.full)?;
         Ok(out)
     }
 }

@@ -408,6 +408,22 @@ async fn exposure_rotates_and_operations_endpoints_answer_and_sigterm_exits_zero
     ] {
         assert!(counter(&metrics, family) > 0, "{family}:\n{metrics}");
     }
+    // Without a token, the aggregates only: no secret's address.
+    let public = service
+        .http
+        .get(format!("{}/metrics", service.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(public.contains("tenure_attestations_total"), "{public}");
+    assert!(
+        !public.contains("secret=\""),
+        "an address reached a public scrape:\n{public}"
+    );
+    assert!(!public.contains("local:"), "{public}");
     assert_eq!(service.demo.get("demo/reports-token"), rotated);
 
     // SIGTERM: intake stops, the process exits 0.

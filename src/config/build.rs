@@ -180,6 +180,7 @@ pub fn build(
             admin_token: raw.admin_token.map(rebase),
             webhook_secret: raw.webhook_secret.map(rebase),
             eventgrid_key: raw.eventgrid_key.map(rebase),
+            metrics_token: raw.metrics_token.map(rebase),
             max_body_bytes,
             shutdown_deadline: raw
                 .shutdown_deadline

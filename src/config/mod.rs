@@ -65,6 +65,9 @@ pub struct ServerConfig {
     /// The shared key Azure Event Grid sends as `?key=` on `/v1/eventgrid`;
     /// without it that endpoint is off.
     pub eventgrid_key: Option<tenure_plugin_api::SecretSource>,
+    /// A token that unlocks the per-secret metric series (the admin token
+    /// does too); without either, `/metrics` serves aggregates only.
+    pub metrics_token: Option<tenure_plugin_api::SecretSource>,
     /// The largest event body accepted (413 above).
     pub max_body_bytes: usize,
     /// How long in-flight work may take to finish or checkpoint after SIGTERM.

@@ -33,6 +33,7 @@ pub struct RawServer {
     pub admin_token: Option<tenure_plugin_api::SecretSource>,
     pub webhook_secret: Option<tenure_plugin_api::SecretSource>,
     pub eventgrid_key: Option<tenure_plugin_api::SecretSource>,
+    pub metrics_token: Option<tenure_plugin_api::SecretSource>,
     pub max_body_bytes: Option<Spanned<usize>>,
     pub shutdown_deadline: Option<Dur>,
     pub tls_cert: Option<Spanned<PathBuf>>,

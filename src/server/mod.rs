@@ -41,6 +41,9 @@ pub enum ServerError {
     #[error("server.eventgrid_key: must be at least 16 characters")]
     WeakEventGridKey,
     /// The admin token is too short to be a secret.
+    #[error("server.metrics_token: must be at least 16 characters")]
+    WeakMetricsToken,
+    /// The admin token is too short to resist guessing.
     #[error("server.admin_token: must be at least 16 characters")]
     WeakAdminToken,
     /// The certificate or key could not be read.
@@ -74,6 +77,8 @@ struct Inner {
     admin_digest: Option<[u8; 32]>,
     /// SHA-256 of the Event Grid key.
     eventgrid_digest: Option<[u8; 32]>,
+    /// SHA-256 of the metrics token.
+    metrics_digest: Option<[u8; 32]>,
     wake: Arc<Notify>,
 }
 
@@ -106,12 +111,18 @@ impl AppState {
             "eventgrid_key",
             ServerError::WeakEventGridKey,
         )?;
+        let metrics_digest = digest_of(
+            config.metrics_token.as_ref(),
+            "metrics_token",
+            ServerError::WeakMetricsToken,
+        )?;
         Ok(Self {
             inner: Arc::new(Inner {
                 reconciler,
                 webhook,
                 admin_digest,
                 eventgrid_digest,
+                metrics_digest,
                 wake,
             }),
         })

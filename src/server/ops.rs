@@ -2,7 +2,7 @@
 //! the state store answers) and `/metrics`.
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -24,17 +24,35 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
     }
     match reconciler.store().ping().await {
         Ok(()) => "ready\n".into_response(),
-        Err(err) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("state store: {err}\n"),
-        )
-            .into_response(),
+        // The cause goes to the log, not to whoever asks.
+        Err(err) => {
+            tracing::warn!(error = %err, "Not ready: the state store does not answer.");
+            (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response()
+        }
     }
 }
 
-/// The metrics in the OpenMetrics text format.
-pub async fn metrics() -> Response {
-    match crate::metrics::global().encode() {
+/// The metrics in the OpenMetrics text format: the aggregate series for
+/// anyone; with `Authorization: Bearer <admin or metrics token>`, the
+/// per-secret series too (their labels name every address).
+pub async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let inner = &app.inner;
+    let detailed = [&inner.admin_digest, &inner.metrics_digest]
+        .into_iter()
+        .flatten()
+        .any(|digest| super::matches(digest, presented));
+    let metrics = crate::metrics::global();
+    let text = if detailed {
+        metrics.encode_all()
+    } else {
+        metrics.encode()
+    };
+    match text {
         Ok(text) => ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }

@@ -221,9 +221,11 @@ impl Service {
             .unwrap_or_default()
     }
 
+    /// Every metric series, the per-secret ones too (with the admin token).
     pub async fn metrics(&self) -> String {
         self.http
             .get(format!("{}/metrics", self.base))
+            .bearer_auth(ADMIN_TOKEN)
             .send()
             .await
             .expect("metrics")
