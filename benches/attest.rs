@@ -103,7 +103,7 @@ async fn main() {
         std::fs::write(
             &config_path,
             format!(
-                "[tenure]\nstate_dir = \"state\"\n[providers.local]\ntype = \"local\"\npath = \"vault.tvault\"\n[targets.pg]\ntype = \"postgres\"\nadmin_url = {{ env = \"TENURE_TEST_PG_URL\" }}\nmax_admin_connections = {}\nattest = {{ concurrency = {concurrency} }}\n[[records]]\nid = \"bench\"\nsecrets = \"local:bench/*\"\ntarget = \"pg\"\nowner = \"o\"\npurpose = \"bench\"\nscopes = [\"SELECT ON public.bench_attest_data\"]\napproval = {{ by = \"c\", at = 2026-01-01 }}\n",
+                "[tenure]\nstate_dir = \"state\"\n[providers.local]\ntype = \"local\"\npath = \"vault.tvault\"\n[targets.pg]\ntype = \"postgres\"\nadmin_url = {{ env = \"TENURE_TEST_PG_URL\" }}\nmax_admin_connections = {}\nattest = {{ concurrency = {concurrency} }}\n[[records]]\nid = \"bench\"\nsecrets = \"local:bench/*\"\ntarget = \"pg\"\naccount = \"bench_attest_*\"\nowner = \"o\"\npurpose = \"bench\"\nscopes = [\"SELECT ON public.bench_attest_data\"]\napproval = {{ by = \"c\", at = 2026-01-01 }}\n",
                 concurrency.max(4)
             ),
         )

@@ -173,6 +173,7 @@ async fn main() {
              [targets.pg]\ntype = \"postgres\"\nadmin_url = {{ env = \"TENURE_TEST_PG_URL\" }}\n\
              max_admin_connections = {}\n\
              [[records]]\nid = \"bench\"\nsecrets = \"vault:tenure-bench/*\"\ntarget = \"pg\"\n\
+             account = \"tnr_bench_*\"\n\
              owner = \"o\"\npurpose = \"bench\"\ngrace = \"0s\"\n\
              approval = {{ by = \"c\", at = 2026-01-01 }}\n",
             concurrency.max(4)

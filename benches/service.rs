@@ -234,7 +234,7 @@ async fn main() {
     let mut governance = String::new();
     for i in 0..revocations {
         governance.push_str(&format!(
-            "[[owners]]\nid = \"owner-{i}@example.com\"\nstatus = \"active\"\n\n[[records]]\nid = \"evt-{i}\"\nsecrets = \"local:evt/{i}\"\ntarget = \"pg\"\nowner = \"owner-{i}@example.com\"\npurpose = \"bench\"\napproval = {{ by = \"c\", at = 2026-01-01 }}\n\n"
+            "[[owners]]\nid = \"owner-{i}@example.com\"\nstatus = \"active\"\n\n[[records]]\nid = \"evt-{i}\"\nsecrets = \"local:evt/{i}\"\ntarget = \"pg\"\naccount = \"bench_evt_{i}\"\nowner = \"owner-{i}@example.com\"\npurpose = \"bench\"\napproval = {{ by = \"c\", at = 2026-01-01 }}\n\n"
         ));
     }
     std::fs::write(root.join("governance.toml"), governance).expect("governance");

@@ -173,7 +173,8 @@ pub fn plan_facts(config: &Config, facts: Vec<SecretFacts>, now: DateTime<Utc>) 
 /// The result word of an attestation, from the facts and the decision it led to.
 fn attestation_result(facts: &SecretFacts, decision: &Decision) -> Option<&'static str> {
     let attested = facts.attested.as_ref()?;
-    let drift = attested.credential_rejected
+    let drift = attested.account_mismatch
+        || attested.credential_rejected
         || attested.revocation_undone
         || attested.retired_credential_alive
         || attested.retired_value_readable

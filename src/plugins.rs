@@ -302,6 +302,42 @@ impl TargetConfig {
         }
     }
 
+    /// Checks a record's `account` (a name or a glob) against the target's
+    /// syntax for account names; `Ok` for targets without accounts.
+    pub fn check_account(&self, account: &str) -> Result<(), String> {
+        let glob = |c: char| matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | ',' | '!');
+        let (what, max, allowed): (&str, usize, fn(char) -> bool) = match *self {
+            #[cfg(feature = "target-postgres")]
+            Self::Postgres(_) => ("a PostgreSQL role name", 63, |c| {
+                !c.is_control() && c != '\0'
+            }),
+            #[cfg(feature = "target-mysql")]
+            Self::Mysql(_) => ("a MariaDB/MySQL user name", 80, |c| !c.is_control()),
+            #[cfg(feature = "target-redis")]
+            Self::Redis(_) => ("a Redis ACL user name", 128, |c| c.is_ascii_graphic()),
+            #[cfg(feature = "target-aws-iam")]
+            Self::AwsIam(_) => ("an IAM user name", 64, |c| {
+                c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+            }),
+            #[allow(unreachable_patterns)]
+            _ => return Ok(()),
+        };
+        let literal: usize = account.chars().filter(|c| !glob(*c)).count();
+        if account.is_empty() || literal > max {
+            return Err(format!(
+                "invalid account {account:?}: expected {what} of 1 to {max} characters, or a glob of them"
+            ));
+        }
+        if let Some(bad) = account.chars().find(|c| !glob(*c) && !allowed(*c)) {
+            return Err(format!(
+                "invalid account {account:?}: {bad:?} cannot be in {what}"
+            ));
+        }
+        globset::Glob::new(account)
+            .map(|_| ())
+            .map_err(|e| format!("invalid account glob {account:?}: {}", e.kind()))
+    }
+
     /// Whether the target knows its logins by name (so it can list them
     /// for discovery and disable them by name).
     pub fn has_logins(&self) -> bool {

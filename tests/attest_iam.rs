@@ -203,6 +203,7 @@ async fn access_key_drift_is_found_and_repaired() {
         &path,
         "iam",
         "type = \"aws_iam\"\nregion = \"us-east-1\"\nsettle_timeout = \"2s\"",
+        &user,
         std::slice::from_ref(&iam.approved),
     );
     let through = format!("http://{}", proxy.addr);

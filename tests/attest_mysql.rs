@@ -150,6 +150,7 @@ async fn account_drift_is_found_and_repaired() {
         &path,
         "maria",
         "type = \"mysql\"\nadmin_url = { env = \"DRIFT_MYSQL_ADMIN_URL\" }\nconnect_timeout = \"3s\"",
+        &maria.user,
         &[format!("SELECT ON {}.orders", maria.db)],
     );
     let bed = Bed::new(&config, &[("DRIFT_MYSQL_ADMIN_URL", admin.as_str())]);

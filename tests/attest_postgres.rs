@@ -176,6 +176,7 @@ async fn setup(strategy: &str, extra: &str) -> Option<(Pg, Proxy, Bed, String)> 
         &format!(
             "type = \"postgres\"\nadmin_url = {{ env = \"DRIFT_PG_ADMIN_URL\" }}\nstrategy = \"{strategy}\"\nconnect_timeout = \"3s\"\n{extra}"
         ),
+        &holder,
         &[format!("SELECT ON public.{table}")],
     );
     let bed = Bed::new(&config, &[("DRIFT_PG_ADMIN_URL", admin.as_str())]);
@@ -381,4 +382,95 @@ async fn an_unmanaged_role_is_reported_then_disabled_with_proof() {
     assert_eq!(entry["decision"], "compliant", "{entry}");
     assert_eq!(entry["reasons"], json!(["unmanaged_account", "disabled"]));
     let _ = path;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_naming_another_role_is_refused_with_nothing_changed() {
+    let Some((pg, proxy, bed, path)) = setup("single", "").await else {
+        return;
+    };
+    // Another team's role, with a password and a grant of its own.
+    let victim = format!("{}_victim", pg.holder);
+    pg.sql(&format!(
+        "CREATE ROLE {victim} LOGIN PASSWORD 'victim-password'"
+    ))
+    .await;
+    pg.sql(&format!(
+        "GRANT SELECT, INSERT ON public.{} TO {victim}",
+        pg.table
+    ))
+    .await;
+    let victim_login = json!({ "username": victim, "password": "victim-password" }).to_string();
+    // Whoever can write the secret points it at that role.
+    bed.put(
+        &path,
+        &json!({
+            "username": victim, "password": "anything",
+            "host": "127.0.0.1", "port": proxy.addr.port(), "dbname": "postgres",
+        })
+        .to_string(),
+    )
+    .await;
+    let secret = format!("local:{path}");
+    let grants = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT privilege_type::text FROM information_schema.role_table_grants
+             WHERE grantee = $1 AND table_name = $2 ORDER BY 1",
+        )
+        .bind(&victim)
+        .bind(&pg.table)
+        .fetch_all(&pg.pool)
+        .await
+        .expect("grants")
+    };
+
+    let out = bed.ok(&["run", "--once"]).await;
+    assert!(
+        stderr(&out).contains(&format!("{secret} needs a person: account_mismatch.")),
+        "{}",
+        stderr(&out)
+    );
+    let entry = bed.plan_entry(&secret).await;
+    assert_eq!(entry["reasons"], json!(["account_mismatch"]), "{entry}");
+    let attestation = bed
+        .entries("attestation", &secret)
+        .pop()
+        .expect("an attestation entry");
+    let account = attestation["data"]["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "account"))
+        .expect("the account check")
+        .clone();
+    assert_eq!(
+        account["detail"]["value_names"],
+        Value::from(victim.clone())
+    );
+
+    // An operator's rotation and revocation are refused too.
+    for action in ["rotate", "revoke"] {
+        let out = bed.run(&[action, secret.as_str()]).await;
+        assert_eq!(out.status.code(), Some(1), "{action}: {}", stderr(&out));
+    }
+    let errors: Vec<Value> = bed.entries("error", &secret);
+    assert!(
+        errors.iter().all(|e| e["data"]["error"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("account_mismatch:"))),
+        "{errors:?}"
+    );
+    assert!(!errors.is_empty());
+
+    // Nothing changed for the other role.
+    assert!(pg.logs_in(&victim_login).await, "its password changed");
+    assert_eq!(
+        grants().await,
+        vec!["INSERT", "SELECT"],
+        "its grants changed"
+    );
+    let can_login: bool = sqlx::query_scalar("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1")
+        .bind(&victim)
+        .fetch_one(&pg.pool)
+        .await
+        .expect("role");
+    assert!(can_login, "it was revoked");
 }

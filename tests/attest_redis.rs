@@ -146,6 +146,7 @@ async fn acl_user_drift_is_found_and_repaired() {
         &path,
         "redis",
         "type = \"redis\"\nadmin_url = { env = \"DRIFT_REDIS_ADMIN_URL\" }\nconnect_timeout = \"3s\"",
+        &user,
         &["+get".to_owned(), redis.keys.clone()],
     );
     let admin = format!("redis://{}", proxy.addr);

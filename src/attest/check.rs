@@ -78,6 +78,25 @@ async fn attest_active(subject: &Subject<'_>, ctx: TargetContext<'_>, a: &mut At
             return;
         }
     };
+    // The account first: a value naming an account the record does not
+    // approve is not logged in with, nor read about, at all.
+    match target.account(&current) {
+        Ok(Some(name)) if !subject.record.approves_account(&name) => {
+            a.attested.account_mismatch = true;
+            a.check(
+                "account",
+                Outcome::Drift,
+                json!({ "value_names": name, "record_approves": subject.record.account }),
+            );
+            return;
+        }
+        Ok(Some(name)) => a.check("account", Outcome::Ok, json!({ "account": name })),
+        Ok(None) => {}
+        Err(err) => {
+            a.check("account", Outcome::Unavailable, failure(&err));
+            return;
+        }
+    }
     if caps.logins {
         match target.logins(&current) {
             Ok(logins) => a.logins = logins,
@@ -234,7 +253,14 @@ async fn attest_versions(subject: &Subject<'_>, ctx: TargetContext<'_>, a: &mut 
         a.attested.retired_value_readable = true;
         outcome = Outcome::Drift;
         let mut entry = json!({ "readable": true });
-        if caps.login {
+        let approved = match subject.target.account(&value) {
+            Ok(Some(name)) if !subject.record.approves_account(&name) => {
+                entry["login"] = json!({ "not_tried": format!("it names the account {name}, which the record does not approve") });
+                false
+            }
+            _ => true,
+        };
+        if caps.login && approved {
             match login(subject.target, ctx, &value).await {
                 Ok(Login::Refused(proof)) => entry["login"] = json!({ "refused": proof }),
                 Ok(Login::Accepted(proof)) => {

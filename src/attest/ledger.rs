@@ -150,6 +150,7 @@ pub fn facts_of(row: &AttestationRow) -> (Attested, Option<Vec<String>>) {
         retired_value_readable: found(Reason::RetiredValueReadable),
         scope_missing: found(Reason::ScopeMissing),
         unavailable: found(Reason::AttestationUnavailable),
+        account_mismatch: found(Reason::AccountMismatch),
     };
     let privileges = row
         .detail

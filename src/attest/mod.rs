@@ -117,6 +117,7 @@ impl Attestation {
     pub fn findings(&self) -> Vec<&'static str> {
         let a = &self.attested;
         [
+            (a.account_mismatch, Reason::AccountMismatch),
             (a.revocation_undone, Reason::RevocationUndone),
             (a.credential_rejected, Reason::CredentialRejected),
             (a.retired_credential_alive, Reason::RetiredCredentialAlive),

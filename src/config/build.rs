@@ -543,6 +543,41 @@ pub fn build(
                 ),
             );
         }
+        if let Some(target) = targets.get(r.target.get_ref()) {
+            match &r.account {
+                Some(account) if !target.has_logins() => check.report(
+                    &raw,
+                    Some(account.span()),
+                    format!("{}.account", raw.key),
+                    format!(
+                        "target {:?} (type {}) has no accounts; remove `account`",
+                        r.target.get_ref(),
+                        target.type_name()
+                    ),
+                ),
+                Some(account) => {
+                    if let Err(message) = target.check_account(account.get_ref()) {
+                        check.report(
+                            &raw,
+                            Some(account.span()),
+                            format!("{}.account", raw.key),
+                            message,
+                        );
+                    }
+                }
+                None if target.has_logins() => check.report(
+                    &raw,
+                    Some(r.target.span()),
+                    format!("{}.account", raw.key),
+                    format!(
+                        "missing field `account`: target {:?} (type {}) acts on accounts; name the one this record governs (a name or a glob), so that a value naming another is refused",
+                        r.target.get_ref(),
+                        target.type_name()
+                    ),
+                ),
+                None => {}
+            }
+        }
         if !r.leases.is_empty()
             && let Some(selector) = &selector
         {
@@ -626,6 +661,7 @@ pub fn build(
             id: id.clone(),
             selector,
             target: r.target.get_ref().clone(),
+            account: r.account.as_ref().map(|a| a.get_ref().clone()),
             owner: r.owner.clone(),
             purpose: r.purpose.clone(),
             workloads: r.workloads.clone(),

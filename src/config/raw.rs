@@ -212,6 +212,7 @@ pub struct RawRecord {
     pub id: Spanned<String>,
     pub secrets: Spanned<String>,
     pub target: Spanned<String>,
+    pub account: Option<Spanned<String>>,
     pub owner: String,
     pub purpose: String,
     #[serde(default)]

@@ -218,6 +218,7 @@ admin_url = { env = "PG_ADMIN" }
 id = "a"
 secrets = "local:db/a"
 target = "pg"
+account = "app"
 owner = "o"
 purpose = "p"
 scopes = ["select on public.orders", "selekt on public.orders"]
@@ -227,7 +228,7 @@ approval = { by = "c", at = 2026-01-01 }
     assert_eq!(
         errors(&main),
         vec![format!(
-            "{}:15:38: records[0].scopes[1]: invalid PostgreSQL scope \"selekt on public.orders\": expected `<PRIVILEGE> ON <schema>.<table>`, `<PRIVILEGE> ON SCHEMA <schema>`, `MEMBER OF <role>` or a role attribute such as SUPERUSER",
+            "{}:16:38: records[0].scopes[1]: invalid PostgreSQL scope \"selekt on public.orders\": expected `<PRIVILEGE> ON <schema>.<table>`, `<PRIVILEGE> ON SCHEMA <schema>`, `MEMBER OF <role>` or a role attribute such as SUPERUSER",
             main.display()
         )]
     );
@@ -350,6 +351,7 @@ on_unmanaged = "escalate"
 id = "a"
 secrets = "local:db/a"
 target = "pg"
+account = "app"
 owner = "alice"
 purpose = "p"
 attest_every = "off"
@@ -364,8 +366,8 @@ approval = { by = "ciso", at = 2026-01-01 }
         format!("{file}:17:26: targets.pg.attest.concurrency: must be between 1 and 256"),
         format!("{file}:18:25: targets.pg.discover.include[0]: invalid glob \"app_[*\": unclosed character class; missing ']'"),
         format!("{file}:24:16: targets.pg2.on_unmanaged: set `discover` too: unmanaged accounts are found by discovery"),
-        format!("{file}:33:31: records[0].on_retired_credential_alive: \"revoke\" is not allowed here; expected one of retire, escalate, report"),
-        format!("{file}:34:17: records[0].on_owner_left: \"retire\" is not allowed here; expected one of revoke, rotate, escalate, report"),
+        format!("{file}:34:31: records[0].on_retired_credential_alive: \"revoke\" is not allowed here; expected one of retire, escalate, report"),
+        format!("{file}:35:17: records[0].on_owner_left: \"retire\" is not allowed here; expected one of revoke, rotate, escalate, report"),
     ];
     let got = errors(&main);
     assert_eq!(got, expected, "\ngot:\n{}", got.join("\n"));
@@ -394,6 +396,7 @@ discover = { exclude = ["ci_*"] }
 id = "a"
 secrets = "local:db/a"
 target = "pg"
+account = "app_a"
 owner = "alice"
 purpose = "p"
 approval = { by = "ciso", at = 2026-01-01 }
@@ -402,6 +405,7 @@ approval = { by = "ciso", at = 2026-01-01 }
 id = "b"
 secrets = "local:db/b"
 target = "pg"
+account = "app_*"
 owner = "alice"
 purpose = "p"
 attest_every = "0s"
@@ -429,4 +433,77 @@ approval = { by = "ciso", at = 2026-01-01 }
     let discover = pg.discover.as_ref().expect("discover");
     assert!(discover.selects("app_orders") && !discover.selects("ci_runner"));
     assert_eq!(pg.on_unmanaged, UnmanagedAction::Report);
+}
+
+#[rustfmt::skip]
+#[test]
+fn a_record_names_the_account_it_governs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let main = write(dir.path(), "tenure.toml", r#"[providers.local]
+type = "local"
+path = "vault.tvault"
+
+[targets.pg]
+type = "postgres"
+admin_url = { env = "PG" }
+
+[targets.iam]
+type = "aws_iam"
+
+[targets.gen]
+type = "generate"
+
+[[records]]
+id = "missing"
+secrets = "local:db/a"
+target = "pg"
+owner = "o"
+purpose = "p"
+approval = { by = "c", at = 2026-01-01 }
+
+[[records]]
+id = "iam-bad"
+secrets = "local:iam/a"
+target = "iam"
+account = "deploy bot"
+owner = "o"
+purpose = "p"
+approval = { by = "c", at = 2026-01-01 }
+
+[[records]]
+id = "gen"
+secrets = "local:gen/a"
+target = "gen"
+account = "x"
+owner = "o"
+purpose = "p"
+approval = { by = "c", at = 2026-01-01 }
+
+[[records]]
+id = "glob-bad"
+secrets = "local:db/b"
+target = "pg"
+account = "app_[*"
+owner = "o"
+purpose = "p"
+approval = { by = "c", at = 2026-01-01 }
+"#);
+    let file = main.display().to_string();
+    let expected = vec![
+        format!("{file}:18:10: records[0].account: missing field `account`: target \"pg\" (type postgres) acts on accounts; name the one this record governs (a name or a glob), so that a value naming another is refused"),
+        format!("{file}:27:11: records[1].account: invalid account \"deploy bot\": ' ' cannot be in an IAM user name"),
+        format!("{file}:36:11: records[2].account: target \"gen\" (type generate) has no accounts; remove `account`"),
+        format!("{file}:45:11: records[3].account: invalid account glob \"app_[*\": unclosed character class; missing ']'"),
+    ];
+    let got = errors(&main);
+    assert_eq!(got, expected, "\ngot:\n{}", got.join("\n"));
+    let fixed = write(dir.path(), "tenure.toml", &std::fs::read_to_string(&main).expect("read")
+        .replace("target = \"pg\"\nowner", "target = \"pg\"\naccount = \"app\"\nowner")
+        .replace("deploy bot", "deploy-bot")
+        .replace("account = \"x\"\n", "")
+        .replace("app_[*", "app_*"));
+    let config = load(&fixed).expect("config");
+    let records = &config.governance.records;
+    assert!(records[0].approves_account("app") && !records[0].approves_account("postgres"));
+    assert!(records[3].approves_account("app_orders") && !records[3].approves_account("admin"));
 }

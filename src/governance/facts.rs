@@ -51,6 +51,8 @@ pub struct Attested {
     pub scope_missing: bool,
     /// The target or the vault could not be asked.
     pub unavailable: bool,
+    /// The value names an account the record does not approve.
+    pub account_mismatch: bool,
 }
 
 impl Attested {
@@ -64,6 +66,7 @@ impl Attested {
             retired_value_readable: false,
             scope_missing: false,
             unavailable: false,
+            account_mismatch: false,
         }
     }
 }

@@ -132,6 +132,18 @@ impl Schedule {
     }
 }
 
+impl Record {
+    /// Whether the record approves acting on `account`.
+    pub fn approves_account(&self, account: &str) -> bool {
+        match &self.account {
+            None => true,
+            Some(pattern) => globset::Glob::new(pattern)
+                .map(|g| g.compile_matcher().is_match(account))
+                .unwrap_or(false),
+        }
+    }
+}
+
 impl PartialEq for Schedule {
     fn eq(&self, other: &Self) -> bool {
         self.source == other.source
@@ -149,6 +161,10 @@ pub struct Record {
     pub selector: Selector,
     /// The configured target that accepts the credential.
     pub target: String,
+    /// The account the record governs (a name or a glob): the only one
+    /// Tenure will act on, whatever account a secret's value names.
+    /// Required for targets with accounts.
+    pub account: Option<String>,
     /// The accountable owner.
     pub owner: String,
     /// Why the credential exists.

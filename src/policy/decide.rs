@@ -209,6 +209,11 @@ pub fn decide(subject: &Subject<'_>, defaults: &Defaults, now: DateTime<Utc>) ->
     if facts.quarantined {
         return single(DecisionKind::Escalate, Reason::Quarantined, true, now);
     }
+    // A value that names an account its record does not approve: nothing
+    // may be done in the target, whatever else is true.
+    if facts.attested.is_some_and(|a| a.account_mismatch) {
+        return single(DecisionKind::Escalate, Reason::AccountMismatch, true, now);
+    }
     if subject.conflicting_records {
         return single(
             DecisionKind::Escalate,

@@ -64,11 +64,14 @@ pub enum Reason {
     AttestationUnavailable,
     /// Discovery: an account no governed secret names.
     UnmanagedAccount,
+    /// The secret's value names an account its record does not approve:
+    /// nothing is done in the target.
+    AccountMismatch,
 }
 
 impl Reason {
     /// Every reason, in declaration order.
-    pub const ALL: [Reason; 29] = [
+    pub const ALL: [Reason; 30] = [
         Self::Disabled,
         Self::Quarantined,
         Self::Orphan,
@@ -98,6 +101,7 @@ impl Reason {
         Self::ScopeMissing,
         Self::AttestationUnavailable,
         Self::UnmanagedAccount,
+        Self::AccountMismatch,
     ];
 
     /// The stable snake_case name.
@@ -132,6 +136,7 @@ impl Reason {
             Self::ScopeMissing => "scope_missing",
             Self::AttestationUnavailable => "attestation_unavailable",
             Self::UnmanagedAccount => "unmanaged_account",
+            Self::AccountMismatch => "account_mismatch",
         }
     }
 

@@ -23,6 +23,7 @@ fn record() -> Record {
         id: "r".into(),
         selector: Selector::Exact("local:db/orders".parse().expect("address")),
         target: "gen".into(),
+        account: None,
         owner: "alice".into(),
         purpose: "test".into(),
         workloads: vec!["api".into()],
@@ -173,6 +174,7 @@ const ROWS: &[Row] = &[
     Row { name: "scope missing", edit: |_, f, _| f.attested = Some(Attested { scope_missing: true, ..clean() }), kind: DecisionKind::Escalate, reasons: &["scope_missing"], waived: &[] },
     Row { name: "attestation unavailable is never compliant", edit: |_, f, _| f.attested = Some(Attested { unavailable: true, ..clean() }), kind: DecisionKind::Escalate, reasons: &["attestation_unavailable"], waived: &[] },
     Row { name: "attestation unavailable, reaction report", edit: |r, f, _| { r.reactions.attestation_unavailable = Action::Report; f.attested = Some(Attested { unavailable: true, ..clean() }); }, kind: DecisionKind::Escalate, reasons: &["attestation_unavailable"], waived: &[] },
+    Row { name: "account mismatch beats everything", edit: |_, f, w| { f.attested = Some(Attested { account_mismatch: true, credential_rejected: true, ..clean() }); if let Some(o) = &mut w.owner { o.status = OwnerStatus::Left } }, kind: DecisionKind::Escalate, reasons: &["account_mismatch"], waived: &[] },
     Row { name: "vault unreachable", edit: |_, f, _| { f.vault_unreachable = true; f.current_created_at = None; }, kind: DecisionKind::Escalate, reasons: &["attestation_unavailable"], waived: &[] },
     // Conflicts between rules: revoke > narrow > rotate > retire > escalate.
     Row { name: "rotate beats retire", edit: |_, f, _| f.attested = Some(Attested { credential_rejected: true, retired_credential_alive: true, ..clean() }), kind: DecisionKind::Rotate, reasons: &["credential_rejected", "retired_credential_alive"], waived: &[] },

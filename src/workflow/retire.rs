@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tenure_plugin_api::{PluginError, SecretValue, Stage, Target, TargetContext, VersionId};
 
 use super::checks::{self, Login};
-use super::steps::{StepContext, StepDone, provider_of, target_of};
+use super::steps::{StepContext, StepDone, guard, provider_of, target_of};
 use crate::state::{LoginRole, Phase, Run, RunStatus};
 
 /// The grace a previous version keeps: the record's.
@@ -69,6 +69,10 @@ pub async fn retire_previous(
             None => provider.read(path, Stage::Current).await?,
         };
         let caps = target.capabilities();
+        guard(ctx, target.as_ref(), run, &current)?;
+        if let Some(previous) = &previous {
+            guard(ctx, target.as_ref(), run, previous)?;
+        }
         let logins = match (&previous, caps.logins) {
             (Some(previous), true) => {
                 let logins = target.retired_logins(previous, &current)?;
@@ -149,6 +153,7 @@ pub async fn retire_in_target(
     let provider = provider_of(ctx, run)?;
     let current = provider.read(run.secret.path(), Stage::Current).await?;
     let caps = target.capabilities();
+    guard(ctx, target.as_ref(), run, &current)?;
     let logins = ctx.recorded_logins(run, LoginRole::Retired).await?;
     if caps.logins && !logins.is_empty() {
         target.disable_logins(tctx, &logins, Some(&current)).await?;
@@ -156,7 +161,10 @@ pub async fn retire_in_target(
     let mut retired = Vec::new();
     if caps.login {
         for (id, value) in &stale {
+            // An old value naming an account the record does not approve
+            // is left to the vault side: nothing is done in the target.
             if let Some(value) = value
+                && guard(ctx, target.as_ref(), run, value).is_ok()
                 && matches!(
                     checks::login(target.as_ref(), tctx, value).await?,
                     Login::Accepted(_)

@@ -165,6 +165,30 @@ impl ValueCache {
     }
 }
 
+/// Refuses to act on a value that names an account the run's record does
+/// not approve: whoever can write a governed secret must not be able to
+/// point Tenure's admin rights at another account. A permanent error, so
+/// the run stops (a rotation rolls back) with nothing done in the target.
+pub(super) fn guard(
+    ctx: &StepContext<'_>,
+    target: &dyn Target,
+    run: &Run,
+    value: &SecretValue,
+) -> Result<(), PluginError> {
+    let Some(record) = ctx.record else {
+        return Ok(());
+    };
+    match target.account(value)? {
+        Some(name) if !record.approves_account(&name) => Err(PluginError::permanent(format!(
+            "account_mismatch: the value of {} names the account {name}, which record {} does not approve ({}); nothing was done in the target",
+            run.secret,
+            record.id,
+            record.account.as_deref().unwrap_or("-")
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The run's provider.
 pub(super) fn provider_of(
     ctx: &StepContext<'_>,
@@ -278,6 +302,9 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
                 }
                 None => None,
             };
+            if let Some(current) = &current {
+                guard(ctx, target.as_ref(), run, current)?;
+            }
             let value = target.issue(tctx, current.as_ref()).await?;
             let mut annotations = BTreeMap::new();
             annotations.insert(
@@ -316,6 +343,10 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
                 Some(value) => Some(value),
                 None => read_current(provider.as_ref(), path).await?,
             };
+            guard(ctx, target.as_ref(), run, &pending)?;
+            if let Some(current) = &current {
+                guard(ctx, target.as_ref(), run, current)?;
+            }
             target.apply(tctx, current.as_ref(), &pending).await?;
             Ok(StepDone::to(Phase::Test))
         }
@@ -388,6 +419,7 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
                     {
                         let target = target_of(ctx, run)?;
                         let current = read_current(provider.as_ref(), path).await?;
+                        guard(ctx, target.as_ref(), run, &pending)?;
                         target.rollback(tctx, current.as_ref(), &pending).await?;
                     }
                     provider.discard_pending(path, &pending_id).await?;
@@ -403,6 +435,7 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
             let provider = provider_of(ctx, run)?;
             let target = target_of(ctx, run)?;
             let current = provider.read(path, Stage::Current).await?;
+            guard(ctx, target.as_ref(), run, &current)?;
             let report = target.narrow(tctx, &current).await?;
             Ok(StepDone::to(Phase::VerifyNarrowed).evidence(json!({ "report": report })))
         }
@@ -466,6 +499,7 @@ async fn disable_in_target(
     let caps = target.capabilities();
     match revoked_value(provider.as_ref(), run.secret.path()).await? {
         Some(current) => {
+            guard(ctx, target.as_ref(), run, &current)?;
             if caps.logins {
                 ctx.record_logins(run, LoginRole::Revoked, &target.logins(&current)?)
                     .await?;

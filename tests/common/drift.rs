@@ -18,8 +18,9 @@ use super::{stderr, stdout};
 
 /// A bed's config: the local vault, the target `name` (`table` is the body
 /// of its `[targets.<name>]` table), and one record for `local:<path>` on
-/// it, attested every second with no grace, approving `scopes`.
-pub fn config(path: &str, name: &str, table: &str, scopes: &[String]) -> String {
+/// it governing `account`, attested every second with no grace, approving
+/// `scopes`.
+pub fn config(path: &str, name: &str, table: &str, account: &str, scopes: &[String]) -> String {
     format!(
         r#"[tenure]
 state_dir = "state"
@@ -39,6 +40,7 @@ status = "active"
 id = "drift"
 secrets = "local:{path}"
 target = "{name}"
+account = "{account}"
 owner = "dba@example.com"
 purpose = "attestation test"
 grace = "0s"

@@ -228,6 +228,15 @@ pub trait Target: Send + Sync + 'static {
         Err(unsupported(self.name(), "log in with a credential"))
     }
 
+    /// The account `value` names: what a record's `account` must approve
+    /// before anything touches the target (a role, the group of an
+    /// alternating pair, an ACL user, an IAM user). Pure. `None` for a target
+    /// without accounts.
+    fn account(&self, value: &SecretValue) -> Result<Option<String>, PluginError> {
+        let _ = value;
+        Ok(None)
+    }
+
     /// The logins `value` authenticates as, by name: what a revocation of
     /// `value` disables (for a pair of alternating roles, both and their
     /// group). Pure: parses the value. Empty for targets without logins.

@@ -589,6 +589,10 @@ impl Target for IamTarget {
         })
     }
 
+    fn account(&self, value: &SecretValue) -> Result<Option<String>, PluginError> {
+        Ok(Some(AccessKey::parse(value)?.user_name))
+    }
+
     fn logins(&self, value: &SecretValue) -> Result<Vec<String>, PluginError> {
         Ok(vec![AccessKey::parse(value)?.user_name])
     }

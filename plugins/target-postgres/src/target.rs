@@ -458,6 +458,15 @@ impl Target for PostgresTarget {
         }
     }
 
+    /// The role (single), or the group role the pair alternates in (dual).
+    fn account(&self, value: &SecretValue) -> Result<Option<String>, PluginError> {
+        let credential = DbCredential::parse(value)?;
+        Ok(Some(match self.config.strategy {
+            Strategy::Single => credential.username,
+            Strategy::Dual => dual_names(&credential.username).0,
+        }))
+    }
+
     fn logins(&self, value: &SecretValue) -> Result<Vec<String>, PluginError> {
         Ok(self.revoked_roles(&DbCredential::parse(value)?))
     }

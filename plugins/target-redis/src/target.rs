@@ -315,6 +315,10 @@ impl Target for RedisTarget {
         })
     }
 
+    fn account(&self, value: &SecretValue) -> Result<Option<String>, PluginError> {
+        Ok(Some(DbCredential::parse(value)?.username))
+    }
+
     fn logins(&self, value: &SecretValue) -> Result<Vec<String>, PluginError> {
         Ok(vec![DbCredential::parse(value)?.username])
     }
