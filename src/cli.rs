@@ -323,11 +323,13 @@ fn print_attestations(report: &AttestReport, format: PlanFormat) -> std::io::Res
                     "drift": p.drift, "unavailable": p.unavailable, "digest": p.digest,
                 })
             });
+            let busy: Vec<String> = report.busy.iter().map(ToString::to_string).collect();
             serde_json::to_writer_pretty(
                 &mut out,
                 &serde_json::json!({
                     "pass": pass,
                     "secrets": secrets,
+                    "busy": busy,
                     "unmanaged": unmanaged,
                     "discovery_errors": errors,
                 }),
@@ -374,6 +376,14 @@ fn print_attestations(report: &AttestReport, format: PlanFormat) -> std::io::Res
                     "{:<width$}  {:<11}  unmanaged_account",
                     format!("{}/{}", u.target, u.login),
                     result
+                )?;
+            }
+            for secret in &report.busy {
+                writeln!(
+                    out,
+                    "{:<width$}  {:<11}  a run is in progress; attested once it ends",
+                    secret.to_string(),
+                    "busy"
                 )?;
             }
             for (target, error) in &report.discovery_errors {

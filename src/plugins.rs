@@ -278,7 +278,12 @@ impl TargetConfig {
             #[cfg(feature = "target-postgres")]
             Self::Postgres(ref mut config) => rebase_source(&mut config.admin_url, base),
             #[cfg(feature = "target-redis")]
-            Self::Redis(ref mut config) => rebase_source(&mut config.admin_url, base),
+            Self::Redis(ref mut config) => {
+                rebase_source(&mut config.admin_url, base);
+                if let Some(ca) = &mut config.ca_file {
+                    *ca = crate::config::resolve(base, ca);
+                }
+            }
             #[cfg(feature = "target-mysql")]
             Self::Mysql(ref mut config) => rebase_source(&mut config.admin_url, base),
             #[cfg(feature = "target-aws-iam")]

@@ -28,6 +28,9 @@ pub struct Subject<'a> {
     pub revoked_logins: &'a [String],
     /// The logins its last retirement left with the current credential only.
     pub retired_logins: &'a [String],
+    /// A rotation of it is in its grace period: the previous version is
+    /// still meant to work, and its retirement will prove it dead.
+    pub in_grace: bool,
     /// Now.
     pub now: DateTime<Utc>,
 }
@@ -234,7 +237,10 @@ async fn attest_versions(subject: &Subject<'_>, ctx: TargetContext<'_>, a: &mut 
     let caps = subject.target.capabilities();
     let mut seen = serde_json::Map::new();
     let mut outcome = Outcome::Ok;
-    for version in stale_versions(subject.meta, subject.record.grace, subject.now) {
+    let versions = stale_versions(subject.meta, subject.record.grace, subject.now)
+        .into_iter()
+        .filter(|v| !(subject.in_grace && v.has(Stage::Previous)));
+    for version in versions {
         let id = version.id.0.clone();
         let value = match subject.provider.read_version(path, &version.id).await {
             Ok(value) => value,

@@ -70,6 +70,9 @@ pub struct AttestReport {
     pub unmanaged: Vec<UnmanagedRow>,
     /// Targets whose accounts could not be listed: name and error.
     pub discovery_errors: Vec<(String, String)>,
+    /// Secrets not attested because a run is changing them (their state is
+    /// in passing until it ends); attested after it.
+    pub busy: Vec<SecretAddress>,
     /// When the next attestation falls due (after a pass of due ones).
     pub next_due: Option<DateTime<Utc>>,
 }
@@ -130,9 +133,20 @@ impl Reconciler {
             .iter()
             .map(|o| (o.provider.as_str(), &o.error))
             .collect();
+        // A run in progress leaves a secret in passing (a new password set,
+        // not yet promoted): attested once it ends. In its grace period, the
+        // previous version still works on purpose.
+        let running: HashMap<SecretAddress, crate::state::Phase> = self
+            .store
+            .active_runs()
+            .await?
+            .into_iter()
+            .map(|run| (run.secret, run.phase))
+            .collect();
         let governance = &config.governance;
         let mut attestations = Vec::new();
         let mut subjects = Vec::new();
+        let mut busy = Vec::new();
         for facts in &inventory.facts {
             let address = &facts.address;
             if !selection.covers(address) {
@@ -166,7 +180,15 @@ impl Reconciler {
             let Some(meta) = inventory.metadata.get(address) else {
                 continue;
             };
-            subjects.push((address, meta, record));
+            let in_grace = match running.get(address) {
+                None => false,
+                Some(crate::state::Phase::Retire) => true,
+                Some(_) => {
+                    busy.push(address.clone());
+                    continue;
+                }
+            };
+            subjects.push((address, meta, record, in_grace));
         }
         // Boxed: an unboxed future borrowing from this one trips the
         // compiler's Send check for the service task.
@@ -174,7 +196,7 @@ impl Reconciler {
             std::pin::Pin<Box<dyn std::future::Future<Output = Attestation> + Send + 'f>>;
         let futures: Vec<Attesting<'_>> = subjects
             .into_iter()
-            .map(|(address, meta, record)| {
+            .map(|(address, meta, record, in_grace)| {
                 let key = address.to_string();
                 let revoked = logins
                     .get(&(key.as_str(), LoginRole::Revoked))
@@ -205,6 +227,7 @@ impl Reconciler {
                         target: target.as_ref(),
                         revoked_logins: revoked,
                         retired_logins: retired,
+                        in_grace,
                         now: Utc::now(),
                     })
                     .await
@@ -218,7 +241,10 @@ impl Reconciler {
         attestations.extend(checked);
         attestations.sort_by(|a, b| a.secret.cmp(&b.secret));
 
-        let mut report = AttestReport::default();
+        let mut report = AttestReport {
+            busy,
+            ..AttestReport::default()
+        };
         if let Selection::Due { skip } = selection {
             // Those skipped were acted on: they are attested after acting.
             let attested_at: HashMap<&SecretAddress, DateTime<Utc>> = attestations

@@ -18,6 +18,39 @@ struct Admin {
     pool: MySqlPool,
     options: MySqlConnectOptions,
     mariadb: bool,
+    /// The admin URL's TLS settings, carried into every login.
+    tls: Tls,
+}
+
+/// `ssl-mode` and `ssl-ca` as the admin URL sets them.
+#[derive(Debug, Clone)]
+struct Tls {
+    mode: sqlx::mysql::MySqlSslMode,
+    ca: Option<std::path::PathBuf>,
+}
+
+impl Tls {
+    /// The TLS settings of `url` (sqlx reads the mode; the CA file it does
+    /// not give back, so it is read from the URL here).
+    fn of(url: &str, options: &MySqlConnectOptions) -> Self {
+        let ca = url::Url::parse(url).ok().and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "ssl-ca" || k == "sslca")
+                .map(|(_, v)| std::path::PathBuf::from(v.into_owned()))
+        });
+        Self {
+            mode: options.get_ssl_mode(),
+            ca,
+        }
+    }
+
+    fn apply(&self, options: MySqlConnectOptions) -> MySqlConnectOptions {
+        let options = options.ssl_mode(self.mode);
+        match &self.ca {
+            Some(ca) => options.ssl_ca(ca),
+            None => options,
+        }
+    }
 }
 
 /// The mysql target.
@@ -134,6 +167,7 @@ impl MysqlTarget {
                     .await
                     .map_err(admin_error)?;
                 Ok(Admin {
+                    tls: Tls::of(url.expose(), &options),
                     pool,
                     options,
                     mariadb: version.contains("MariaDB"),
@@ -226,6 +260,8 @@ impl MysqlTarget {
             .username(&credential.username)
             .password(credential.password.expose())
             .disable_statement_logging();
+        // The admin URL's TLS settings: the login is as protected as the admin.
+        options = admin.tls.apply(options);
         if let Some(dbname) = &credential.dbname {
             options = options.database(dbname);
         }

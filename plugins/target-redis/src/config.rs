@@ -21,6 +21,10 @@ pub struct RedisConfig {
     /// `{ env = "VAR" }` or `{ file = "path" }`. The user needs the `ACL`
     /// and `CLIENT` commands.
     pub admin_url: SecretSource,
+    /// The CA (PEM) that signed a `rediss://` server's certificate; without
+    /// it, the system's roots. Used for the admin connection and every login.
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
     /// Length of generated passwords (16 to 256). Default: 32.
     #[serde(default = "default_password_length")]
     pub password_length: usize,

@@ -77,8 +77,24 @@ impl RedisTarget {
                     .expose()
                     .into_connection_info()
                     .map_err(|_| PluginError::permanent("admin_url is not a valid redis:// URL"))?;
-                let client =
-                    Client::open(info.clone()).map_err(|e| redis_error("admin connection", e))?;
+                // With a CA file, a rediss:// server must present a
+                // certificate it signed; without one, the system's roots.
+                let client = match &self.config.ca_file {
+                    Some(path) => {
+                        let pem = std::fs::read(path).map_err(|e| {
+                            PluginError::permanent(format!("ca_file {}: {e}", path.display()))
+                        })?;
+                        let certs = redis::TlsCertificates {
+                            client_tls: None,
+                            root_cert: Some(pem),
+                        };
+                        Client::build_with_tls(info, certs)
+                    }
+                    None => Client::open(info),
+                }
+                .map_err(|e| redis_error("admin connection", e))?;
+                // The same TLS settings (and roots) carry into every login.
+                let info = client.get_connection_info().clone();
                 let connection = tokio::time::timeout(
                     self.config.connect_timeout,
                     client.get_multiplexed_async_connection(),
@@ -132,17 +148,33 @@ impl RedisTarget {
         let admin = self.admin().await?;
         let mut info = admin.info.clone();
         if credential.host.is_some() || credential.port.is_some() {
-            let (host, port) = match info.addr() {
-                ConnectionAddr::Tcp(host, port) | ConnectionAddr::TcpTls { host, port, .. } => {
-                    (host.clone(), *port)
-                }
-                ConnectionAddr::Unix(_) => ("127.0.0.1".to_owned(), 6379),
-                _ => ("127.0.0.1".to_owned(), 6379),
+            // Another host or port, the same TLS (never plain text when the
+            // admin connection is TLS).
+            let addr = match info.addr() {
+                ConnectionAddr::TcpTls {
+                    host,
+                    port,
+                    insecure,
+                    tls_params,
+                } => ConnectionAddr::TcpTls {
+                    host: credential.host.clone().unwrap_or_else(|| host.clone()),
+                    port: credential.port.unwrap_or(*port),
+                    insecure: *insecure,
+                    tls_params: tls_params.clone(),
+                },
+                ConnectionAddr::Tcp(host, port) => ConnectionAddr::Tcp(
+                    credential.host.clone().unwrap_or_else(|| host.clone()),
+                    credential.port.unwrap_or(*port),
+                ),
+                _ => ConnectionAddr::Tcp(
+                    credential
+                        .host
+                        .clone()
+                        .unwrap_or_else(|| "127.0.0.1".to_owned()),
+                    credential.port.unwrap_or(6379),
+                ),
             };
-            info = info.set_addr(ConnectionAddr::Tcp(
-                credential.host.clone().unwrap_or(host),
-                credential.port.unwrap_or(port),
-            ));
+            info = info.set_addr(addr);
         }
         let settings = info
             .redis_settings()

@@ -25,6 +25,7 @@ fn target() -> RedisTarget {
         "redis",
         RedisConfig {
             admin_url: SecretSource::Env("TENURE_TEST_REDIS_URL".into()),
+            ca_file: None,
             password_length: 32,
             connect_timeout: std::time::Duration::from_secs(5),
         },
