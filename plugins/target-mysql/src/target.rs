@@ -596,6 +596,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_admin_urls_tls_settings_carry_into_logins() {
+        let url = "mysql://admin:pw@db.example:3306/mysql?ssl-mode=VERIFY_IDENTITY&ssl-ca=/etc/tenure/ca.pem";
+        let options = MySqlConnectOptions::from_str(url).expect("url");
+        let tls = Tls::of(url, &options);
+        assert!(matches!(tls.mode, sqlx::mysql::MySqlSslMode::VerifyIdentity));
+        assert_eq!(tls.ca, Some(std::path::PathBuf::from("/etc/tenure/ca.pem")));
+        let login = tls.apply(MySqlConnectOptions::new().host("other.example"));
+        assert!(matches!(
+            login.get_ssl_mode(),
+            sqlx::mysql::MySqlSslMode::VerifyIdentity
+        ));
+    }
+
+    #[test]
     fn native_hash_matches_the_server_format() {
         // SELECT PASSWORD('password') on MariaDB gives this value.
         assert_eq!(
