@@ -267,3 +267,92 @@ fn run_keeps_running_on_schedule_and_stops_cleanly_on_sigterm() {
             .any(|l| l.contains("Sleeping until the next due time."))
     );
 }
+
+/// A port nothing listens on.
+fn refused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+#[test]
+fn a_refused_vault_is_one_log_line_naming_the_provider_and_the_cause() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("tenure.toml");
+    let vault = refused_port();
+    let aws = refused_port();
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[tenure]
+state_dir = "state"
+
+[providers.vault]
+type = "vault"
+address = {{ env = "TEST_VAULT_ADDR" }}
+auth = {{ method = "token", token = {{ env = "TEST_VAULT_TOKEN" }} }}
+mount = "secret"
+
+[providers.aws]
+type = "aws_secrets_manager"
+
+[targets.generated]
+type = "generate"
+
+[[records]]
+id = "in-vault"
+secrets = "vault:example"
+target = "generated"
+owner = "platform@example.com"
+purpose = "log test"
+max_age = "30d"
+approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z }}
+
+[[records]]
+id = "in-aws"
+secrets = "aws:example"
+target = "generated"
+owner = "platform@example.com"
+purpose = "log test"
+max_age = "30d"
+approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z }}
+"#
+        ),
+    )
+    .expect("write config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tenure"))
+        .arg("-c")
+        .arg(&config)
+        .arg("plan")
+        .env_remove("TENURE_LOG")
+        .env("TEST_VAULT_ADDR", format!("http://127.0.0.1:{vault}"))
+        .env("TEST_VAULT_TOKEN", "not-a-real-token")
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{aws}"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tenure");
+    let log = stderr(&out);
+    let loud: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains(" WARN ") || line.contains(" ERROR "))
+        .collect();
+    assert_eq!(loud.len(), 2, "one line per provider:\n{log}");
+    for provider in ["vault", "aws"] {
+        let line = loud
+            .iter()
+            .find(|l| l.contains(&format!("provider={provider} ")))
+            .unwrap_or_else(|| panic!("no line names provider {provider}:\n{log}"));
+        assert!(line.contains("Connection refused"), "{line}");
+    }
+    // The plan still lists both secrets, as unavailable rather than compliant.
+    let plan = stdout(&out);
+    assert!(
+        plan.contains("vault:example") && plan.contains("aws:example"),
+        "{plan}"
+    );
+    assert!(!plan.contains("compliant"), "{plan}");
+}

@@ -113,3 +113,21 @@ impl PluginError {
         }
     }
 }
+
+/// An error and its sources, `: `-separated, each cause once (a transport's
+/// cause, such as a refused connection or an untrusted certificate, is in
+/// the sources). For errors that never carry a secret: transport and
+/// protocol errors, not errors built from request bodies.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

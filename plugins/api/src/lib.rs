@@ -31,7 +31,7 @@ mod value;
 
 pub use address::{AddressError, SecretAddress};
 pub use credential::DbCredential;
-pub use error::{ErrorKind, PluginError};
+pub use error::{ErrorKind, PluginError, error_chain};
 pub use provider::{
     ConsumerRead, LeaseRevocation, Promotion, Provider, ProviderCapabilities, SecretMetadata,
     Stage, VersionId, VersionInfo,

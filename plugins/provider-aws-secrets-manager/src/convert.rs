@@ -3,7 +3,7 @@
 use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use chrono::{DateTime, Utc};
-use tenure_plugin_api::PluginError;
+use tenure_plugin_api::{PluginError, error_chain};
 
 /// The prefix of a request token that encodes a short staging token.
 const ENCODED: &str = "tnr-";
@@ -55,8 +55,14 @@ where
             PluginError::permanent(format!("{context}: the request could not be built"))
         }
         SdkError::TimeoutError(_) => PluginError::retryable(format!("{context}: timed out")),
-        SdkError::DispatchFailure(_) => {
-            PluginError::retryable(format!("{context}: could not reach AWS"))
+        SdkError::DispatchFailure(failure) => {
+            // The connector's error chain names the cause (refused, DNS,
+            // TLS); it never carries a request body.
+            let cause = failure
+                .as_connector_error()
+                .map(|cause| format!(": {}", error_chain(cause)))
+                .unwrap_or_default();
+            PluginError::retryable(format!("{context}: could not reach AWS{cause}"))
         }
         SdkError::ResponseError(_) => {
             PluginError::retryable(format!("{context}: unreadable response"))

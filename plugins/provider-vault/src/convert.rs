@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use tenure_plugin_api::{PluginError, SecretValue};
+use tenure_plugin_api::{PluginError, SecretValue, error_chain};
 use vaultrs::error::ClientError;
 
 /// The KV map for a value: the object itself, or `{"value": ...}`.
@@ -58,24 +58,8 @@ pub fn error(context: &str, err: ClientError) -> PluginError {
         ClientError::APIError { code, errors } => {
             PluginError::permanent(format!("{context}: error {code}: {}", errors.join("; ")))
         }
-        other => PluginError::retryable(format!("{context}: {}", chain(&other))),
+        other => PluginError::retryable(format!("{context}: {}", error_chain(&other))),
     }
-}
-
-/// An error and its sources, `: `-separated (the transport's cause, such as
-/// an untrusted certificate, is in the sources).
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// A login refusal: Vault answers a bad role, secret id or JWT with 400 or

@@ -3,7 +3,7 @@
 
 use aws_sdk_iam::config::http::HttpResponse;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
-use tenure_plugin_api::PluginError;
+use tenure_plugin_api::{PluginError, error_chain};
 
 /// The AWS error code of a service error, if it is one.
 pub fn code<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<&str> {
@@ -66,8 +66,14 @@ pub fn error<E: ProvideErrorMetadata>(
         SdkError::TimeoutError(_) => {
             return PluginError::retryable(format!("{context}: timed out"));
         }
-        SdkError::DispatchFailure(_) => {
-            return PluginError::retryable(format!("{context}: could not reach AWS"));
+        SdkError::DispatchFailure(failure) => {
+            // The connector's error chain names the cause (refused, DNS,
+            // TLS); it never carries a request body.
+            let cause = failure
+                .as_connector_error()
+                .map(|cause| format!(": {}", error_chain(cause)))
+                .unwrap_or_default();
+            return PluginError::retryable(format!("{context}: could not reach AWS{cause}"));
         }
         SdkError::ConstructionFailure(_) => {
             return PluginError::permanent(format!("{context}: the request could not be built"));

@@ -600,7 +600,10 @@ mod tests {
         let url = "mysql://admin:pw@db.example:3306/mysql?ssl-mode=VERIFY_IDENTITY&ssl-ca=/etc/tenure/ca.pem";
         let options = MySqlConnectOptions::from_str(url).expect("url");
         let tls = Tls::of(url, &options);
-        assert!(matches!(tls.mode, sqlx::mysql::MySqlSslMode::VerifyIdentity));
+        assert!(matches!(
+            tls.mode,
+            sqlx::mysql::MySqlSslMode::VerifyIdentity
+        ));
         assert_eq!(tls.ca, Some(std::path::PathBuf::from("/etc/tenure/ca.pem")));
         let login = tls.apply(MySqlConnectOptions::new().host("other.example"));
         assert!(matches!(
