@@ -282,15 +282,14 @@ fn a_refused_vault_is_one_log_line_naming_the_provider_and_the_cause() {
     let aws = refused_port();
     std::fs::write(
         &config,
-        format!(
-            r#"
+        r#"
 [tenure]
 state_dir = "state"
 
 [providers.vault]
 type = "vault"
-address = {{ env = "TEST_VAULT_ADDR" }}
-auth = {{ method = "token", token = {{ env = "TEST_VAULT_TOKEN" }} }}
+address = { env = "TEST_VAULT_ADDR" }
+auth = { method = "token", token = { env = "TEST_VAULT_TOKEN" } }
 mount = "secret"
 
 [providers.aws]
@@ -306,7 +305,7 @@ target = "generated"
 owner = "platform@example.com"
 purpose = "log test"
 max_age = "30d"
-approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z }}
+approval = { by = "ciso@example.com", at = 2026-11-01T09:00:00Z }
 
 [[records]]
 id = "in-aws"
@@ -315,9 +314,8 @@ target = "generated"
 owner = "platform@example.com"
 purpose = "log test"
 max_age = "30d"
-approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z }}
-"#
-        ),
+approval = { by = "ciso@example.com", at = 2026-11-01T09:00:00Z }
+"#,
     )
     .expect("write config");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tenure"))
