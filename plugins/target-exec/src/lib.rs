@@ -5,11 +5,14 @@
 //! `PROTOCOL.md` beside this crate). Secret values travel only on stdin and
 //! stdout: never in arguments or the environment, which is cleared except
 //! for `PATH`, `LANG` and the non-secret variables the config names. The
-//! program has a timeout; a non-zero exit is a failure; stderr is truncated
-//! and logged at debug level only.
+//! program has a timeout; a non-zero exit is a failure. What the program
+//! says (its stderr, error messages, proofs) is filtered before Tenure passes
+//! it on: the exchange's secret values masked, one line, bounded length;
+//! stderr is logged at debug level only, as its length and first line.
 
 mod config;
 mod protocol;
+mod redact;
 mod runner;
 mod target;
 

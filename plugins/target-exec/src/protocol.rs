@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use tenure_plugin_api::{ErrorKind, NarrowReport, PluginError, Proof};
 
+use crate::redact::Redactor;
+
 /// The protocol version this crate speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -22,6 +24,15 @@ pub struct Request<'a> {
     pub previous: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<&'a str>,
+}
+
+impl Request<'_> {
+    /// The secret values the request carries.
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        [self.current, self.pending, self.previous, self.value]
+            .into_iter()
+            .flatten()
+    }
 }
 
 /// An error the program reports.
@@ -47,6 +58,28 @@ pub struct Response {
     pub report: Option<NarrowReport>,
     #[serde(default)]
     pub error: Option<WireError>,
+}
+
+impl Response {
+    /// Passes everything the program said that Tenure reports on (the error
+    /// message, the proof, privilege names) through `redactor`.
+    pub fn filter(&mut self, redactor: &Redactor) {
+        if let Some(error) = self.error.as_mut() {
+            error.message = redactor.filter(&error.message);
+        }
+        if let Some(proof) = self.proof.as_mut() {
+            proof.method = redactor.filter(&proof.method);
+            proof.detail = redactor.filter(&proof.detail);
+        }
+        let names = self.privileges.iter_mut().flatten().chain(
+            self.report
+                .iter_mut()
+                .flat_map(|report| report.removed.iter_mut().chain(report.remaining.iter_mut())),
+        );
+        for name in names {
+            *name = redactor.filter(name);
+        }
+    }
 }
 
 impl WireError {

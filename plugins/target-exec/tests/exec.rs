@@ -207,3 +207,126 @@ async fn exit_codes_and_reported_errors_map_to_kinds() {
         "{err}"
     );
 }
+
+/// A program that writes `stderr_bytes` to stderr before it reads its
+/// request, then answers a passing test.
+fn flooding(stderr_bytes: usize, stdout_bytes: usize) -> ExecConfig {
+    let mut cfg = config(Path::new("unused"));
+    cfg.timeout = Duration::from_secs(10);
+    cfg.command = vec![
+        "sh".into(),
+        "-c".into(),
+        format!(
+            "head -c {stderr_bytes} /dev/zero >&2; cat >/dev/null; head -c {stdout_bytes} /dev/zero; \
+             echo '{{\"protocol\":1,\"ok\":true,\"proof\":{{\"method\":\"login\",\"detail\":\"accepted\"}}}}'"
+        ),
+    ];
+    cfg
+}
+
+#[tokio::test]
+async fn a_program_that_floods_stderr_before_reading_still_answers() {
+    let ctx_address = address();
+    let ctx = TargetContext {
+        address: &ctx_address,
+        run_id: "r",
+        scopes: &[],
+    };
+    let started = std::time::Instant::now();
+    let proof = ExecTarget::new("t", flooding(4 << 20, 0))
+        .test(ctx, &credential("a", "b"))
+        .await
+        .expect("4 MiB of stderr is drained, not a deadlock");
+    assert_eq!(proof.detail, "accepted");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn an_oversized_response_is_refused_without_waiting_for_the_timeout() {
+    let ctx_address = address();
+    let ctx = TargetContext {
+        address: &ctx_address,
+        run_id: "r",
+        scopes: &[],
+    };
+    let started = std::time::Instant::now();
+    let err = ExecTarget::new("t", flooding(0, 3 << 20))
+        .test(ctx, &credential("a", "b"))
+        .await
+        .expect_err("3 MiB of stdout");
+    assert_eq!(err.kind(), ErrorKind::Permanent);
+    assert!(err.message().contains("stdout is larger than"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// A `MakeWriter` that keeps every log line.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn what_the_program_says_is_filtered_before_it_is_passed_on() {
+    // The program echoes its whole request to stderr and puts the password,
+    // a control sequence and a second line in its error message.
+    let script = r#"
+import json, sys
+request = json.load(sys.stdin)
+credential = json.loads(request["value"])
+sys.stderr.write("request: " + json.dumps(request) + "\nsecond line\n")
+message = "password " + credential["password"] + " refused\x1b[31m\nforged: audit line"
+print(json.dumps({"protocol": 1, "ok": False, "error": {"kind": "unauthorized", "message": message}}))
+"#;
+    let mut cfg = config(Path::new("unused"));
+    cfg.command = vec!["python3".into(), "-c".into(), script.into()];
+    let password = "pw-7f3c9e2a-never-shown";
+    let log = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let ctx_address = address();
+    let ctx = TargetContext {
+        address: &ctx_address,
+        run_id: "r",
+        scopes: &[],
+    };
+    let err = ExecTarget::new("t", cfg)
+        .test(ctx, &credential("app", password))
+        .await
+        .expect_err("refused");
+    let message = err.message();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    assert!(!message.contains(password), "{message}");
+    assert!(message.contains("password [redacted] refused"), "{message}");
+    assert!(!message.chars().any(char::is_control), "{message:?}");
+
+    let logged = String::from_utf8(log.0.lock().expect("lock").clone()).expect("utf-8");
+    assert!(
+        logged.contains("The exec target wrote to stderr."),
+        "{logged}"
+    );
+    assert!(logged.contains("stderr_bytes="), "{logged}");
+    assert!(!logged.contains(password), "{logged}");
+    assert!(
+        !logged.contains("second line"),
+        "only the first line: {logged}"
+    );
+}
