@@ -61,7 +61,8 @@ pub enum ServiceError {
     Cron(#[from] crate::scheduler::CronError),
 }
 
-/// Applies every stored event; returns when each applied one was received.
+/// Applies every stored event and layers the stored signals again; returns
+/// when each applied one was received.
 async fn apply_events(reconciler: &Reconciler) -> Result<Vec<DateTime<Utc>>, ProcessError> {
     let mut received = Vec::new();
     let mut reload = false;
@@ -87,9 +88,9 @@ async fn apply_events(reconciler: &Reconciler) -> Result<Vec<DateTime<Utc>>, Pro
                 error!(config = %path.display(), "Governance reload refused; keeping the last good configuration:\n{err}");
             }
         }
-    } else if !received.is_empty()
-        && let Err(err) = reconciler.refresh_signals().await
-    {
+    } else if let Err(err) = reconciler.refresh_signals().await {
+        // Every turn, not only after events: another replica (or the admin
+        // API) may have removed a signal. One small read.
         error!(error = %err, "Could not apply the new governance signals.");
     }
     Ok(received)

@@ -811,3 +811,145 @@ async fn a_schedule_added_by_a_governance_reload_gets_its_cron_trigger() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signals_can_be_undone_by_events_and_by_the_admin_api() {
+    let demo = common::Demo::new();
+    let records = demo.config.with_file_name("governance/records.toml");
+    let text = std::fs::read_to_string(&records).expect("records");
+    let text = text.replace(
+        "owner = \"dana@example.com\"\n",
+        "owner = \"dana@example.com\"\non_owner_left = \"escalate\"\non_workload_decommissioned = \"escalate\"\n",
+    );
+    std::fs::write(&records, text).expect("write records");
+    let service = Service::start_demo(demo).await;
+    let reasons_now = || async { service.planned(REPORTS).await.1 };
+    assert!(!reasons_now().await.contains(&"owner_left".to_owned()));
+
+    // owner.left, then owner.returned: the reason comes and goes.
+    let mut applied = 0;
+    for (id, kind, data, present) in [
+        (
+            "s1",
+            "io.tenure.owner.left",
+            json!({"owner": "dana@example.com"}),
+            true,
+        ),
+        (
+            "s2",
+            "io.tenure.owner.returned",
+            json!({"owner": "dana@example.com"}),
+            false,
+        ),
+        (
+            "s3",
+            "io.tenure.workload.decommissioned",
+            json!({"workload": "reports"}),
+            true,
+        ),
+        (
+            "s4",
+            "io.tenure.workload.restored",
+            json!({"workload": "reports"}),
+            false,
+        ),
+    ] {
+        let response = service
+            .post_signed(&format!("d-{id}"), Service::event(id, kind, data))
+            .await;
+        assert_eq!(response.status(), 202, "{kind}");
+        applied += 1;
+        service.wait_applied(applied).await;
+        let reason = if kind.contains("owner") {
+            "owner_left"
+        } else {
+            "workload_decommissioned"
+        };
+        let reasons = reasons_now().await;
+        assert_eq!(
+            reasons.contains(&reason.to_owned()),
+            present,
+            "after {kind}: {reasons:?}"
+        );
+    }
+
+    // owner.left again; then the admin removes the signal instead.
+    let response = service
+        .post_signed(
+            "d-s5",
+            Service::event(
+                "s5",
+                "io.tenure.owner.left",
+                json!({"owner": "dana@example.com"}),
+            ),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    service.wait_applied(applied + 1).await;
+    assert!(reasons_now().await.contains(&"owner_left".to_owned()));
+    let listed: Vec<Value> = service
+        .http
+        .get(format!("{}/v1/signals", service.base))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let signal = listed
+        .iter()
+        .find(|s| s["kind"] == "owner_status" && s["key"] == "dana@example.com")
+        .unwrap_or_else(|| panic!("no signal for dana: {listed:?}"));
+    assert_eq!(signal["value"], "left");
+    assert_eq!(signal["id"], "owner_status:dana@example.com");
+    let url = format!(
+        "{}/v1/signals/owner_status%3Adana%40example.com",
+        service.base
+    );
+    let delete = |auth: Option<&'static str>, url: String| {
+        let mut request = service.http.delete(url);
+        if let Some(token) = auth {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.expect("delete").status().as_u16() }
+    };
+    assert_eq!(delete(None, url.clone()).await, 401);
+    assert_eq!(
+        delete(
+            Some(ADMIN_TOKEN),
+            format!("{}/v1/signals/not-a-signal", service.base)
+        )
+        .await,
+        400
+    );
+    assert!(
+        reasons_now().await.contains(&"owner_left".to_owned()),
+        "a refused delete changes nothing"
+    );
+    assert_eq!(delete(Some(ADMIN_TOKEN), url.clone()).await, 200);
+    assert_eq!(delete(Some(ADMIN_TOKEN), url).await, 404);
+    assert!(!reasons_now().await.contains(&"owner_left".to_owned()));
+
+    // Each undo is in the audit trail, and the trail verifies.
+    let audit = service.audit();
+    let removed: Vec<Value> = audit
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["kind"] == "signal_removed")
+        .collect();
+    assert_eq!(removed.len(), 1, "{audit}");
+    assert_eq!(removed[0]["data"]["signal"]["value"], "left");
+    assert_eq!(
+        removed[0]["data"]["signal"]["event"],
+        "webhook:/tests/hr s5"
+    );
+    let returned = service
+        .audit_events()
+        .into_iter()
+        .find(|e| e["data"]["type"] == "io.tenure.owner.returned")
+        .expect("owner.returned audited");
+    assert_eq!(returned["data"]["signals"][0]["value"], "active");
+    let verify = service.demo.run(&["audit", "verify"]);
+    assert!(verify.status.success(), "{}", common::stderr(&verify));
+}

@@ -13,11 +13,13 @@ pub const KEY_VAULT_TYPES: [&str; 3] = [
 ];
 
 /// Every event type Tenure accepts.
-pub const TYPES: [&str; 8] = [
+pub const TYPES: [&str; 10] = [
     "io.tenure.owner.left",
+    "io.tenure.owner.returned",
     "io.tenure.owner.changed",
     "io.tenure.workload.moved",
     "io.tenure.workload.decommissioned",
+    "io.tenure.workload.restored",
     "io.tenure.secret.exposed",
     "io.tenure.review.lapsed",
     "io.tenure.review.completed",
@@ -29,6 +31,11 @@ pub const TYPES: [&str; 8] = [
 pub enum TenureEvent {
     /// The owner left: their secrets get the `owner_left` reaction.
     OwnerLeft {
+        /// The owner's id.
+        owner: String,
+    },
+    /// The owner is back (a mistaken `owner.left`, a rehire): active again.
+    OwnerReturned {
         /// The owner's id.
         owner: String,
     },
@@ -46,6 +53,12 @@ pub enum TenureEvent {
     },
     /// The workload is gone for good.
     WorkloadDecommissioned {
+        /// The workload's id.
+        workload: String,
+    },
+    /// The workload runs again where it was approved (a mistaken move or
+    /// decommissioning): running again.
+    WorkloadRestored {
         /// The workload's id.
         workload: String,
     },
@@ -136,6 +149,9 @@ impl TenureEvent {
             "io.tenure.owner.left" => Self::OwnerLeft {
                 owner: non_empty(kind, "owner", data::<Owner>(kind, value)?.owner)?,
             },
+            "io.tenure.owner.returned" => Self::OwnerReturned {
+                owner: non_empty(kind, "owner", data::<Owner>(kind, value)?.owner)?,
+            },
             "io.tenure.owner.changed" => {
                 let change: Change = data(kind, value)?;
                 Self::OwnerChanged {
@@ -151,6 +167,13 @@ impl TenureEvent {
                 )?,
             },
             "io.tenure.workload.decommissioned" => Self::WorkloadDecommissioned {
+                workload: non_empty(
+                    kind,
+                    "workload",
+                    data::<WorkloadData>(kind, value)?.workload,
+                )?,
+            },
+            "io.tenure.workload.restored" => Self::WorkloadRestored {
                 workload: non_empty(
                     kind,
                     "workload",
@@ -185,7 +208,9 @@ mod tests {
     fn every_type_parses_and_bad_data_is_refused() {
         let samples = [
             json!({"owner": "dana"}),
+            json!({"owner": "dana"}),
             json!({"owner": "dana", "new_owner": "erin"}),
+            json!({"workload": "api"}),
             json!({"workload": "api"}),
             json!({"workload": "api"}),
             json!({"secret": "local:demo/reports-token"}),

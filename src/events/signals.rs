@@ -23,6 +23,9 @@ pub fn signals_for(event: &TenureEvent, at: DateTime<Utc>, event_id: &str) -> Ve
     };
     match event {
         TenureEvent::OwnerLeft { owner } => vec![signal(SignalKind::OwnerStatus, owner, "left")],
+        TenureEvent::OwnerReturned { owner } => {
+            vec![signal(SignalKind::OwnerStatus, owner, "active")]
+        }
         TenureEvent::OwnerChanged { owner, new_owner } => {
             vec![signal(SignalKind::OwnerReassigned, owner, new_owner)]
         }
@@ -35,6 +38,9 @@ pub fn signals_for(event: &TenureEvent, at: DateTime<Utc>, event_id: &str) -> Ve
                 workload,
                 "decommissioned",
             )]
+        }
+        TenureEvent::WorkloadRestored { workload } => {
+            vec![signal(SignalKind::WorkloadStatus, workload, "running")]
         }
         TenureEvent::SecretExposed { secret } => {
             vec![signal(

@@ -15,12 +15,12 @@ use super::AppState;
 use crate::reconcile::ReconcileError;
 use crate::state::RunKind;
 
-fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
+pub(super) fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
     (status, Json(json!({ "error": message.to_string() }))).into_response()
 }
 
 /// `None` when the request carries the admin token; the refusal otherwise.
-fn refuse(app: &AppState, headers: &HeaderMap) -> Option<Response> {
+pub(super) fn refuse(app: &AppState, headers: &HeaderMap) -> Option<Response> {
     let Some(expected) = &app.inner.admin_digest else {
         return Some(error(
             StatusCode::NOT_FOUND,

@@ -10,12 +10,13 @@
 mod admin;
 mod events;
 mod ops;
+mod signals;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
@@ -168,6 +169,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/v1/plan", get(admin::plan))
         .route("/v1/secrets/{address}/rotate", post(admin::rotate))
         .route("/v1/secrets/{address}/revoke", post(admin::revoke))
+        .route("/v1/signals", get(signals::list))
+        .route("/v1/signals/{id}", delete(signals::remove))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

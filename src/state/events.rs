@@ -34,11 +34,12 @@ pub enum Intake {
 /// Which governance fact a signal overrides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SignalKind {
-    /// An owner's status (`key` the owner, `value` `left`).
+    /// An owner's status (`key` the owner, `value` `left` or `active`).
     OwnerStatus,
     /// Records owned by `key` now belong to `value`.
     OwnerReassigned,
-    /// A workload's status (`key` the workload, `value` `moved` or `decommissioned`).
+    /// A workload's status (`key` the workload, `value` `moved`,
+    /// `decommissioned` or `running`).
     WorkloadStatus,
     /// A secret's value was exposed (`key` the address).
     SecretExposed,

@@ -143,6 +143,14 @@ pub trait StateStore: Send + Sync + 'static {
     /// Every stored signal.
     async fn signals(&self) -> Result<Vec<Signal>, StateError>;
 
+    /// Removes the signal for `kind` and `key`, so the files decide that fact
+    /// again; the removed signal, or `None` when there was none.
+    async fn remove_signal(
+        &self,
+        kind: SignalKind,
+        key: &str,
+    ) -> Result<Option<Signal>, StateError>;
+
     /// Records that the notification `key` was sent; false when it already was
     /// (by this process or another replica).
     async fn mark_notified(&self, key: &str) -> Result<bool, StateError>;

@@ -537,6 +537,32 @@ macro_rules! sql_store {
                         .collect()
                 }
 
+                async fn remove_signal(
+                    &self,
+                    kind: SignalKind,
+                    key: &str,
+                ) -> Result<Option<Signal>, StateError> {
+                    let row = sqlx::query(
+                        "DELETE FROM signals WHERE kind = $1 AND key = $2 RETURNING value, at, event",
+                    )
+                    .bind(kind.as_str())
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    self.durable().await?;
+                    row.map(|row| {
+                        Ok(Signal {
+                            kind,
+                            key: key.to_owned(),
+                            value: row.try_get("value").map_err(db)?,
+                            at: from_millis(row.try_get("at").map_err(db)?),
+                            event: row.try_get("event").map_err(db)?,
+                        })
+                    })
+                    .transpose()
+                }
+
                 async fn mark_notified(&self, key: &str) -> Result<bool, StateError> {
                     let result = sqlx::query(
                         "INSERT INTO notifications (key, at) VALUES ($1, $2) ON CONFLICT DO NOTHING",

@@ -56,6 +56,39 @@ impl Service {
         Self::launch(Demo::new(), server_extra, tables, env, None).await
     }
 
+    /// Starts the example on a prepared copy of the demo.
+    pub async fn start_demo(demo: Demo) -> Self {
+        Self::launch(demo, "", "", &[], None).await
+    }
+
+    /// The decision and reasons `GET /v1/plan` gives `secret` now.
+    pub async fn planned(&self, secret: &str) -> (String, Vec<String>) {
+        let plan: Vec<Value> = self
+            .http
+            .get(format!("{}/v1/plan", self.base))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("plan")
+            .json()
+            .await
+            .expect("plan json");
+        let entry = plan
+            .into_iter()
+            .find(|e| e["secret"] == secret)
+            .unwrap_or_else(|| panic!("{secret} not in the plan"));
+        let reasons = entry["reasons"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .map(|r| r.as_str().unwrap_or_default().to_owned())
+            .collect();
+        (
+            entry["decision"].as_str().unwrap_or_default().to_owned(),
+            reasons,
+        )
+    }
+
     /// Starts the example over HTTPS with `cert` and `key` (PEM files), trusting `ca_pem`.
     pub async fn start_tls(
         demo: Demo,
