@@ -13,7 +13,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 use tenure_plugin_api::{ErrorKind, SecretAddress, SecretValue, Stage};
 
-use crate::audit::{self, AuditLog};
+use crate::audit::{AuditLog, AuditSigner};
 use crate::config::{self, Config};
 use crate::plan::PlanEntry;
 use crate::plugins::Plugins;
@@ -22,6 +22,8 @@ use crate::service;
 use crate::state::{PgStore, RunKind, SqliteStore, StateStore};
 use crate::telemetry::LogFormat;
 use crate::workflow::Outcome;
+
+mod audit;
 
 /// Success.
 pub const EXIT_OK: u8 = 0;
@@ -132,8 +134,23 @@ pub enum PlanFormat {
 /// `tenure audit ...`
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check every line's hash chain; names the first bad line.
-    Verify,
+    /// Check every line's hash chain and the head file, and every entry's
+    /// signature with the configured key or the public keys given; names
+    /// the first bad line.
+    Verify {
+        /// A public key (PEM, as `tenure audit pubkey` prints it) the
+        /// entries may be signed with; repeat for several. Default: the
+        /// configured signing key's.
+        #[arg(long = "pubkey", value_name = "FILE")]
+        pubkeys: Vec<PathBuf>,
+        /// Check this trail (a copy elsewhere; its head file is `FILE.head`)
+        /// instead of the configured one; reads no config.
+        #[arg(long, value_name = "FILE")]
+        trail: Option<PathBuf>,
+    },
+    /// Print the public key of the audit signing key (PEM), creating the
+    /// key if it does not exist yet.
+    Pubkey,
 }
 
 /// `tenure local ...`
@@ -197,7 +214,15 @@ async fn reconciler(config: Config) -> Result<Reconciler, u8> {
                 })?,
         ),
     };
-    let audit = AuditLog::new(&config.audit_log);
+    let signer = AuditSigner::load_or_create(&config.audit_key).map_err(|e| {
+        fail(e);
+        EXIT_CONFIG
+    })?;
+    let audit = AuditLog::signed(&config.audit_log, Arc::new(signer));
+    // A last line torn by a crash is removed now, with an entry saying so.
+    if let Err(err) = audit.repair().await {
+        tracing::error!(error = %err, "The audit trail cannot be appended to; actions will fail until it is fixed.");
+    }
     let notifier = config
         .notify
         .as_ref()
@@ -494,25 +519,11 @@ async fn run(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> Resul
         Command::Rotate { address } => act(&cli.config, &address, RunKind::Rotate).await,
         Command::Revoke { address } => act(&cli.config, &address, RunKind::Revoke).await,
         Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
-            let config = load(&cli.config)?;
-            match audit::verify(&config.audit_log) {
-                Ok(report) => {
-                    println!(
-                        "{}: OK ({} entries, head {})",
-                        config.audit_log.display(),
-                        report.entries,
-                        report.head
-                    );
-                    Ok(EXIT_OK)
-                }
-                Err(err) => {
-                    fail(err);
-                    Err(EXIT_AUDIT)
-                }
-            }
-        }
+            command: AuditCommand::Verify { pubkeys, trail },
+        } => audit::verify(&cli.config, &pubkeys, trail.as_deref()),
+        Command::Audit {
+            command: AuditCommand::Pubkey,
+        } => audit::pubkey(&cli.config),
         Command::Local { provider, command } => {
             local(&cli.config, provider.as_deref(), command).await
         }

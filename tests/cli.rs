@@ -57,15 +57,19 @@ fn check_config_reports_errors_one_per_line_with_exit_2() {
     let file = demo.config.display().to_string();
     // Where the demo keeps its target table (the file's comments change).
     let text = std::fs::read_to_string(&demo.config).expect("config");
-    let target_line = 1 + text
-        .lines()
-        .position(|l| l == "[targets.generated]")
-        .expect("target table");
+    let line_of = |start: &str| {
+        1 + text
+            .lines()
+            .position(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no line starts with {start}"))
+    };
+    let target_line = line_of("[targets.generated]");
+    let interval_line = line_of("reconcile_interval = ");
     assert_eq!(
         lines,
         vec![
             format!(
-                "{file}:20:22: tenure.reconcile_interval: invalid duration \"5 parsecs\": unknown time unit \"parsecs\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)"
+                "{file}:{interval_line}:22: tenure.reconcile_interval: invalid duration \"5 parsecs\": unknown time unit \"parsecs\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)"
             ),
             format!(
                 "{file}:{target_line}:1: targets.generated: length must be between 16 and 4096, found 4"

@@ -5,16 +5,21 @@
 //! `hash` is SHA-256 over `prev + "\n" + the canonical entry without hash`;
 //! `prev` is the previous line's hash (64 zeros for the first). A head file
 //! beside the trail records the last sequence number and hash, so lines cut
-//! from the end are caught too. Appends take a file lock, so several
-//! processes can share one trail. Entries never carry a secret value: only
+//! from the end are caught too. With a signing key ([`AuditSigner`], kept
+//! apart from the trail) every entry and the head carry an Ed25519
+//! signature over the sequence number and hash (`sig`, outside the hash),
+//! which [`verify_with`] checks against public keys. Appends take a file
+//! lock, so several processes can share one trail. Entries never carry a secret value: only
 //! addresses, ids, decisions, phases, proofs and error messages.
 
 mod canonical;
+mod key;
 mod log;
 mod verify;
 
+pub use key::{AuditPublicKey, AuditSigner, KeyError};
 pub use log::{AuditError, AuditLog, Event};
-pub use verify::{VerifyError, VerifyReport, verify};
+pub use verify::{VerifyError, VerifyOptions, VerifyReport, verify, verify_with};
 
 /// The `prev` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -1,4 +1,7 @@
-//! [`verify`]: checks every line of a trail and its head file.
+//! [`verify`]: checks every line of a trail and its head file; with public
+//! keys ([`verify_with`]), also every entry's signature from the first
+//! signed one on (entries before it were written before signing was
+//! enabled), and the head file's.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -6,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::canonical::{canonical, chain_hash};
+use super::key::AuditPublicKey;
 use super::{GENESIS, head_path};
 
 /// A trail that checks out.
@@ -15,6 +19,24 @@ pub struct VerifyReport {
     pub entries: u64,
     /// The last entry's hash.
     pub head: String,
+    /// Entries carrying a checkpoint signature.
+    pub checkpoints: u64,
+    /// Entries before the first signed one (written before signing was
+    /// enabled); covered by the first signature through the chain.
+    pub unsigned_prefix: u64,
+    /// Whether the signatures were checked against public keys.
+    pub signatures_checked: bool,
+    /// Whether a head file was there to check (a copy of the trail may come
+    /// without one; then lines cut back to a checkpoint go unnoticed).
+    pub head_checked: bool,
+}
+
+/// What [`verify_with`] checks besides the chain.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VerifyOptions<'a> {
+    /// Public keys a checkpoint may be signed with; empty: signatures are
+    /// not checked.
+    pub keys: &'a [AuditPublicKey],
 }
 
 /// The first problem found.
@@ -50,6 +72,14 @@ pub enum VerifyError {
         /// Entries the head file records.
         head_seq: u64,
     },
+    /// The head file is not signed by a given key.
+    #[error("{path}: the head file {problem}")]
+    UnsignedHead {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The head file disagrees with the last line.
     #[error("{path}: the head file does not match the last entry")]
     HeadMismatch {
@@ -68,8 +98,42 @@ impl VerifyError {
     }
 }
 
-/// Verifies the trail at `path`. A missing trail with no head file is empty and valid.
+/// Verifies the trail at `path`'s chain and head file. A missing trail with
+/// no head file is empty and valid.
 pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
+    verify_with(path, VerifyOptions::default())
+}
+
+/// Checks a checkpoint signature against `keys`; the problem otherwise.
+fn check_signature(
+    keys: &[AuditPublicKey],
+    sig: &Value,
+    seq: u64,
+    hash: &str,
+) -> Result<(), String> {
+    let (Some(key_id), Some(signature)) = (
+        sig.get("key").and_then(Value::as_str),
+        sig.get("ed25519").and_then(Value::as_str),
+    ) else {
+        return Err("has a malformed checkpoint signature".to_owned());
+    };
+    let Some(key) = keys.iter().find(|k| k.id() == key_id) else {
+        return Err(format!(
+            "is signed by key {key_id}, which is not among the public keys given"
+        ));
+    };
+    if !key.verifies(seq, hash, signature) {
+        return Err(format!(
+            "checkpoint signature does not verify with key {key_id}: the trail was rewritten"
+        ));
+    }
+    Ok(())
+}
+
+/// Verifies the trail at `path` as [`verify`] does, and with keys every
+/// checkpoint signature and that the last entry is signed. With keys, a
+/// missing head file is allowed (a copy of the trail).
+pub fn verify_with(path: &Path, options: VerifyOptions<'_>) -> Result<VerifyReport, VerifyError> {
     let head_file = head_path(path);
     let file = match std::fs::File::open(path) {
         Ok(file) => Some(file),
@@ -83,6 +147,7 @@ pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
     };
     let mut prev = GENESIS.to_owned();
     let mut count = 0u64;
+    let mut checkpoints = 0u64;
     if let Some(file) = file {
         for (index, line) in BufReader::new(file).lines().enumerate() {
             let number = index as u64 + 1;
@@ -117,13 +182,42 @@ pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
                     "does not chain to the line before it: a line was removed or reordered",
                 ));
             }
+            let sig = entry.remove("sig");
             if chain_hash(&prev, &canonical(&Value::Object(entry))) != hash {
                 return Err(bad("hash does not match the entry: the entry was changed"));
+            }
+            match sig {
+                Some(sig) => {
+                    if !options.keys.is_empty() {
+                        check_signature(options.keys, &sig, count + 1, &hash)
+                            .map_err(|problem| bad(&problem))?;
+                    }
+                    checkpoints += 1;
+                }
+                None if checkpoints > 0 && !options.keys.is_empty() => {
+                    return Err(bad(
+                        "is not signed, after signed entries: it was added without the signing key",
+                    ));
+                }
+                None => {}
             }
             prev = hash;
             count += 1;
         }
     }
+    let unsigned_prefix = if checkpoints > 0 {
+        count - checkpoints
+    } else {
+        count
+    };
+    if !options.keys.is_empty() && checkpoints == 0 && count > 0 {
+        return Err(VerifyError::BadLine {
+            path: path.to_path_buf(),
+            line: count,
+            problem: "no entry is signed: the trail was written without the signing key".to_owned(),
+        });
+    }
+    let mut head_checked = true;
     match std::fs::read_to_string(&head_file) {
         Ok(text) => {
             let head: Value =
@@ -144,10 +238,26 @@ pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
                     path: path.to_path_buf(),
                 });
             }
+            if !options.keys.is_empty() && checkpoints > 0 {
+                let head_hash = head.get("hash").and_then(Value::as_str).unwrap_or_default();
+                let sig = head.get("sig").ok_or_else(|| VerifyError::UnsignedHead {
+                    path: path.to_path_buf(),
+                    problem: "is not signed: it was rewritten without the signing key".to_owned(),
+                })?;
+                check_signature(options.keys, sig, head_seq, head_hash).map_err(|problem| {
+                    VerifyError::UnsignedHead {
+                        path: path.to_path_buf(),
+                        problem,
+                    }
+                })?;
+            }
             // head_seq < count: a writer crashed between appending and
             // updating the head; the chain itself proves the extra lines.
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && count == 0 => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !options.keys.is_empty() => {
+            head_checked = false;
+        }
         Err(source) => {
             return Err(VerifyError::Io {
                 path: head_file,
@@ -158,6 +268,10 @@ pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
     Ok(VerifyReport {
         entries: count,
         head: prev,
+        checkpoints,
+        unsigned_prefix,
+        signatures_checked: !options.keys.is_empty(),
+        head_checked,
     })
 }
 

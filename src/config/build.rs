@@ -105,6 +105,13 @@ pub fn build(
     let audit_log = tenure
         .audit_log
         .map_or_else(|| state_dir.join("audit.jsonl"), |p| resolve(base, &p));
+    let audit_key = tenure.audit_key.map_or_else(
+        || tenure_plugin_api::SecretSource::File(state_dir.join("audit.key")),
+        |mut key| {
+            key.rebase(base);
+            key
+        },
+    );
     let reconcile_interval = tenure
         .reconcile_interval
         .map_or(Duration::from_secs(300), |d| d.0);
@@ -707,6 +714,7 @@ pub fn build(
         state_dir,
         state_url,
         audit_log,
+        audit_key,
         reconcile_interval,
         lease_ttl,
         attest_retention,

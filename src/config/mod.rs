@@ -125,6 +125,9 @@ pub struct Config {
     pub state_url: Option<tenure_plugin_api::SecretSource>,
     /// The audit trail.
     pub audit_log: PathBuf,
+    /// The Ed25519 key that signs the trail's checkpoints (PKCS#8 PEM);
+    /// default `<state_dir>/audit.key`, created on first use.
+    pub audit_key: tenure_plugin_api::SecretSource,
     /// How often the service re-reads inventories when nothing is due sooner.
     pub reconcile_interval: Duration,
     /// How long a lease on a secret lasts without renewal.

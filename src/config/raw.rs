@@ -15,6 +15,7 @@ pub struct RawTenure {
     pub state_dir: Option<PathBuf>,
     pub state_url: Option<tenure_plugin_api::SecretSource>,
     pub audit_log: Option<PathBuf>,
+    pub audit_key: Option<tenure_plugin_api::SecretSource>,
     /// Read separately (see `document::read_file`); declared so serde accepts and lists it.
     #[serde(default)]
     #[allow(dead_code)]

@@ -135,7 +135,7 @@ fn every_error_is_reported_with_file_line_column_and_key() {
     let main_name = main.display().to_string();
     let gov = dir.path().join("gov/records.toml").display().to_string();
     let expected = vec![
-        format!("{main_name}:2:1: tenure.stat_dir: unknown field `stat_dir`, expected one of `state_dir`, `state_url`, `audit_log`, `include`, `reconcile_interval`, `lease_ttl`, `concurrency`, `attest_retention`"),
+        format!("{main_name}:2:1: tenure.stat_dir: unknown field `stat_dir`, expected one of `state_dir`, `state_url`, `audit_log`, `audit_key`, `include`, `reconcile_interval`, `lease_ttl`, `concurrency`, `attest_retention`"),
         format!("{main_name}:6:13: defaults.on_orphan: an orphan has no record, hence no target to rotate it with; use revoke, escalate or report"),
         format!("{main_name}:13:8: providers.cloud.type: unknown provider type \"cloudvault\", expected one of `local`, `vault`, `aws_secrets_manager`, `azure_key_vault`"),
         format!("{main_name}:15:1: targets.gen: length must be between 16 and 4096, found 8"),
