@@ -131,55 +131,38 @@ async fn turn(reconciler: &Reconciler, interval: Duration) -> Duration {
     }
 }
 
-/// Binds and serves HTTP (or HTTPS when a certificate is configured) until `stop`.
+/// Binds and serves HTTP (or HTTPS when a certificate is configured) until
+/// `stop`, within the configured bounds (see `server::serve`).
 async fn start_server(
     server_config: &crate::config::ServerConfig,
     reconciler: &Arc<Reconciler>,
     wake: &Arc<Notify>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) -> Result<tokio::task::JoinHandle<()>, ServiceError> {
     let state = AppState::new(server_config, Arc::clone(reconciler), Arc::clone(wake))?;
+    let tls = server_config
+        .tls
+        .as_ref()
+        .map(|tls| {
+            server::tls_acceptor(&tls.cert, &tls.key).map_err(|detail| ServerError::Tls {
+                cert: tls.cert.clone(),
+                source: std::io::Error::other(detail),
+            })
+        })
+        .transpose()?;
     let listener = server::bind(server_config).await?;
     let addr = listener.local_addr().map_or(server_config.listen, |a| a);
-    let app = server::router(state, server_config.max_body_bytes);
-    let deadline = server_config.shutdown_deadline;
-    let Some(tls) = &server_config.tls else {
-        info!(%addr, "Listening on http://{addr}.");
-        return Ok(tokio::spawn(async move {
-            let stopped = async move {
-                let _ = stop.wait_for(|s| *s).await;
-            };
-            if let Err(err) = axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await
-            {
-                error!(error = %err, "The HTTP server failed.");
-            }
-        }));
+    let app = server::router(state, server_config);
+    let bounds = server::Bounds {
+        max_connections: server_config.max_connections,
+        header_timeout: server_config.header_timeout,
+        shutdown_deadline: server_config.shutdown_deadline,
     };
-    let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
-        .await
-        .map_err(|source| ServerError::Tls {
-            cert: tls.cert.clone(),
-            source,
-        })?;
-    let std_listener = listener
-        .into_std()
-        .map_err(|source| ServerError::Bind { addr, source })?;
-    let server = axum_server::from_tcp_rustls(std_listener, rustls)
-        .map_err(|source| ServerError::Bind { addr, source })?;
-    let handle = axum_server::Handle::new();
-    let stopper = handle.clone();
-    tokio::spawn(async move {
-        let _ = stop.wait_for(|s| *s).await;
-        stopper.graceful_shutdown(Some(deadline));
-    });
-    info!(%addr, "Listening on https://{addr}.");
-    Ok(tokio::spawn(async move {
-        if let Err(err) = server.handle(handle).serve(app.into_make_service()).await {
-            error!(error = %err, "The HTTPS server failed.");
-        }
-    }))
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    info!(%addr, "Listening on {scheme}://{addr}.");
+    Ok(tokio::spawn(server::serve(
+        listener, app, bounds, tls, stop,
+    )))
 }
 
 /// The distinct cron expressions of the records' schedules.

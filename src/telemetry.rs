@@ -1,7 +1,7 @@
 //! Logging setup: text or JSON lines on stderr, level from `-v` flags or `TENURE_LOG`.
 //!
 //! Tenure's own crates log at the chosen level; dependencies log only
-//! warnings. The HTTP layers under the vault client (`vaultrs`, `rustify`)
+//! warnings (hyper only errors: it warns for every client that times out). The HTTP layers under the vault client (`vaultrs`, `rustify`)
 //! are silenced entirely: they log every failed request as several ERROR
 //! lines from their internal spans, and Tenure already reports each failure
 //! once, naming the provider and the cause. `TENURE_LOG` replaces all of
@@ -20,6 +20,10 @@ pub enum LogFormat {
 
 /// Crates whose every error Tenure reports itself, with context.
 const SILENCED: &[&str] = &["vaultrs", "rustify"];
+
+/// Crates that warn about their peers' faults: hyper warns for every client
+/// that times out, which a slow or hostile client can make a flood.
+const ERRORS_ONLY: &[&str] = &["hyper"];
 
 /// Tenure's own crates: the binary/library and every plugin crate.
 const OWN: &[&str] = &[
@@ -41,6 +45,7 @@ pub fn default_filter(verbosity: u8) -> String {
     // A target directive matches by prefix, so `tenure_provider` covers
     // every provider plugin crate and `tenure_target` every target crate.
     directives.extend(OWN.iter().map(|krate| format!("{krate}={level}")));
+    directives.extend(ERRORS_ONLY.iter().map(|krate| format!("{krate}=error")));
     directives.extend(SILENCED.iter().map(|krate| format!("{krate}=off")));
     directives.join(",")
 }

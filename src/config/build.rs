@@ -150,18 +150,35 @@ pub fn build(
             },
             None => std::net::SocketAddr::from(([127, 0, 0, 1], 8787)),
         };
-        let max_body_bytes = match raw.max_body_bytes {
-            Some(n) if *n.get_ref() < 1024 || *n.get_ref() > 16 << 20 => {
+        // A count within bounds, or the default (with a diagnostic).
+        let mut bounded = |value: Option<Spanned<usize>>,
+                           key: &str,
+                           (min, max): (usize, usize),
+                           default: usize| match value {
+            Some(n) if *n.get_ref() < min || *n.get_ref() > max => {
                 check.diagnostics.push(file.diagnostic(
                     Some(n.span()),
-                    "server.max_body_bytes",
-                    "must be between 1024 and 16777216",
+                    key,
+                    format!("must be between {min} and {max}"),
                 ));
-                256 << 10
+                default
             }
             Some(n) => n.into_inner(),
-            None => 256 << 10,
+            None => default,
         };
+        let max_body_bytes = bounded(
+            raw.max_body_bytes,
+            "server.max_body_bytes",
+            (1024, 16 << 20),
+            256 << 10,
+        );
+        let max_connections = bounded(
+            raw.max_connections,
+            "server.max_connections",
+            (1, 65_536),
+            256,
+        );
+        let max_in_flight = bounded(raw.max_in_flight, "server.max_in_flight", (1, 4096), 32);
         let rebase = |mut source: tenure_plugin_api::SecretSource| {
             source.rebase(base);
             source
@@ -189,6 +206,10 @@ pub fn build(
             eventgrid_key: raw.eventgrid_key.map(rebase),
             metrics_token: raw.metrics_token.map(rebase),
             max_body_bytes,
+            max_connections,
+            max_in_flight,
+            header_timeout: raw.header_timeout.map_or(Duration::from_secs(10), |d| d.0),
+            request_timeout: raw.request_timeout.map_or(Duration::from_secs(30), |d| d.0),
             shutdown_deadline: raw
                 .shutdown_deadline
                 .map_or(Duration::from_secs(30), |d| d.0),

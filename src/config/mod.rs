@@ -68,8 +68,18 @@ pub struct ServerConfig {
     /// A token that unlocks the per-secret metric series (the admin token
     /// does too); without either, `/metrics` serves aggregates only.
     pub metrics_token: Option<tenure_plugin_api::SecretSource>,
-    /// The largest event body accepted (413 above).
+    /// The largest request body accepted on any route (413 above), checked
+    /// before it is buffered.
     pub max_body_bytes: usize,
+    /// Connections open at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// Requests in flight at once per route; more get 503.
+    pub max_in_flight: usize,
+    /// How long a client has for the TLS handshake and each request's
+    /// headers (an idle keep-alive connection is closed after it too).
+    pub header_timeout: Duration,
+    /// How long a client has to send a request's body (408 after it).
+    pub request_timeout: Duration,
     /// How long in-flight work may take to finish or checkpoint after SIGTERM.
     pub shutdown_deadline: Duration,
     /// Serve HTTPS with this certificate chain and key (PEM files).

@@ -8,17 +8,27 @@
 //! ```
 
 mod admin;
+mod body_limit;
 mod events;
+mod listener;
 mod ops;
 mod signals;
 
+pub use listener::{Bounds, serve, tls_acceptor};
+
 use std::sync::Arc;
 
-use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::http::{StatusCode, header};
+use axum::routing::{MethodRouter, delete, get, post};
+use axum::{BoxError, Router};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
+use tower::ServiceBuilder;
+use tower::limit::ConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::config::ServerConfig;
 use crate::events::{SecretFormatError, WebhookKey};
@@ -155,25 +165,72 @@ fn matches(expected: &[u8; 32], presented: Option<&str>) -> bool {
 }
 
 /// Every route.
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    Router::new()
+/// A method router with its own cap of `in_flight` requests at once; one
+/// more is refused at once with 503 and `Retry-After`, not queued.
+fn bounded(route: MethodRouter<AppState>, in_flight: usize) -> MethodRouter<AppState> {
+    route.layer(
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(|_: BoxError| async {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, "1")],
+                    axum::Json(serde_json::json!({
+                        "error": "too many requests in flight on this route; retry shortly"
+                    })),
+                )
+            }))
+            .layer(LoadShedLayer::new())
+            .layer(ConcurrencyLimitLayer::new(in_flight)),
+    )
+}
+
+/// The routes, each with its own in-flight cap; the routes that read a
+/// body (events, Event Grid) also with the request timeout (408) and the
+/// body limit, checked against `Content-Length` before anything is read
+/// (`body_limit`) and again while reading (413). The other routes never
+/// read a body.
+pub fn router(state: AppState, config: &ServerConfig) -> Router {
+    let cap = config.max_in_flight;
+    let limit = |source| {
+        axum::middleware::from_fn_with_state(
+            body_limit::BodyLimit {
+                max_bytes: config.max_body_bytes,
+                source,
+            },
+            body_limit::refuse_oversized,
+        )
+    };
+    let with_body = Router::new()
         .route(
             "/v1/events",
-            post(events::post_event).layer(DefaultBodyLimit::max(max_body_bytes)),
+            bounded(post(events::post_event), cap).layer(limit("webhook")),
         )
         .route(
             "/v1/eventgrid",
-            post(events::post_eventgrid).layer(DefaultBodyLimit::max(max_body_bytes)),
+            bounded(post(events::post_eventgrid), cap).layer(limit("eventgrid")),
         )
-        .route("/v1/secrets", get(admin::secrets))
-        .route("/v1/plan", get(admin::plan))
-        .route("/v1/secrets/{address}/rotate", post(admin::rotate))
-        .route("/v1/secrets/{address}/revoke", post(admin::revoke))
-        .route("/v1/signals", get(signals::list))
-        .route("/v1/signals/{id}", delete(signals::remove))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ));
+    Router::new()
+        .merge(with_body)
+        .route("/v1/secrets", bounded(get(admin::secrets), cap))
+        .route("/v1/plan", bounded(get(admin::plan), cap))
+        .route(
+            "/v1/secrets/{address}/rotate",
+            bounded(post(admin::rotate), cap),
+        )
+        .route(
+            "/v1/secrets/{address}/revoke",
+            bounded(post(admin::revoke), cap),
+        )
+        .route("/v1/signals", bounded(get(signals::list), cap))
+        .route("/v1/signals/{id}", bounded(delete(signals::remove), cap))
+        .route("/healthz", bounded(get(ops::healthz), cap))
+        .route("/readyz", bounded(get(ops::readyz), cap))
+        .route("/metrics", bounded(get(ops::metrics), cap))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }
 

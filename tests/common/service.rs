@@ -105,11 +105,27 @@ impl Service {
     }
 
     async fn launch(
+        demo: Demo,
+        server_extra: &str,
+        tables: &str,
+        env: &[(&str, &str)],
+        ca_pem: Option<&str>,
+    ) -> Self {
+        Self::launch_limited(demo, server_extra, tables, env, ca_pem, None).await
+    }
+
+    /// Starts the example with at most `nofile` open file descriptors.
+    pub async fn start_with_nofile(server_extra: &str, tables: &str, nofile: u32) -> Self {
+        Self::launch_limited(Demo::new(), server_extra, tables, &[], None, Some(nofile)).await
+    }
+
+    async fn launch_limited(
         mut demo: Demo,
         server_extra: &str,
         tables: &str,
         env: &[(&str, &str)],
         ca_pem: Option<&str>,
+        nofile: Option<u32>,
     ) -> Self {
         let config = demo.config.with_file_name("examples/service.toml");
         let port = free_port();
@@ -121,7 +137,18 @@ impl Service {
         );
         std::fs::write(&config, format!("{text}\n{tables}\n")).expect("write");
         let log = std::fs::File::create(demo.dir.path().join("service.log")).expect("log");
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_tenure"))
+        let mut command = match nofile {
+            // The shell lowers the limit, then becomes tenure.
+            Some(limit) => {
+                let mut sh = std::process::Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+                    .arg(env!("CARGO_BIN_EXE_tenure"));
+                sh
+            }
+            None => std::process::Command::new(env!("CARGO_BIN_EXE_tenure")),
+        };
+        let child = command
             .arg("-c")
             .arg(&config)
             .arg("run")
