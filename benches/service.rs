@@ -60,7 +60,7 @@ async fn start(root: &Path, config: &str, env: &[(&str, &str)]) -> Service {
     std::fs::write(
         &path,
         format!(
-            "{config}\n[server]\nlisten = \"127.0.0.1:{port}\"\nwebhook_secret = {{ env = \"BENCH_WEBHOOK_SECRET\" }}\nmax_body_bytes = 65536\n"
+            "{config}\n[server]\nlisten = \"127.0.0.1:{port}\"\nwebhook_secret = {{ env = \"BENCH_WEBHOOK_SECRET\" }}\nmax_body_bytes = 65536\nmax_in_flight = 128\n"
         ),
     )
     .expect("config");

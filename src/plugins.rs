@@ -303,6 +303,10 @@ impl TargetConfig {
             Self::Mysql(_) => scope
                 .parse::<tenure_target_mysql::Scope>()
                 .map(|s| s.to_string()),
+            #[cfg(feature = "target-redis")]
+            Self::Redis(_) => scope
+                .parse::<tenure_target_redis::Scope>()
+                .map(|s| s.to_string()),
             _ => Ok(scope.to_owned()),
         }
     }

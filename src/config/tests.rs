@@ -228,7 +228,7 @@ approval = { by = "c", at = 2026-01-01 }
     assert_eq!(
         errors(&main),
         vec![format!(
-            "{}:16:38: records[0].scopes[1]: invalid PostgreSQL scope \"selekt on public.orders\": expected `<PRIVILEGE> ON <schema>.<table>`, `<PRIVILEGE> ON SCHEMA <schema>`, `MEMBER OF <role>` or a role attribute such as SUPERUSER",
+            "{}:16:38: records[0].scopes[1]: invalid PostgreSQL scope \"selekt on public.orders\": SELEKT is not a table privilege (SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER)",
             main.display()
         )]
     );
@@ -241,6 +241,43 @@ approval = { by = "c", at = 2026-01-01 }
     assert_eq!(
         config.governance.records[0].scopes,
         vec!["SELECT ON public.orders"]
+    );
+}
+
+#[test]
+fn redis_scopes_are_checked_and_made_canonical_at_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = r#"[providers.local]
+type = "local"
+path = "v"
+
+[targets.cache]
+type = "redis"
+admin_url = { env = "REDIS_ADMIN" }
+
+[[records]]
+id = "a"
+secrets = "local:cache/a"
+target = "cache"
+account = "app"
+owner = "o"
+purpose = "p"
+scopes = ["+@READ", "%r~cache:*", "(~tmp:* +DEL)", "-keys"]
+approval = { by = "c", at = 2026-01-01 }
+"#;
+    let main = write(dir.path(), "tenure.toml", text);
+    assert_eq!(
+        errors(&main),
+        vec![format!(
+            "{}:16:52: records[0].scopes[3]: \"-keys\" is a deny rule, not a privilege: narrowing keeps every deny rule a user has",
+            main.display()
+        )]
+    );
+    let fixed = write(dir.path(), "tenure.toml", &text.replace(", \"-keys\"", ""));
+    let config = load(&fixed).expect("config");
+    assert_eq!(
+        config.governance.records[0].scopes,
+        vec!["+@read", "%R~cache:*", "(+del ~tmp:*)"]
     );
 }
 

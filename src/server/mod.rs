@@ -234,12 +234,24 @@ pub fn router(state: AppState, config: &ServerConfig) -> Router {
         .with_state(state)
 }
 
+/// Connections the kernel holds completed for Tenure to accept; beyond
+/// `max_connections` they wait there, holding none of Tenure's descriptors
+/// (capped by `net.core.somaxconn`).
+const LISTEN_BACKLOG: u32 = 1024;
+
 /// Binds `config.listen`.
 pub async fn bind(config: &ServerConfig) -> Result<tokio::net::TcpListener, ServerError> {
-    tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| ServerError::Bind {
-            addr: config.listen,
-            source,
-        })
+    let error = |source| ServerError::Bind {
+        addr: config.listen,
+        source,
+    };
+    let socket = if config.listen.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .map_err(error)?;
+    socket.set_reuseaddr(true).map_err(error)?;
+    socket.bind(config.listen).map_err(error)?;
+    socket.listen(LISTEN_BACKLOG).map_err(error)
 }

@@ -9,14 +9,26 @@
 //!   was stored is recognised (the user carries the tag `tenure-issuing`
 //!   with the run and the keys that existed before it) and deleted. Another
 //!   active key that this secret does not hold is a conflict for a person.
-//! - **narrow**: the privileges are the user's managed policies (their ARNs),
-//!   inline policies (`inline:<name>`) and groups (`group:<name>`); whatever
-//!   the record does not approve is detached, deleted or left.
-//! - **revoke**: every access key of the user is deactivated and deleted;
-//!   the proof is STS refusing the old key (`InvalidClientTokenId`).
+//! - **narrow**: the privileges are everything the user can do, as strings
+//!   (see the table in `holdings.rs`): managed policies (their ARNs), inline
+//!   policies (`inline:<name>`), the console password (`console-login`),
+//!   groups (`group:<name>`) with the policies each brings
+//!   (`group:<name>/<arn>`, `group:<name>/inline:<policy>`) and the
+//!   permissions boundary (`boundary:<arn>`). What the record does not
+//!   approve is detached, deleted or left (a group is left, never edited:
+//!   other users share it). Narrowing never widens and never loses anything
+//!   approved: a boundary is never removed, nor a policy that denies
+//!   anything, nor a group membership the record approves something
+//!   through; such excess is kept and the narrowing fails, for a person.
+//! - **revoke**: every access key of the user is deactivated and deleted,
+//!   and its console password (login profile) deleted; the proof is STS
+//!   refusing the old key (`InvalidClientTokenId`) and the user having no
+//!   console password. A user's login (`user`, every key) counts as
+//!   enabled while it has a console password, and disabling it deletes it.
 
 mod config;
 mod error;
+mod holdings;
 mod key;
 mod target;
 

@@ -14,6 +14,7 @@ use tokio::sync::OnceCell;
 
 use crate::config::IamConfig;
 use crate::error::{code, error, refusal};
+use crate::holdings::{GroupHoldings, Holdings, Kept, Removal, denies};
 use crate::key::AccessKey;
 
 /// The user tag that marks a key creation in progress.
@@ -181,49 +182,266 @@ impl IamTarget {
         }
     }
 
-    async fn privileges_of(&self, user: &str) -> Result<Vec<String>, PluginError> {
+    /// Everything `user` holds (see [`crate::holdings`]).
+    async fn holdings(&self, user: &str) -> Result<Holdings, PluginError> {
         let iam = self.iam().await;
-        let mut all = Vec::new();
-        let mut marker = None;
-        loop {
-            let out = iam
-                .list_attached_user_policies()
-                .user_name(user)
-                .set_marker(marker.take())
-                .send()
-                .await
-                .map_err(|e| error(&format!("list policies of {user}"), e))?;
-            all.extend(
-                out.attached_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(str::to_owned)),
-            );
-            match out.marker() {
-                Some(m) if out.is_truncated() => marker = Some(m.to_owned()),
-                _ => break,
-            }
-        }
+        let managed = iam
+            .list_attached_user_policies()
+            .user_name(user)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| error(&format!("list policies of {user}"), e))?
+            .into_iter()
+            .filter_map(|p| p.policy_arn)
+            .collect();
         let inline = iam
             .list_user_policies()
             .user_name(user)
+            .into_paginator()
+            .items()
             .send()
+            .collect::<Result<Vec<_>, _>>()
             .await
             .map_err(|e| error(&format!("list inline policies of {user}"), e))?;
-        all.extend(inline.policy_names().iter().map(|n| format!("inline:{n}")));
-        let groups = iam
+        let names: Vec<String> = iam
             .list_groups_for_user()
+            .user_name(user)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| error(&format!("list groups of {user}"), e))?
+            .into_iter()
+            .map(|g| g.group_name)
+            .collect();
+        let mut groups = Vec::with_capacity(names.len());
+        for name in names {
+            groups.push(self.group(&iam, name).await?);
+        }
+        let boundary = iam
+            .get_user()
             .user_name(user)
             .send()
             .await
-            .map_err(|e| error(&format!("list groups of {user}"), e))?;
-        all.extend(
-            groups
-                .groups()
-                .iter()
-                .map(|g| format!("group:{}", g.group_name())),
-        );
-        all.sort();
-        Ok(all)
+            .map_err(|e| error(&format!("get user {user}"), e))?
+            .user
+            .and_then(|u| u.permissions_boundary)
+            .and_then(|b| b.permissions_boundary_arn);
+        let console = self.has_console_login(user).await?;
+        Ok(Holdings {
+            managed,
+            inline,
+            groups,
+            boundary,
+            console,
+        })
+    }
+
+    /// A group and the policies it brings its members.
+    async fn group(&self, iam: &Iam, name: String) -> Result<GroupHoldings, PluginError> {
+        let managed = iam
+            .list_attached_group_policies()
+            .group_name(&name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| error(&format!("list policies of group {name}"), e))?
+            .into_iter()
+            .filter_map(|p| p.policy_arn)
+            .collect();
+        let inline = iam
+            .list_group_policies()
+            .group_name(&name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| error(&format!("list inline policies of group {name}"), e))?;
+        Ok(GroupHoldings {
+            name,
+            managed,
+            inline,
+        })
+    }
+
+    async fn privileges_of(&self, user: &str) -> Result<Vec<String>, PluginError> {
+        Ok(self.holdings(user).await?.privileges())
+    }
+
+    /// Whether `user` has a console password. A user that does not exist
+    /// has none.
+    async fn has_console_login(&self, user: &str) -> Result<bool, PluginError> {
+        match self
+            .iam()
+            .await
+            .get_login_profile()
+            .user_name(user)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if code(&e) == Some("NoSuchEntity") => Ok(false),
+            Err(e) => Err(error(&format!("get login profile of {user}"), e)),
+        }
+    }
+
+    /// Deletes the console password of `user`. Already gone is success.
+    async fn delete_console_login(&self, user: &str) -> Result<(), PluginError> {
+        match self
+            .iam()
+            .await
+            .delete_login_profile()
+            .user_name(user)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if code(&e) == Some("NoSuchEntity") => Ok(()),
+            Err(e) => Err(error(&format!("delete login profile of {user}"), e)),
+        }
+    }
+
+    /// The default version's document of a managed policy; `None` when the
+    /// policy is gone.
+    async fn managed_document(&self, iam: &Iam, arn: &str) -> Result<Option<String>, PluginError> {
+        let policy = match iam.get_policy().policy_arn(arn).send().await {
+            Ok(out) => out.policy,
+            Err(e) if code(&e) == Some("NoSuchEntity") => return Ok(None),
+            Err(e) => return Err(error(&format!("get policy {arn}"), e)),
+        };
+        let Some(version) = policy.and_then(|p| p.default_version_id) else {
+            return Err(PluginError::permanent(format!(
+                "get policy {arn}: no default version"
+            )));
+        };
+        match iam
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(&version)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.policy_version.and_then(|v| v.document)),
+            Err(e) if code(&e) == Some("NoSuchEntity") => Ok(None),
+            Err(e) => Err(error(&format!("get version {version} of policy {arn}"), e)),
+        }
+    }
+
+    /// The policies among those `removal` takes away that deny something
+    /// (removing them would widen access), by name.
+    async fn denying(
+        &self,
+        iam: &Iam,
+        user: &str,
+        removal: &Removal,
+    ) -> Result<Vec<String>, PluginError> {
+        let mut found = Vec::new();
+        match removal {
+            Removal::DeleteLoginProfile => {}
+            Removal::Detach(arn) => {
+                if self
+                    .managed_document(iam, arn)
+                    .await?
+                    .is_some_and(|d| denies(&d))
+                {
+                    found.push(arn.clone());
+                }
+            }
+            Removal::DeleteInline(name) => match iam
+                .get_user_policy()
+                .user_name(user)
+                .policy_name(name)
+                .send()
+                .await
+            {
+                Ok(out) if denies(out.policy_document()) => found.push(format!("inline:{name}")),
+                Ok(_) => {}
+                Err(e) if code(&e) == Some("NoSuchEntity") => {}
+                Err(e) => return Err(error(&format!("get inline policy {name} of {user}"), e)),
+            },
+            Removal::LeaveGroup(group) => {
+                for arn in &group.managed {
+                    if self
+                        .managed_document(iam, arn)
+                        .await?
+                        .is_some_and(|d| denies(&d))
+                    {
+                        found.push(format!("group:{}/{arn}", group.name));
+                    }
+                }
+                for name in &group.inline {
+                    match iam
+                        .get_group_policy()
+                        .group_name(&group.name)
+                        .policy_name(name)
+                        .send()
+                        .await
+                    {
+                        Ok(out) if denies(out.policy_document()) => {
+                            found.push(format!("group:{}/inline:{name}", group.name));
+                        }
+                        Ok(_) => {}
+                        Err(e) if code(&e) == Some("NoSuchEntity") => {}
+                        Err(e) => {
+                            return Err(error(
+                                &format!("get inline policy {name} of group {}", group.name),
+                                e,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Carries out one removal: `false` when it was already gone.
+    async fn remove(&self, iam: &Iam, user: &str, removal: &Removal) -> Result<bool, PluginError> {
+        let result = match removal {
+            Removal::Detach(arn) => iam
+                .detach_user_policy()
+                .user_name(user)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error(&format!("detach {arn} from {user}"), e)),
+            Removal::DeleteInline(name) => iam
+                .delete_user_policy()
+                .user_name(user)
+                .policy_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error(&format!("delete inline policy {name} of {user}"), e)),
+            Removal::DeleteLoginProfile => iam
+                .delete_login_profile()
+                .user_name(user)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error(&format!("delete login profile of {user}"), e)),
+            Removal::LeaveGroup(group) => iam
+                .remove_user_from_group()
+                .user_name(user)
+                .group_name(&group.name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error(&format!("remove {user} from group {}", group.name), e)),
+        };
+        match result {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -233,6 +451,27 @@ impl IamTarget {
         match self.keys(user).await {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(Vec::new()),
             other => other,
+        }
+    }
+
+    /// Why STS refuses `key`, waiting while a deleted key still works; an
+    /// error when it still authenticates after the settle timeout.
+    async fn key_refused(&self, key: &AccessKey) -> Result<String, PluginError> {
+        let deadline = Instant::now() + self.config.settle_timeout;
+        loop {
+            match self.caller(key).await? {
+                Err(refusal) => {
+                    return Ok(format!("key {} refused: {refusal}", key.access_key_id));
+                }
+                Ok(arn) if Instant::now() >= deadline => {
+                    return Err(PluginError::retryable(format!(
+                        "key {} still authenticates as {arn}",
+                        key.access_key_id
+                    )));
+                }
+                // A deleted key can take a moment to stop working.
+                Ok(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+            }
         }
     }
 
@@ -466,43 +705,38 @@ impl Target for IamTarget {
         let key = AccessKey::parse(current)?;
         let user = key.user_name.as_str();
         let iam = self.iam().await;
+        let plan = self.holdings(user).await?.plan(ctx.scopes);
+        let mut kept = plan.kept;
         let mut removed = Vec::new();
-        for privilege in self.privileges_of(user).await? {
-            if ctx.scopes.contains(&privilege) {
+        for step in plan.steps {
+            let denying = self.denying(&iam, user, &step.removal).await?;
+            if !denying.is_empty() {
+                kept.push(Kept {
+                    privileges: step.privileges,
+                    reason: format!(
+                        "{} denies something: removing it would widen access",
+                        denying.join(", ")
+                    ),
+                });
                 continue;
             }
-            let result = if let Some(name) = privilege.strip_prefix("inline:") {
-                iam.delete_user_policy()
-                    .user_name(user)
-                    .policy_name(name)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| error(&format!("delete inline policy {name} of {user}"), e))
-            } else if let Some(group) = privilege.strip_prefix("group:") {
-                iam.remove_user_from_group()
-                    .user_name(user)
-                    .group_name(group)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| error(&format!("remove {user} from group {group}"), e))
-            } else {
-                iam.detach_user_policy()
-                    .user_name(user)
-                    .policy_arn(&privilege)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| error(&format!("detach {privilege} from {user}"), e))
-            };
-            match result {
-                Ok(()) => removed.push(privilege),
-                Err(e) if e.kind() == ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
+            if self.remove(&iam, user, &step.removal).await? {
+                removed.extend(step.privileges);
             }
         }
         let remaining = self.privileges_of(user).await?;
+        if !kept.is_empty() {
+            let kept: Vec<String> = kept
+                .iter()
+                .map(|k| format!("{} ({})", k.privileges.join(", "), k.reason))
+                .collect();
+            return Err(PluginError::permanent(format!(
+                "IAM user {user} keeps privileges beyond the approved scopes that Tenure does \
+                 not remove: {}; removed [{}]; approve them in the record or change IAM by hand",
+                kept.join("; "),
+                removed.join(", ")
+            )));
+        }
         Ok(NarrowReport { removed, remaining })
     }
 
@@ -521,6 +755,7 @@ impl Target for IamTarget {
         for other in keys {
             self.remove_key(&key.user_name, &other.id).await?;
         }
+        self.delete_console_login(&key.user_name).await?;
         self.clear_issuing(&key.user_name).await
     }
 
@@ -530,31 +765,22 @@ impl Target for IamTarget {
         value: &SecretValue,
     ) -> Result<Proof, PluginError> {
         let key = AccessKey::parse(value)?;
-        if key.access_key_id.is_empty() {
-            return Ok(Proof::new(
-                "sts_get_caller_identity",
-                "the secret holds no key",
-            ));
+        let refused = if key.access_key_id.is_empty() {
+            "the secret holds no key".to_owned()
+        } else {
+            self.key_refused(&key).await?
+        };
+        // The user's console password is a way in too: revoke deletes it.
+        if self.has_console_login(&key.user_name).await? {
+            return Err(PluginError::retryable(format!(
+                "IAM user {} still has a console password (login profile)",
+                key.user_name
+            )));
         }
-        let deadline = Instant::now() + self.config.settle_timeout;
-        loop {
-            match self.caller(&key).await? {
-                Err(refusal) => {
-                    return Ok(Proof::new(
-                        "sts_get_caller_identity",
-                        format!("key {} refused: {refusal}", key.access_key_id),
-                    ));
-                }
-                Ok(arn) if Instant::now() >= deadline => {
-                    return Err(PluginError::retryable(format!(
-                        "key {} still authenticates as {arn}",
-                        key.access_key_id
-                    )));
-                }
-                // A deleted key can take a moment to stop working.
-                Ok(_) => tokio::time::sleep(Duration::from_secs(1)).await,
-            }
-        }
+        Ok(Proof::new(
+            "sts_get_caller_identity",
+            format!("{refused}; no console password (login profile)"),
+        ))
     }
 
     async fn try_login(
@@ -631,16 +857,25 @@ impl Target for IamTarget {
                 .filter(|k| key.is_none_or(|wanted| k.id == wanted))
                 .map(|k| k.id.as_str())
                 .collect();
-            let detail = match (key, active.as_slice()) {
+            let mut detail = match (key, active.as_slice()) {
                 (Some(id), []) if keys.iter().any(|k| k.id == id) => format!("key {id} inactive"),
                 (Some(id), []) => format!("key {id} absent"),
                 (None, []) if keys.is_empty() => "no access keys".to_owned(),
                 (None, []) => "no other active access key".to_owned(),
                 (_, ids) => format!("active access keys: {}", ids.join(", ")),
             };
+            // The whole user logs in with its console password too.
+            let console = key.is_none() && self.has_console_login(user).await?;
+            detail.push_str(if console {
+                "; console password (login profile) set"
+            } else if key.is_none() {
+                "; no console password"
+            } else {
+                ""
+            });
             states.push(LoginState {
                 login: login.clone(),
-                enabled: !active.is_empty(),
+                enabled: !active.is_empty() || console,
                 detail,
             });
         }
@@ -662,8 +897,12 @@ impl Target for IamTarget {
                     self.remove_key(user, &other.id).await?;
                 }
             }
-            if key.is_none() && kept.is_none() {
-                self.clear_issuing(user).await?;
+            if key.is_none() {
+                // The console password is never the credential kept.
+                self.delete_console_login(user).await?;
+                if kept.is_none() {
+                    self.clear_issuing(user).await?;
+                }
             }
         }
         Ok(())

@@ -1,5 +1,6 @@
 //! [`MysqlTarget`]: the [`Target`] trait over MySQL / MariaDB accounts.
 
+use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use sha1::{Digest, Sha1};
@@ -12,7 +13,7 @@ use tenure_plugin_api::{
 use tokio::sync::OnceCell;
 
 use crate::config::{MysqlConfig, RevokeMode};
-use crate::privileges::Scope;
+use crate::privileges::{Account, GRANT_OPTION, Level, RoutineKind, Scope, literal};
 
 struct Admin {
     pool: MySqlPool,
@@ -84,7 +85,9 @@ fn number(err: &sqlx::Error) -> Option<u16> {
 
 fn admin_error(err: sqlx::Error) -> PluginError {
     match (&err, number(&err)) {
-        (_, Some(1044 | 1045 | 1227 | 1142)) => PluginError::unauthorized(format!("admin: {err}")),
+        (_, Some(1044 | 1045 | 1227 | 1142 | 1698)) => {
+            PluginError::unauthorized(format!("admin: {err}"))
+        }
         (sqlx::Error::Database(_), _) => PluginError::permanent(format!("statement failed: {err}")),
         _ => PluginError::retryable(format!("admin connection: {err}")),
     }
@@ -100,14 +103,6 @@ fn locked_query(mariadb: bool) -> &'static str {
     } else {
         "SELECT CONVERT(User USING utf8mb4), CONVERT(account_locked USING utf8mb4) FROM mysql.user WHERE Host = ?"
     }
-}
-
-/// A string literal for MySQL: single quotes, quotes doubled. The admin
-/// session runs with `NO_BACKSLASH_ESCAPES` (see [`MysqlTarget::admin`]),
-/// so a backslash is a plain character and doubling is the only escape:
-/// the literal means the same whatever the server's own `sql_mode`.
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// Adds `NO_BACKSLASH_ESCAPES` to a session's `sql_mode`, so that
@@ -291,36 +286,222 @@ impl MysqlTarget {
         }
     }
 
-    /// Every global, database and table privilege `user` holds, in one
-    /// catalog query.
+    /// Everything `user` holds, as scopes: global, database, table and
+    /// column privileges with the grant option of each level (from
+    /// `information_schema` and `mysql.tables_priv`), routine privileges
+    /// (`mysql.procs_priv`), PROXY (`mysql.proxies_priv`) and granted roles
+    /// with their admin option (`mysql.roles_mapping` on MariaDB,
+    /// `mysql.role_edges` on MySQL). Sorted, without duplicates.
     async fn held(&self, user: &str) -> Result<Vec<Scope>, PluginError> {
         let admin = self.admin().await?;
         let grantee = self.grantee(user);
+        let host = &self.config.account_host;
+        let mut scopes = Vec::new();
+
+        // The grant option of the global and database levels shows as
+        // IS_GRANTABLE, on a USAGE row when it is held alone.
         let rows = sqlx::query(
-            "SELECT NULL AS db, NULL AS tbl, PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES
-               WHERE GRANTEE = ? AND PRIVILEGE_TYPE <> 'USAGE'
+            "SELECT 'global' AS kind, NULL AS db, NULL AS tbl, NULL AS col, PRIVILEGE_TYPE, IS_GRANTABLE
+               FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ?
              UNION ALL
-             SELECT TABLE_SCHEMA, NULL, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ?
+             SELECT 'schema', TABLE_SCHEMA, NULL, NULL, PRIVILEGE_TYPE, IS_GRANTABLE
+               FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ?
              UNION ALL
-             SELECT TABLE_SCHEMA, TABLE_NAME, PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ?",
+             SELECT 'table', TABLE_SCHEMA, TABLE_NAME, NULL, PRIVILEGE_TYPE, 'NO'
+               FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ?
+             UNION ALL
+             SELECT 'column', TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, PRIVILEGE_TYPE, 'NO'
+               FROM information_schema.COLUMN_PRIVILEGES WHERE GRANTEE = ?",
         )
+        .bind(&grantee)
         .bind(&grantee)
         .bind(&grantee)
         .bind(&grantee)
         .fetch_all(&admin.pool)
         .await
         .map_err(admin_error)?;
-        let mut scopes = Vec::with_capacity(rows.len());
         for row in rows {
-            scopes.push(Scope {
-                database: row.try_get(0).map_err(admin_error)?,
-                table: row.try_get(1).map_err(admin_error)?,
-                privilege: row.try_get(2).map_err(admin_error)?,
-            });
+            let kind: String = row.try_get(0).map_err(admin_error)?;
+            let db: Option<String> = row.try_get(1).map_err(admin_error)?;
+            let table: Option<String> = row.try_get(2).map_err(admin_error)?;
+            let column: Option<String> = row.try_get(3).map_err(admin_error)?;
+            let privilege: String = row.try_get(4).map_err(admin_error)?;
+            let grantable: String = row.try_get(5).map_err(admin_error)?;
+            let level = match (kind.as_str(), db, table) {
+                ("global", _, _) => Level::Global,
+                ("schema", Some(db), _) => Level::Database(db),
+                ("table" | "column", Some(database), Some(table)) => {
+                    Level::Table { database, table }
+                }
+                _ => {
+                    return Err(PluginError::permanent(format!(
+                        "unexpected {kind} privilege row"
+                    )));
+                }
+            };
+            if grantable == "YES" {
+                scopes.push(Scope::Privilege {
+                    privilege: GRANT_OPTION.to_owned(),
+                    level: level.clone(),
+                });
+            }
+            if privilege == "USAGE" {
+                continue;
+            }
+            match (column, level) {
+                (Some(column), Level::Table { database, table }) => scopes.push(Scope::Column {
+                    privilege,
+                    database,
+                    table,
+                    column,
+                }),
+                (_, level) => scopes.push(Scope::Privilege { privilege, level }),
+            }
+        }
+
+        // The table level's grant option is in `Table_priv` (it may be
+        // there with column privileges only); routines, PROXY and roles
+        // have no `information_schema` view.
+        // One text type and collation for every column, or the UNION fails.
+        let t =
+            |column: &str| format!("CONVERT({column} USING utf8mb4) COLLATE utf8mb4_general_ci");
+        let roles = if admin.mariadb {
+            format!(
+                "SELECT 'role', {}, NULL, {}, NULL FROM mysql.roles_mapping WHERE User = ? AND Host = ?",
+                t("Role"),
+                t("Admin_option")
+            )
+        } else {
+            format!(
+                "SELECT 'role', {}, {}, {}, NULL FROM mysql.role_edges WHERE TO_USER = ? AND TO_HOST = ?",
+                t("FROM_USER"),
+                t("FROM_HOST"),
+                t("WITH_ADMIN_OPTION")
+            )
+        };
+        let query = format!(
+            "SELECT 'table', {}, {}, NULL, NULL FROM mysql.tables_priv
+               WHERE User = ? AND Host = ? AND FIND_IN_SET('Grant', Table_priv) > 0
+             UNION ALL
+             SELECT 'routine', {}, {}, {}, {} FROM mysql.procs_priv WHERE User = ? AND Host = ?
+             UNION ALL
+             SELECT 'proxy', {}, {}, IF(With_grant, 'Y', 'N'), NULL
+               FROM mysql.proxies_priv WHERE User = ? AND Host = ?
+             UNION ALL
+             {roles}",
+            t("Db"),
+            t("Table_name"),
+            t("Db"),
+            t("Routine_name"),
+            t("Routine_type"),
+            t("Proc_priv"),
+            t("Proxied_user"),
+            t("Proxied_host"),
+        );
+        let mut rows = sqlx::query(&query);
+        for _ in 0..4 {
+            rows = rows.bind(user).bind(host);
+        }
+        let rows = rows.fetch_all(&admin.pool).await.map_err(admin_error)?;
+        for row in rows {
+            let kind: String = row.try_get(0).map_err(admin_error)?;
+            let a: Option<String> = row.try_get(1).map_err(admin_error)?;
+            let b: Option<String> = row.try_get(2).map_err(admin_error)?;
+            let c: Option<String> = row.try_get(3).map_err(admin_error)?;
+            let d: Option<String> = row.try_get(4).map_err(admin_error)?;
+            let a = a.unwrap_or_default();
+            match kind.as_str() {
+                "table" => scopes.push(Scope::Privilege {
+                    privilege: GRANT_OPTION.to_owned(),
+                    level: Level::Table {
+                        database: a,
+                        table: b.unwrap_or_default(),
+                    },
+                }),
+                "routine" => {
+                    let routine_type = c.unwrap_or_default();
+                    let kind = RoutineKind::from_catalog(&routine_type).ok_or_else(|| {
+                        PluginError::permanent(format!("unknown routine type {routine_type:?}"))
+                    })?;
+                    let name = b.unwrap_or_default();
+                    for privilege in d.unwrap_or_default().split(',').filter(|p| !p.is_empty()) {
+                        let privilege = match privilege.to_ascii_uppercase() {
+                            grant if grant == "GRANT" => GRANT_OPTION.to_owned(),
+                            other => other,
+                        };
+                        scopes.push(Scope::Routine {
+                            privilege,
+                            kind,
+                            database: a.clone(),
+                            name: name.clone(),
+                        });
+                    }
+                }
+                "proxy" => {
+                    let proxied = Account::new(a, b);
+                    if c.as_deref() == Some("Y") {
+                        scopes.push(Scope::ProxyGrant(proxied.clone()));
+                    }
+                    scopes.push(Scope::Proxy(proxied));
+                }
+                "role" => {
+                    let role = Account::new(a, b);
+                    if c.as_deref() == Some("Y") {
+                        scopes.push(Scope::RoleAdmin(role.clone()));
+                    }
+                    scopes.push(Scope::Role(role));
+                }
+                other => {
+                    return Err(PluginError::permanent(format!(
+                        "unexpected {other} privilege row"
+                    )));
+                }
+            }
         }
         scopes.sort();
         scopes.dedup();
         Ok(scopes)
+    }
+
+    /// MariaDB's default role of `user`, if one is set.
+    async fn default_role(&self, user: &str) -> Result<Option<String>, PluginError> {
+        let admin = self.admin().await?;
+        let role: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT CONVERT(JSON_VALUE(Priv, '$.default_role') USING utf8mb4)
+               FROM mysql.global_priv WHERE User = ? AND Host = ?",
+        )
+        .bind(user)
+        .bind(&self.config.account_host)
+        .fetch_optional(&admin.pool)
+        .await
+        .map_err(admin_error)?;
+        Ok(role.flatten().filter(|r| !r.is_empty()))
+    }
+
+    /// Runs one scope's revoke. A grant that is already gone (revoked with
+    /// another one, or meanwhile) is success.
+    async fn revoke_scope(&self, scope: &Scope, account: &str) -> Result<(), PluginError> {
+        let admin = self.admin().await?;
+        let statement = scope.revoke_statement(account, admin.mariadb);
+        match sqlx::raw_sql(&statement).execute(&admin.pool).await {
+            Ok(_) => Ok(()),
+            // No such grant (global/database, table/column, routine, role).
+            Err(err) if matches!(number(&err), Some(1141 | 1147 | 1403 | 1962)) => Ok(()),
+            Err(err) => {
+                let err = admin_error(err);
+                let needs = match scope {
+                    _ if err.kind() != tenure_plugin_api::ErrorKind::Unauthorized => "",
+                    Scope::Role(_) | Scope::RoleAdmin(_) => {
+                        " (the admin account needs the role WITH ADMIN OPTION)"
+                    }
+                    Scope::Proxy(_) | Scope::ProxyGrant(_) => {
+                        " (the admin account needs PROXY on that user, or on ''@'%', WITH GRANT OPTION)"
+                    }
+                    _ => "",
+                };
+                Err(err.context(format!("revoking {scope}{needs}")))
+            }
+        }
     }
 
     /// Locks `user` and ends its connections. Already gone is success.
@@ -443,18 +624,99 @@ impl Target for MysqlTarget {
         current: &SecretValue,
     ) -> Result<NarrowReport, PluginError> {
         let credential = DbCredential::parse(current)?;
-        let approved: Vec<Scope> = ctx.scopes.iter().filter_map(|s| s.parse().ok()).collect();
-        let mut report = NarrowReport::default();
-        for scope in self.held(&credential.username).await? {
-            if approved.contains(&scope) {
-                report.remaining.push(scope.to_string());
-            } else {
-                self.execute(&scope.revoke_statement(&self.account(&credential.username)))
-                    .await?;
-                report.removed.push(scope.to_string());
+        let user = &credential.username;
+        let account = self.account(user);
+        let mariadb = self.admin().await?.mariadb;
+        let approved: BTreeSet<Scope> = ctx.scopes.iter().filter_map(|s| s.parse().ok()).collect();
+        // An admin option is approved only with its role, PROXY's grant
+        // option only with PROXY: neither can be held alone.
+        let approved: BTreeSet<Scope> = approved
+            .iter()
+            .filter(|s| s.requires().is_none_or(|r| approved.contains(&r)))
+            .cloned()
+            .collect();
+
+        let before = self.held(user).await?;
+        let mut after = before.clone();
+        // A second round takes what a restore brought with it (MariaDB
+        // grants the global grant option with `PROXY ... WITH GRANT
+        // OPTION`); a third is never needed, and what is still wrong then
+        // is an error below.
+        for _ in 0..2 {
+            let excess: Vec<&Scope> = after.iter().filter(|s| !approved.contains(*s)).collect();
+            if excess.is_empty() {
+                break;
             }
+            let mut order = excess.clone();
+            order.sort_by_key(|s| revoke_rank(s));
+            for scope in order {
+                // Revoking the role (or PROXY) takes its option with it.
+                if scope.requires().is_some_and(|r| excess.contains(&&r)) {
+                    continue;
+                }
+                self.revoke_scope(scope, &account).await?;
+            }
+            after = self.held(user).await?;
+            // A table privilege's revoke also takes that privilege on the
+            // table's columns; MySQL revokes an admin option with its role
+            // and either server PROXY's grant option with PROXY. Whatever
+            // approved went with them is granted back, exactly as it was.
+            let lost: Vec<&Scope> = before
+                .iter()
+                .filter(|s| approved.contains(*s) && !after.contains(s))
+                .collect();
+            if lost.is_empty() {
+                continue;
+            }
+            for scope in &lost {
+                if scope.requires().is_some_and(|r| lost.contains(&&r)) {
+                    continue;
+                }
+                let option = match scope {
+                    Scope::Role(role) => Some(Scope::RoleAdmin(role.clone())),
+                    Scope::Proxy(proxied) => Some(Scope::ProxyGrant(proxied.clone())),
+                    _ => None,
+                };
+                let with_option = option.as_ref().is_some_and(|o| lost.contains(&o));
+                self.execute(&scope.grant_statement(&account, mariadb, with_option))
+                    .await
+                    .map_err(|e| {
+                        e.context(format!("restoring approved {scope}, which a revoke took"))
+                    })?;
+            }
+            after = self.held(user).await?;
         }
-        Ok(report)
+        if let Some(extra) = after.iter().find(|s| !approved.contains(*s)) {
+            return Err(PluginError::permanent(format!(
+                "narrowing left {extra}, which is not approved"
+            )));
+        }
+        if let Some(missing) = before
+            .iter()
+            .find(|s| approved.contains(*s) && !after.contains(s))
+        {
+            return Err(PluginError::permanent(format!(
+                "narrowing lost approved {missing}"
+            )));
+        }
+        // A default role the account no longer holds would come back with
+        // the role if it were ever granted again: it goes too.
+        if mariadb
+            && let Some(role) = self.default_role(user).await?
+            && !after.contains(&Scope::Role(Account::new(role.clone(), None)))
+        {
+            self.execute(&format!("SET DEFAULT ROLE NONE FOR {account}"))
+                .await?;
+            tracing::info!(role = %role, "Cleared a default role the account no longer holds.");
+        }
+        Ok(NarrowReport {
+            removed: before
+                .iter()
+                .filter(|s| !after.contains(s))
+                .map(ToString::to_string)
+                .collect(),
+            remaining: after.iter().map(ToString::to_string).collect(),
+        })
     }
 
     async fn revoke(
@@ -588,6 +850,20 @@ impl Target for MysqlTarget {
         }
         users.sort();
         Ok(users)
+    }
+}
+
+/// The order of revokes: column privileges before their table's, options
+/// before what they belong to.
+fn revoke_rank(scope: &Scope) -> u8 {
+    match scope {
+        Scope::Column { .. } => 0,
+        Scope::Routine { .. } => 1,
+        Scope::Privilege { .. } => 2,
+        Scope::RoleAdmin(_) => 3,
+        Scope::Role(_) => 4,
+        Scope::ProxyGrant(_) => 5,
+        Scope::Proxy(_) => 6,
     }
 }
 

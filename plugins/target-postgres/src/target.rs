@@ -256,7 +256,14 @@ impl PostgresTarget {
         let admin = self.admin().await?;
         let holders = self.holders(credential);
         let mut all = held(&admin.pool, &holders).await?;
-        all.retain(|(scope, _)| !matches!(scope, Scope::Member { role } if holders.contains(role)));
+        let structural = |scope: &Scope| match scope {
+            Scope::Member { role } => holders.contains(role),
+            Scope::GrantOption(inner) => {
+                matches!(&**inner, Scope::Member { role } if holders.contains(role))
+            }
+            _ => false,
+        };
+        all.retain(|(scope, _)| !structural(scope));
         Ok(all)
     }
 
@@ -285,8 +292,19 @@ impl PostgresTarget {
     }
 }
 
+/// The approved scopes; approving a privilege with its grant option
+/// approves the privilege too, so narrowing never takes it away.
 fn approved(scopes: &[String]) -> Vec<Scope> {
-    scopes.iter().filter_map(|s| s.parse().ok()).collect()
+    let mut approved: Vec<Scope> = scopes.iter().filter_map(|s| s.parse().ok()).collect();
+    let implied: Vec<Scope> = approved
+        .iter()
+        .filter_map(|scope| match scope {
+            Scope::GrantOption(inner) => Some((**inner).clone()),
+            _ => None,
+        })
+        .collect();
+    approved.extend(implied);
+    approved
 }
 
 #[async_trait]
@@ -401,13 +419,35 @@ impl Target for PostgresTarget {
         let credential = DbCredential::parse(current)?;
         let approved = approved(ctx.scopes);
         let mut report = tenure_plugin_api::NarrowReport::default();
+        let mut kept_ownership = Vec::new();
         for (scope, holder) in self.held_by(&credential).await? {
             if approved.contains(&scope) {
                 report.remaining.push(scope.to_string());
-            } else {
-                self.execute(&scope.revoke_statement(&holder)).await?;
-                report.removed.push(scope.to_string());
+                continue;
             }
+            // A grant option held on an approved privilege: only the option
+            // goes; on an unapproved one, the privilege goes with it.
+            let (kept, revoked) = match &scope {
+                Scope::GrantOption(inner) if approved.contains(inner) => {
+                    (Some(inner.to_string()), &scope)
+                }
+                Scope::GrantOption(inner) => (None, &**inner),
+                _ => (None, &scope),
+            };
+            match revoked.revoke_statement(&holder) {
+                Some(statement) => {
+                    self.execute(&statement).await?;
+                    report.removed.push(scope.to_string());
+                    report.remaining.extend(kept);
+                }
+                None => kept_ownership.push(scope.to_string()),
+            }
+        }
+        if !kept_ownership.is_empty() {
+            return Err(PluginError::permanent(format!(
+                "{} holds {kept_ownership:?}, which no scope approves; Tenure never takes ownership away (transfer it with ALTER ... OWNER TO, or approve it as a scope); removed meanwhile: {:?}",
+                credential.username, report.removed
+            )));
         }
         Ok(report)
     }

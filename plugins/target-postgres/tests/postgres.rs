@@ -241,3 +241,151 @@ async fn a_wrong_admin_password_is_unauthorized_and_never_echoed() {
     );
     assert!(!err.to_string().contains("wrong-admin-password"));
 }
+
+/// Runs `statements` as the admin.
+async fn run_all(pool: &PgPool, statements: &[String]) {
+    for statement in statements {
+        sqlx::raw_sql(statement)
+            .execute(pool)
+            .await
+            .expect(statement);
+    }
+}
+
+#[tokio::test]
+async fn narrowing_sees_every_kind_of_privilege_and_loses_nothing_approved() {
+    let Some(url) = admin_url() else { return };
+    let pool = admin(&url).await;
+    let role = unique("t_kinds");
+    let other = unique("t_kinds_owner");
+    let group = unique("t_kinds_group");
+    let schema = format!("{role}_s");
+    let db: String = sqlx::query_scalar("SELECT current_database()::text")
+        .fetch_one(&pool)
+        .await
+        .expect("database");
+    run_all(
+        &pool,
+        &[
+            format!("CREATE ROLE {role} LOGIN PASSWORD 'initial-password'"),
+            format!("CREATE ROLE {other}"),
+            format!("CREATE ROLE {group}"),
+            format!("CREATE SCHEMA {schema} AUTHORIZATION {other}"),
+            format!("CREATE TABLE {schema}.orders (id serial, status text, note text)"),
+            format!("CREATE TABLE {schema}.audit (id int)"),
+            format!("CREATE FUNCTION {schema}.refund(integer, text) RETURNS int LANGUAGE sql AS 'SELECT 1'"),
+            format!("CREATE FUNCTION {schema}.approved_fn(integer) RETURNS int LANGUAGE sql AS 'SELECT 1'"),
+            format!("REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} FROM PUBLIC"),
+            // Approved.
+            format!("GRANT USAGE ON SCHEMA {schema} TO {role}"),
+            format!("GRANT SELECT (status) ON {schema}.orders TO {role}"),
+            format!("GRANT USAGE ON SEQUENCE {schema}.orders_id_seq TO {role}"),
+            format!("GRANT EXECUTE ON FUNCTION {schema}.approved_fn(integer) TO {role}"),
+            format!("GRANT SELECT ON {schema}.audit TO {role} WITH GRANT OPTION"),
+            format!("GRANT {group} TO {role}"),
+            // Outside the scopes, one of each kind.
+            format!("GRANT UPDATE (note) ON {schema}.orders TO {role}"),
+            format!("GRANT UPDATE ON SEQUENCE {schema}.orders_id_seq TO {role}"),
+            format!("GRANT EXECUTE ON FUNCTION {schema}.refund(integer, text) TO {role}"),
+            format!("GRANT CONNECT, TEMPORARY ON DATABASE \"{db}\" TO {role}"),
+            format!("GRANT INSERT ON {schema}.audit TO {role} WITH GRANT OPTION"),
+            format!("GRANT USAGE ON SEQUENCE {schema}.orders_id_seq TO {role} WITH GRANT OPTION"),
+            format!("ALTER TABLE {schema}.audit OWNER TO {other}"),
+        ],
+    )
+    .await;
+    let target = PostgresTarget::new("pg", config(Strategy::Single, RevokeMode::Nologin));
+    let current = credential(&role, "initial-password");
+    let approved: Vec<String> = [
+        format!("USAGE ON SCHEMA {schema}"),
+        format!("SELECT (status) ON {schema}.orders"),
+        format!("USAGE ON SEQUENCE {schema}.orders_id_seq"),
+        format!("EXECUTE ON FUNCTION {schema}.approved_fn(integer)"),
+        format!("SELECT ON {schema}.audit WITH GRANT OPTION"),
+        format!("MEMBER OF {group}"),
+    ]
+    .into_iter()
+    .collect();
+    let address = address();
+    let ctx = TargetContext {
+        address: &address,
+        run_id: "run",
+        scopes: &approved,
+    };
+    let held = target
+        .privileges(ctx, &current)
+        .await
+        .expect("privileges")
+        .expect("supported");
+    let excess = [
+        format!("UPDATE (note) ON {schema}.orders"),
+        format!("UPDATE ON SEQUENCE {schema}.orders_id_seq"),
+        format!("EXECUTE ON FUNCTION {schema}.refund(integer, text)"),
+        format!("CONNECT ON DATABASE {db}"),
+        format!("TEMPORARY ON DATABASE {db}"),
+        format!("INSERT ON {schema}.audit WITH GRANT OPTION"),
+        format!("USAGE ON SEQUENCE {schema}.orders_id_seq WITH GRANT OPTION"),
+    ];
+    for privilege in approved
+        .iter()
+        .filter(|p| !p.contains("USAGE ON SEQUENCE"))
+        .chain(&excess)
+    {
+        assert!(held.contains(privilege), "{privilege} not in {held:?}");
+    }
+    let report = target.narrow(ctx, &current).await.expect("narrow");
+    let mut removed = report.removed.clone();
+    removed.sort();
+    let mut expected = excess.to_vec();
+    expected.sort();
+    assert_eq!(removed, expected);
+    let mut after = target
+        .privileges(ctx, &current)
+        .await
+        .expect("privileges")
+        .expect("supported");
+    after.sort();
+    let mut approved_sorted = approved.clone();
+    approved_sorted.sort();
+    assert_eq!(after, approved_sorted, "exactly the approved scopes remain");
+
+    // Ownership is reported and never taken away: narrowing fails for a person.
+    run_all(
+        &pool,
+        &[
+            format!("CREATE TABLE {schema}.owned (id int)"),
+            format!("ALTER TABLE {schema}.owned OWNER TO {role}"),
+        ],
+    )
+    .await;
+    let held = target
+        .privileges(ctx, &current)
+        .await
+        .expect("privileges")
+        .expect("supported");
+    let owned = format!("OWNER OF TABLE {schema}.owned");
+    assert!(held.contains(&owned), "{held:?}");
+    let err = target
+        .narrow(ctx, &current)
+        .await
+        .expect_err("ownership is escalated");
+    assert!(err.to_string().contains(&owned), "{err}");
+    let owner: String = sqlx::query_scalar(&format!(
+        "SELECT tableowner::text FROM pg_tables WHERE schemaname = '{schema}' AND tablename = 'owned'"
+    ))
+    .fetch_one(&pool)
+    .await
+    .expect("owner");
+    assert_eq!(owner, role, "the table still belongs to the role");
+    run_all(
+        &pool,
+        &[
+            format!("DROP SCHEMA {schema} CASCADE"),
+            format!("REVOKE ALL ON DATABASE \"{db}\" FROM {role}"),
+            format!("DROP ROLE {role}"),
+            format!("DROP ROLE {other}"),
+            format!("DROP ROLE {group}"),
+        ],
+    )
+    .await;
+}

@@ -5,9 +5,11 @@
 //!   retire removes the old one. Passwords are sent as SHA-256 hashes, never
 //!   in clear text, so `MONITOR`, the slow log and `ACL LOG` never show them.
 //! - Test: a fresh connection authenticating with the new credential.
-//! - Narrow: the user's command rules (`+@read`, `+get`), key patterns
-//!   (`~app:*`) and channel patterns (`&events:*`) are cut down to the
-//!   approved scopes; nothing is ever added.
+//! - Narrow: the user's granting command rules (`+@read`, `+get`), key
+//!   patterns (`~app:*`), channel patterns (`&events:*`) and selectors
+//!   (`(+del ~tmp:*)`) are cut down to the approved scopes (see [`Scope`]);
+//!   deny rules stay where they were, nothing is ever added, and
+//!   `ACL DRYRUN` proves every command a deny rule refused is still refused.
 //! - Revoke: `ACL SETUSER user off`, then `CLIENT KILL USER user`, then a
 //!   fresh `AUTH` proves the refusal (`WRONGPASS`).
 //!
@@ -16,7 +18,10 @@
 
 mod acl;
 mod config;
+mod dryrun;
+mod scope;
 mod target;
 
 pub use config::RedisConfig;
+pub use scope::Scope;
 pub use target::RedisTarget;

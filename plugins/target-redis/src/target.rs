@@ -9,8 +9,10 @@ use tenure_plugin_api::{
 };
 use tokio::sync::OnceCell;
 
-use crate::acl::{flags, passwords, rules};
+use crate::acl::{Acl, flags, passwords};
 use crate::config::RedisConfig;
+use crate::dryrun;
+use crate::scope::Scope;
 
 struct Admin {
     connection: MultiplexedConnection,
@@ -142,6 +144,55 @@ impl RedisTarget {
                 .await?;
         }
         Ok(())
+    }
+
+    /// The user's ACL; a user that does not exist is not found.
+    async fn acl_of(&self, user: &str) -> Result<Acl, PluginError> {
+        let reply = self
+            .get_user(user)
+            .await?
+            .ok_or_else(|| PluginError::not_found(format!("ACL user {user} does not exist")))?;
+        Ok(Acl::parse(&reply))
+    }
+
+    /// Replaces the user's rules with `after`, and proves with `ACL DRYRUN`
+    /// that every command a deny rule refused under `before` is still
+    /// refused; if one is not, `before` is put back and the narrowing fails.
+    async fn set_acl(&self, user: &str, after: &Acl, before: &Acl) -> Result<(), PluginError> {
+        let mut connection = self.admin().await?.connection.clone();
+        let denials: Vec<String> = before.denials().map(str::to_owned).collect();
+        let probes = dryrun::denied(&mut connection, &denials)
+            .await
+            .map_err(|e| redis_error("COMMAND INFO", e))?;
+        let refused_before = dryrun::refused(&mut connection, user, &probes)
+            .await
+            .map_err(|e| redis_error("ACL DRYRUN", e))?;
+        let setuser = |acl: &Acl| {
+            let mut args = vec!["SETUSER".to_owned(), user.to_owned()];
+            args.extend(acl.setuser_rules());
+            args
+        };
+        let args = setuser(after);
+        self.acl(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .await?;
+        let refused_after = dryrun::refused(&mut connection, user, &probes)
+            .await
+            .map_err(|e| redis_error("ACL DRYRUN", e))?;
+        let widened: Vec<&str> = probes
+            .iter()
+            .zip(refused_before.iter().zip(&refused_after))
+            .filter(|(_, (before, after))| **before && !**after)
+            .map(|(probe, _)| probe.command.as_str())
+            .collect();
+        if widened.is_empty() {
+            return Ok(());
+        }
+        let args = setuser(before);
+        self.acl(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .await?;
+        Err(PluginError::permanent(format!(
+            "narrowing ACL user {user} would have allowed {widened:?}, which its deny rules refused; its previous rules are restored"
+        )))
     }
 
     async fn login(&self, credential: &DbCredential) -> Result<Login, PluginError> {
@@ -289,10 +340,7 @@ impl Target for RedisTarget {
         current: &SecretValue,
     ) -> Result<Option<Vec<String>>, PluginError> {
         let credential = DbCredential::parse(current)?;
-        let reply = self.get_user(&credential.username).await?.ok_or_else(|| {
-            PluginError::not_found(format!("ACL user {} does not exist", credential.username))
-        })?;
-        Ok(Some(rules(&reply)))
+        Ok(Some(self.acl_of(&credential.username).await?.privileges()))
     }
 
     async fn narrow(
@@ -301,19 +349,21 @@ impl Target for RedisTarget {
         current: &SecretValue,
     ) -> Result<NarrowReport, PluginError> {
         let credential = DbCredential::parse(current)?;
-        let held = self.privileges(ctx, current).await?.unwrap_or_default();
-        let (remaining, removed): (Vec<String>, Vec<String>) =
-            held.into_iter().partition(|r| ctx.scopes.contains(r));
+        let user = credential.username.as_str();
+        let approved = ctx
+            .scopes
+            .iter()
+            .map(|scope| scope.parse::<Scope>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| PluginError::permanent(format!("scopes: {e}")))?;
+        let before = self.acl_of(user).await?;
+        let after = before.narrowed(&approved);
+        let (remaining, removed): (Vec<String>, Vec<String>) = before
+            .privileges()
+            .into_iter()
+            .partition(|p| after.privileges().contains(p));
         if !removed.is_empty() {
-            let mut args: Vec<&str> = vec![
-                "SETUSER",
-                &credential.username,
-                "resetkeys",
-                "resetchannels",
-                "-@all",
-            ];
-            args.extend(remaining.iter().map(String::as_str));
-            self.acl(&args).await?;
+            self.set_acl(user, &after, &before).await?;
         }
         Ok(NarrowReport { removed, remaining })
     }

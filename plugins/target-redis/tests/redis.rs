@@ -182,3 +182,126 @@ async fn both_passwords_work_during_grace_and_revoke_kills_sessions() {
         .await
         .expect("cleanup");
 }
+
+/// `ACL DRYRUN <user> <args>`: `None` when allowed, else the refusal.
+async fn dryrun(
+    admin: &mut redis::aio::MultiplexedConnection,
+    user: &str,
+    args: &[&str],
+) -> Option<String> {
+    let reply: redis::Value = redis::cmd("ACL")
+        .arg("DRYRUN")
+        .arg(user)
+        .arg(args)
+        .query_async(admin)
+        .await
+        .expect("dryrun");
+    match reply {
+        redis::Value::Okay => None,
+        redis::Value::SimpleString(s) if s == "OK" => None,
+        redis::Value::BulkString(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+        other => Some(format!("{other:?}")),
+    }
+}
+
+#[tokio::test]
+async fn narrowing_keeps_deny_rules_and_removes_unapproved_selectors_and_patterns() {
+    let Some(url) = admin_url() else { return };
+    let mut admin = admin(&url).await;
+    let user = unique("t_redis_deny");
+    let _: () = redis::cmd("ACL")
+        .arg(&[
+            "SETUSER",
+            &user,
+            "on",
+            ">initial-password",
+            "+@read",
+            "-keys",
+            "-@dangerous",
+            "+set",
+            "~app:*",
+            "%R~cache:*",
+            "&events:*",
+            "&other:*",
+            "(+del ~tmp:*)",
+            "(+get ~approved:*)",
+        ])
+        .query_async(&mut admin)
+        .await
+        .expect("create user");
+    let target = target();
+    let address: SecretAddress = "local:cache/app".parse().expect("address");
+    let scopes: Vec<String> = [
+        "+@read",
+        "~app:*",
+        "%R~cache:*",
+        "&events:*",
+        "(+get ~approved:*)",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let ctx = TargetContext {
+        address: &address,
+        run_id: "run",
+        scopes: &scopes,
+    };
+    let current = credential(&user, "initial-password");
+    // Everything that grants is reported, selectors included; deny rules are not privileges.
+    let held = target
+        .privileges(ctx, &current)
+        .await
+        .expect("privileges")
+        .expect("supported");
+    for privilege in [
+        "+set",
+        "&other:*",
+        "(+del ~tmp:*)",
+        "(+get ~approved:*)",
+        "+@read",
+    ] {
+        assert!(
+            held.contains(&privilege.to_owned()),
+            "{privilege} in {held:?}"
+        );
+    }
+    let report = target.narrow(ctx, &current).await.expect("narrow");
+    let mut removed = report.removed.clone();
+    removed.sort();
+    assert_eq!(removed, vec!["&other:*", "(+del ~tmp:*)", "+set"]);
+    let mut after = target
+        .privileges(ctx, &current)
+        .await
+        .expect("privileges")
+        .expect("supported");
+    after.sort();
+    let mut approved = scopes.clone();
+    approved.sort();
+    assert_eq!(after, approved, "nothing approved is lost");
+    // The server agrees: denied commands stay refused, approved ones work,
+    // what was removed is refused.
+    for (args, allowed) in [
+        (&["keys", "app:*"][..], false),
+        (&["flushall"][..], false),
+        (&["config", "get", "x"][..], false),
+        (&["get", "app:1"][..], true),
+        (&["get", "cache:1"][..], true),
+        (&["get", "approved:1"][..], true),
+        (&["set", "app:1", "v"][..], false),
+        (&["del", "tmp:1"][..], false),
+    ] {
+        let refusal = dryrun(&mut admin, &user, args).await;
+        assert_eq!(refusal.is_none(), allowed, "{args:?}: {refusal:?}");
+    }
+    // The password still works.
+    assert!(
+        user_connection(&url, &user, "initial-password")
+            .await
+            .is_ok()
+    );
+    let _: () = redis::cmd("ACL")
+        .arg(&["DELUSER", &user])
+        .query_async(&mut admin)
+        .await
+        .expect("cleanup");
+}
