@@ -361,6 +361,51 @@ async fn admin_api_needs_the_token_and_acts() {
     assert_eq!(service.status_of("local:db/orders").await, "revoked");
 }
 
+/// Found by scripts/schemathesis: concurrent actions on one secret drove
+/// the same run at once (the store's lease is per process) and answered 500
+/// "changed by another writer", failing the service loop's pass too.
+#[tokio::test]
+async fn concurrent_actions_on_one_secret_are_busy_not_errors() {
+    let service = Service::start().await;
+    let mut promoted = 0;
+    for _ in 0..2 {
+        let requests = (0..8).map(|_| {
+            service
+                .http
+                .post(format!(
+                    "{}/v1/secrets/local%3Ademo%2Freports-token/rotate",
+                    service.base
+                ))
+                .bearer_auth(ADMIN_TOKEN)
+                .send()
+        });
+        for response in futures_util::future::join_all(requests).await {
+            let response = response.expect("rotate");
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.expect("json");
+            match status {
+                200 => {
+                    assert_eq!(body["outcome"], "promoted", "{body}");
+                    promoted += 1;
+                }
+                409 => assert_eq!(body["outcome"], "busy", "{body}"),
+                other => panic!("{other}: {body}\n{}", service.log()),
+            }
+        }
+    }
+    // Each operator rotation that ran started one run; a busy one none.
+    let started = service
+        .audit()
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"run_started\"") && l.contains("operator_request"))
+        .count();
+    assert!(promoted >= 2, "{}", service.log());
+    assert_eq!(started, promoted, "{}", service.audit());
+    let log = service.log();
+    assert!(!log.contains("changed by another writer"), "{log}");
+    assert!(!log.contains("Reconcile pass failed"), "{log}");
+}
+
 #[tokio::test]
 async fn exposure_rotates_and_operations_endpoints_answer_and_sigterm_exits_zero() {
     let mut service = Service::start().await;

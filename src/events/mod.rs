@@ -22,7 +22,7 @@ mod processor;
 mod signals;
 mod webhook;
 
-pub use cloudevent::{CloudEvent, FormatError};
+pub use cloudevent::{CloudEvent, FormatError, parse as parse_cloudevent, parse_structured};
 pub use eventgrid::{EventGridDelivery, EventGridError, GridOutcome, read_delivery};
 pub use intake::{Channel, IntakeError, Request, accept, store_event};
 pub use kinds::{EventError, KEY_VAULT_TYPES, TYPES, TenureEvent};

@@ -3,6 +3,7 @@
 //! Every route needs `Authorization: Bearer <admin token>`.
 
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,7 +14,8 @@ use tracing::{info, warn};
 
 use super::AppState;
 use crate::reconcile::ReconcileError;
-use crate::state::RunKind;
+use crate::state::{RunKind, StateError};
+use crate::workflow::EngineError;
 
 pub(super) fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
     (status, Json(json!({ "error": message.to_string() }))).into_response()
@@ -71,10 +73,28 @@ pub async fn plan(State(app): State<AppState>, headers: HeaderMap) -> Response {
     }
 }
 
-async fn act(app: &AppState, headers: &HeaderMap, address: &str, kind: RunKind) -> Response {
+/// The path parameter, or why it cannot be decoded (not UTF-8 once
+/// percent-decoded): the caller answers 400 with it, as JSON like every
+/// refusal, after checking the token.
+pub(super) fn path_param(param: Result<Path<String>, PathRejection>) -> Result<String, String> {
+    param
+        .map(|Path(value)| value)
+        .map_err(|rejection| rejection.body_text())
+}
+
+async fn act(
+    app: &AppState,
+    headers: &HeaderMap,
+    address: Result<Path<String>, PathRejection>,
+    kind: RunKind,
+) -> Response {
     if let Some(refusal) = refuse(app, headers) {
         return refusal;
     }
+    let address = match path_param(address) {
+        Ok(address) => address,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
     let secret: SecretAddress = match address.parse() {
         Ok(secret) => secret,
         Err(err) => return error(StatusCode::BAD_REQUEST, err),
@@ -112,6 +132,21 @@ async fn act(app: &AppState, headers: &HeaderMap, address: &str, kind: RunKind) 
             StatusCode::NOT_FOUND,
             format!("{secret} is not in the inventory of its provider"),
         ),
+        // Another writer (a replica whose lease had lapsed) advanced the
+        // run first: busy, as when it holds the lease; nothing was lost.
+        Err(
+            ReconcileError::State(StateError::Conflict { .. })
+            | ReconcileError::Engine(EngineError::State(StateError::Conflict { .. })),
+        ) => (
+            StatusCode::CONFLICT,
+            Json(json!({
+                "secret": secret.to_string(),
+                "action": kind.as_str(),
+                "outcome": crate::workflow::Outcome::Busy.label(),
+                "detail": "another writer advanced the run first",
+            })),
+        )
+            .into_response(),
         Err(err) => {
             warn!(secret = %secret, error = %err, "The admin {kind} failed.");
             error(StatusCode::INTERNAL_SERVER_ERROR, err)
@@ -123,16 +158,16 @@ async fn act(app: &AppState, headers: &HeaderMap, address: &str, kind: RunKind) 
 pub async fn rotate(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Path(address): Path<String>,
+    address: Result<Path<String>, PathRejection>,
 ) -> Response {
-    act(&app, &headers, &address, RunKind::Rotate).await
+    act(&app, &headers, address, RunKind::Rotate).await
 }
 
 /// Revokes one secret now.
 pub async fn revoke(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Path(address): Path<String>,
+    address: Result<Path<String>, PathRejection>,
 ) -> Response {
-    act(&app, &headers, &address, RunKind::Revoke).await
+    act(&app, &headers, address, RunKind::Revoke).await
 }

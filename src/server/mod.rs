@@ -1,27 +1,36 @@
 //! The HTTP server (axum): `POST /v1/events`, the admin API under `/v1/`,
-//! `/healthz`, `/readyz` and `/metrics`.
+//! `/healthz`, `/readyz`, `/metrics` and `GET /v1/openapi.json`.
 //!
 //! ```text
-//! events  signed CloudEvents in (202 once stored; 400/401/409/413/415/422 change nothing)
-//! admin   bearer-token API: secrets, plan, rotate, revoke
-//! ops     health, readiness, metrics
+//! events   signed CloudEvents in (202 once stored; 400/401/409/413/415/422 change nothing)
+//! admin    bearer-token API: secrets, plan, rotate, revoke, signals
+//! ops      health, readiness, metrics
+//! openapi  the OpenAPI 3.1 document of every route
 //! ```
+//!
+//! Every route comes from one table ([`routes`] lists it); a test checks
+//! the OpenAPI document against it.
 
 mod admin;
 mod body_limit;
 mod events;
 mod listener;
+mod openapi;
 mod ops;
 mod signals;
 
 pub use listener::{Bounds, serve, tls_acceptor};
 
+use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::http::{StatusCode, header};
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{BoxError, Router};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
@@ -164,7 +173,6 @@ fn matches(expected: &[u8; 32], presented: Option<&str>) -> bool {
     presented.is_some_and(|p| bool::from(Sha256::digest(p.as_bytes()).as_slice().ct_eq(expected)))
 }
 
-/// Every route.
 /// A method router with its own cap of `in_flight` requests at once; one
 /// more is refused at once with 503 and `Retry-After`, not queued.
 fn bounded(route: MethodRouter<AppState>, in_flight: usize) -> MethodRouter<AppState> {
@@ -184,54 +192,126 @@ fn bounded(route: MethodRouter<AppState>, in_flight: usize) -> MethodRouter<AppS
     )
 }
 
-/// The routes, each with its own in-flight cap; the routes that read a
+/// One route of the table: the method's name, the path, and the method
+/// router that serves it (its handler with its cap and layers).
+type Route = (&'static str, &'static str, MethodRouter<AppState>);
+
+/// What the routes of the table are built with.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Requests in flight at once per route.
+    in_flight: usize,
+    /// The largest body on the routes that read one.
+    max_body_bytes: usize,
+    /// How long a body may take to arrive.
+    request_timeout: Duration,
+}
+
+/// The method filter of a method's name.
+fn method_filter(method: &str) -> MethodFilter {
+    match method {
+        "GET" => MethodFilter::GET,
+        "POST" => MethodFilter::POST,
+        "DELETE" => MethodFilter::DELETE,
+        other => unreachable!("no route of the table uses the method {other}"),
+    }
+}
+
+/// A route serving `handler` for `method` only (GET serves HEAD too).
+fn entry<H, T>(method: &'static str, path: &'static str, handler: H) -> Route
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    (method, path, on(method_filter(method), handler))
+}
+
+/// Every route, each with its own in-flight cap; the routes that read a
 /// body (events, Event Grid) also with the request timeout (408) and the
 /// body limit, checked against `Content-Length` before anything is read
 /// (`body_limit`) and again while reading (413). The other routes never
-/// read a body.
-pub fn router(state: AppState, config: &ServerConfig) -> Router {
-    let cap = config.max_in_flight;
-    let limit = |source| {
-        axum::middleware::from_fn_with_state(
+/// read a body. [`router`] registers exactly these; [`routes`] lists them,
+/// and `openapi.json` documents them (a test holds the three together).
+fn table(limits: Limits) -> Vec<Route> {
+    let cap = limits.in_flight;
+    let capped = |(method, path, route): Route| (method, path, bounded(route, cap));
+    let with_body = |(method, path, route): Route, source| {
+        let limit = axum::middleware::from_fn_with_state(
             body_limit::BodyLimit {
-                max_bytes: config.max_body_bytes,
+                max_bytes: limits.max_body_bytes,
                 source,
             },
             body_limit::refuse_oversized,
-        )
+        );
+        let timeout =
+            TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout);
+        let route = bounded(route, cap)
+            .layer::<_, Infallible>(limit)
+            .layer(timeout);
+        (method, path, route)
     };
-    let with_body = Router::new()
-        .route(
-            "/v1/events",
-            bounded(post(events::post_event), cap).layer(limit("webhook")),
-        )
-        .route(
-            "/v1/eventgrid",
-            bounded(post(events::post_eventgrid), cap).layer(limit("eventgrid")),
-        )
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout,
-        ));
-    Router::new()
-        .merge(with_body)
-        .route("/v1/secrets", bounded(get(admin::secrets), cap))
-        .route("/v1/plan", bounded(get(admin::plan), cap))
-        .route(
-            "/v1/secrets/{address}/rotate",
-            bounded(post(admin::rotate), cap),
-        )
-        .route(
-            "/v1/secrets/{address}/revoke",
-            bounded(post(admin::revoke), cap),
-        )
-        .route("/v1/signals", bounded(get(signals::list), cap))
-        .route("/v1/signals/{id}", bounded(delete(signals::remove), cap))
-        .route("/healthz", bounded(get(ops::healthz), cap))
-        .route("/readyz", bounded(get(ops::readyz), cap))
-        .route("/metrics", bounded(get(ops::metrics), cap))
+    vec![
+        with_body(entry("POST", "/v1/events", events::post_event), "webhook"),
+        with_body(
+            entry("POST", "/v1/eventgrid", events::post_eventgrid),
+            "eventgrid",
+        ),
+        capped(entry("GET", "/v1/secrets", admin::secrets)),
+        capped(entry("GET", "/v1/plan", admin::plan)),
+        capped(entry("POST", "/v1/secrets/{address}/rotate", admin::rotate)),
+        capped(entry("POST", "/v1/secrets/{address}/revoke", admin::revoke)),
+        capped(entry("GET", "/v1/signals", signals::list)),
+        capped(entry("DELETE", "/v1/signals/{id}", signals::remove)),
+        capped(entry("GET", "/healthz", ops::healthz)),
+        capped(entry("GET", "/readyz", ops::readyz)),
+        capped(entry("GET", "/metrics", ops::metrics)),
+        capped(entry("GET", "/v1/openapi.json", openapi::document)),
+    ]
+}
+
+/// Every `(method, path)` the router serves, in the table's order (paths
+/// in axum's `{param}` form, as OpenAPI writes them).
+pub fn routes() -> Vec<(&'static str, &'static str)> {
+    let limits = Limits {
+        in_flight: 1,
+        max_body_bytes: 1,
+        request_timeout: Duration::from_secs(1),
+    };
+    table(limits)
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+        .collect()
+}
+
+/// The routes of the table (see [`table`]), and 404 with
+/// `"unknown_route": true` for any path none of them serves.
+pub fn router(state: AppState, config: &ServerConfig) -> Router {
+    let limits = Limits {
+        in_flight: config.max_in_flight,
+        max_body_bytes: config.max_body_bytes,
+        request_timeout: config.request_timeout,
+    };
+    table(limits)
+        .into_iter()
+        .fold(Router::new(), |router, (_, path, route)| {
+            router.route(path, route)
+        })
+        .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
+}
+
+/// The fallback: no route has this path. The body says so, so a client
+/// (or a test) can tell it from a handler's own 404; the path is not echoed.
+async fn unknown_route() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({
+            "error": "no such route; GET /v1/openapi.json lists them",
+            "unknown_route": true,
+        })),
+    )
+        .into_response()
 }
 
 /// Connections the kernel holds completed for Tenure to accept; beyond
@@ -254,4 +334,52 @@ pub async fn bind(config: &ServerConfig) -> Result<tokio::net::TcpListener, Serv
     socket.set_reuseaddr(true).map_err(error)?;
     socket.bind(config.listen).map_err(error)?;
     socket.listen(LISTEN_BACKLOG).map_err(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value;
+
+    use super::*;
+
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+
+    fn document() -> Value {
+        serde_json::from_str(openapi::DOCUMENT).expect("openapi.json is JSON")
+    }
+
+    #[test]
+    fn the_table_has_each_route_once() {
+        let routes = routes();
+        let unique: BTreeSet<_> = routes.iter().collect();
+        assert_eq!(unique.len(), routes.len(), "{routes:?}");
+    }
+
+    #[test]
+    fn the_openapi_document_describes_exactly_the_routes_of_the_table() {
+        let document = document();
+        assert_eq!(document["openapi"], "3.1.0");
+        assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
+        let documented: BTreeSet<(String, String)> = document["paths"]
+            .as_object()
+            .expect("paths")
+            .iter()
+            .flat_map(|(path, item)| {
+                item.as_object()
+                    .expect("path item")
+                    .keys()
+                    .filter(|key| METHODS.contains(&key.as_str()))
+                    .map(|method| (method.to_ascii_uppercase(), path.clone()))
+            })
+            .collect();
+        let served: BTreeSet<(String, String)> = routes()
+            .into_iter()
+            .map(|(method, path)| (method.to_owned(), path.to_owned()))
+            .collect();
+        assert_eq!(documented, served);
+    }
 }

@@ -5,6 +5,7 @@
 //! removal is audited.
 
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +13,7 @@ use serde_json::{Value, json};
 use tracing::{error as log_error, info};
 
 use super::AppState;
-use super::admin::{error, refuse};
+use super::admin::{error, path_param, refuse};
 use crate::audit::Event;
 use crate::state::{Signal, SignalKind};
 
@@ -49,11 +50,15 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
 pub async fn remove(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Response {
     if let Some(refusal) = refuse(&app, &headers) {
         return refusal;
     }
+    let id = match path_param(id) {
+        Ok(id) => id,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
     let Some((kind, key)) = id
         .split_once(':')
         .and_then(|(kind, key)| Some((SignalKind::from_name(kind)?, key)))

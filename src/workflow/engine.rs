@@ -1,6 +1,7 @@
 //! [`Engine`]: drives runs phase by phase, persisting each before acting.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
@@ -101,6 +102,28 @@ pub struct Engine {
     store: Arc<dyn StateStore>,
     audit: AuditLog,
     holder: String,
+    /// The secrets a task of this process is acting on now. The store's
+    /// lease is held per process (renewable by its holder), so it keeps
+    /// replicas apart but not two tasks of one process: an operator's
+    /// request and the service loop, or two requests, would drive the same
+    /// run at once. A second task gets `Busy` here instead.
+    acting: Mutex<HashSet<String>>,
+}
+
+/// A secret claimed in [`Engine::acting`], given back on drop (also when
+/// the future holding it is dropped, as when a client disconnects).
+struct Claim<'a> {
+    acting: &'a Mutex<HashSet<String>>,
+    secret: String,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        self.acting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.secret);
+    }
 }
 
 impl std::fmt::Debug for Engine {
@@ -130,6 +153,7 @@ impl Engine {
             store,
             audit,
             holder,
+            acting: Mutex::default(),
         }
     }
 
@@ -191,13 +215,13 @@ impl Engine {
                 run.not_before = Utc::now();
                 run.updated_at = run.not_before;
                 self.store.update_run(&mut run).await?;
-                let outcome = self.drive(run).await?;
+                let outcome = self.drive_leased(run).await?;
                 if !outcome.is_success() {
                     return Ok(outcome);
                 }
             } else {
                 // Finish what was started before starting anything new.
-                return self.drive(run).await;
+                return self.drive_leased(run).await;
             }
         }
         let target = record.map(|r| r.target.clone());
@@ -227,7 +251,9 @@ impl Engine {
             ))
             .await?;
         info!(secret = %secret, run = %run.id, action = %kind, "Started a {kind} run.");
-        self.drive(run).await
+        // Under the lease already: driving through `drive` would give it
+        // back when that run stops.
+        self.drive_leased(run).await
     }
 
     /// Drives every active run that is due (crash recovery, retries, grace periods).
@@ -261,12 +287,18 @@ impl Engine {
     }
 
     /// Runs `work` holding the lease on `secret` (Busy when another holder
-    /// has it), then gives the lease back.
+    /// has it, or another task of this process acts on the secret), then
+    /// gives the lease back. Not re-entrant: `work` drives runs with
+    /// [`Engine::drive_leased`].
     async fn leased(
         &self,
         secret: &SecretAddress,
         work: impl std::future::Future<Output = Result<Outcome, EngineError>>,
     ) -> Result<Outcome, EngineError> {
+        let Some(_claim) = self.claim(secret) else {
+            info!(secret = %secret, "Another task of this process is acting on {secret}: busy.");
+            return Ok(Outcome::Busy);
+        };
         if !self.lease(secret).await? {
             return Ok(Outcome::Busy);
         }
@@ -275,6 +307,18 @@ impl Engine {
             warn!(secret = %secret, error = %err, "Could not release the lease; it will expire.");
         }
         result
+    }
+
+    /// Claims `secret` for this task; `None` when another task of this
+    /// process has it.
+    fn claim(&self, secret: &SecretAddress) -> Option<Claim<'_>> {
+        let secret = secret.to_string();
+        let mut acting = self.acting.lock().unwrap_or_else(PoisonError::into_inner);
+        // Built only once inserted: dropping a Claim gives the secret back.
+        acting.insert(secret.clone()).then(|| Claim {
+            acting: &self.acting,
+            secret,
+        })
     }
 
     /// Takes or renews the lease on `secret`; a lease left by a dead process

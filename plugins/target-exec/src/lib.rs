@@ -19,3 +19,21 @@ mod target;
 pub use config::ExecConfig;
 pub use protocol::PROTOCOL_VERSION;
 pub use target::ExecTarget;
+
+/// The response reader, as the fuzz targets drive it: what a program wrote
+/// on stdout, read with `secrets` (the request's values) masked; `None`
+/// when it is not a response, else every text Tenure would report on.
+#[doc(hidden)]
+pub fn fuzz_read_response<'a>(
+    stdout: &[u8],
+    secrets: impl IntoIterator<Item = &'a str>,
+) -> Option<Vec<String>> {
+    let mut redactor = redact::Redactor::new(secrets);
+    let response = protocol::read_response(stdout, &mut redactor)?;
+    Some(
+        protocol::reported_texts(&response)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+    )
+}

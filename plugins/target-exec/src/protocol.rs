@@ -82,6 +82,41 @@ impl Response {
     }
 }
 
+/// Reads what a program wrote on stdout as a response (`None` when it is
+/// not one): the value it carries joins the secrets `redactor` masks, and
+/// everything Tenure reports on is filtered.
+pub fn read_response(stdout: &[u8], redactor: &mut Redactor) -> Option<Response> {
+    let mut response: Response = serde_json::from_slice(stdout).ok()?;
+    if let Some(value) = response.value.as_deref() {
+        redactor.add(value);
+    }
+    response.filter(redactor);
+    Some(response)
+}
+
+/// Every text of a response that Tenure reports on (for the fuzz tests).
+pub fn reported_texts(response: &Response) -> Vec<&str> {
+    let mut texts: Vec<&str> = Vec::new();
+    if let Some(error) = &response.error {
+        texts.push(&error.message);
+    }
+    if let Some(proof) = &response.proof {
+        texts.push(&proof.method);
+        texts.push(&proof.detail);
+    }
+    texts.extend(response.privileges.iter().flatten().map(String::as_str));
+    if let Some(report) = &response.report {
+        texts.extend(
+            report
+                .removed
+                .iter()
+                .chain(&report.remaining)
+                .map(String::as_str),
+        );
+    }
+    texts
+}
+
 impl WireError {
     /// As a plugin error (an unknown kind is permanent).
     pub fn into_plugin_error(self, program: &str, operation: &str) -> PluginError {

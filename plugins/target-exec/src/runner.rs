@@ -14,7 +14,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use zeroize::Zeroizing;
 
 use crate::config::ExecConfig;
-use crate::protocol::{PROTOCOL_VERSION, Request, Response};
+use crate::protocol::{PROTOCOL_VERSION, Request, Response, read_response};
 use crate::redact::Redactor;
 
 /// Largest stdout accepted.
@@ -54,14 +54,8 @@ pub async fn run(
             )));
         }
     };
-    let mut response: Option<Response> = serde_json::from_slice(&exchange.stdout).ok();
-    if let Some(value) = response.as_ref().and_then(|r| r.value.as_deref()) {
-        redactor.add(value);
-    }
+    let response = read_response(&exchange.stdout, &mut redactor);
     log_stderr(target, operation, &exchange, &redactor);
-    if let Some(response) = response.as_mut() {
-        response.filter(&redactor);
-    }
     let status = exchange.status;
     if exchange.stdout_len > MAX_STDOUT {
         return Err(PluginError::permanent(format!(

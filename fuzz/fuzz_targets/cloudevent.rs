@@ -1,0 +1,6 @@
+//! Fuzz target: see [`tenure_fuzz::checks::cloudevent`].
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| tenure_fuzz::checks::cloudevent::cloudevent(data));

@@ -1,0 +1,3 @@
+//! Checks shared by the fuzz targets and the regression tests.
+
+pub mod checks;
