@@ -1,4 +1,6 @@
-//! `[providers.<name>] type = "azure_key_vault"`.
+//! The provider's configuration (`[providers.<name>] type =
+//! "azure_key_vault"`): what serde reads, what it cannot check, and what
+//! the vault URL says. Pure: no I/O beyond reading a URL's source.
 
 use std::time::Duration;
 
@@ -193,6 +195,20 @@ pub fn check_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `vault` (an Event Grid `VaultName`) is the vault at `url`: the
+/// first label of its host, compared without case.
+pub fn vault_matches(url: &str, vault: &str) -> bool {
+    let host = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    host.split('.')
+        .next()
+        .is_some_and(|label| !vault.is_empty() && label.eq_ignore_ascii_case(vault))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,5 +282,19 @@ mod tests {
         config.page_size = 2;
         config.rate = 0;
         assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn event_grid_vault_names_match_the_vault_url() {
+        assert!(vault_matches(
+            "https://My-Vault.vault.azure.net",
+            "my-vault"
+        ));
+        assert!(vault_matches(
+            "https://my-vault.vault.azure.net:443/",
+            "MY-VAULT"
+        ));
+        assert!(!vault_matches("https://my-vault.vault.azure.net", "other"));
+        assert!(!vault_matches("https://my-vault.vault.azure.net", ""));
     }
 }

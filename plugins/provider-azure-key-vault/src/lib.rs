@@ -75,11 +75,31 @@
 //! error, log line or `Debug` output carries a secret value (the SDK's
 //! request model holds the value as a plain `String` for the time of one
 //! write; everything Tenure keeps is a `SecretValue`).
+//!
+//! # Layout
+//!
+//! - `config`: the configuration, its pure checks, the vault URL.
+//! - `credential`: the Azure credential and SDK client options built from
+//!   the config; [`BuildError`].
+//! - `convert`: paths to names and back, SDK errors to plugin errors, times.
+//! - `model/`: the pure model (no I/O, unit-tested without the stand-in):
+//!   `state` (which version is current, previous, pending; the metadata),
+//!   `plans` (what staging, promoting and retiring take), `inventory`
+//!   (what the secret list says to inventory), `writes` (the tags, content
+//!   type, `nbf` and `exp` of each write).
+//! - `client/`: the SDK calls, within the rate budget, errors mapped with
+//!   what was being done; `models` turns SDK models into the model's.
+//! - `provider`: the [`Provider`](tenure_plugin_api::Provider) trait impl,
+//!   delegating to the above.
 
+mod client;
 mod config;
 mod convert;
+mod credential;
+mod model;
 mod provider;
 
 pub use config::{AzureKeyVaultConfig, Credential, VaultUrl};
 pub use convert::{NameError, name_of, path_of};
-pub use provider::{AzureKeyVaultProvider, BuildError};
+pub use credential::BuildError;
+pub use provider::AzureKeyVaultProvider;
