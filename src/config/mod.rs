@@ -9,6 +9,7 @@
 //! against the main config file's folder.
 
 mod build;
+mod check;
 mod diagnostics;
 mod document;
 mod load;
