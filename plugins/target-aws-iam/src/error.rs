@@ -56,6 +56,19 @@ pub fn refusal<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Opti
     Some(code.to_owned())
 }
 
+/// The result of a call that removes or changes something that may be gone
+/// already: `NoSuchEntity` is success (every method is idempotent).
+pub fn gone_is_done<T, E: ProvideErrorMetadata>(
+    result: Result<T, SdkError<E, HttpResponse>>,
+    context: impl FnOnce() -> String,
+) -> Result<(), PluginError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == Some("NoSuchEntity") => Ok(()),
+        Err(e) => Err(error(&context(), e)),
+    }
+}
+
 /// An SDK error as a plugin error.
 pub fn error<E: ProvideErrorMetadata>(
     context: &str,

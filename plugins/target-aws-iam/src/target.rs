@@ -13,7 +13,7 @@ use tenure_plugin_api::{
 use tokio::sync::OnceCell;
 
 use crate::config::IamConfig;
-use crate::error::{code, error, refusal};
+use crate::error::{code, error, gone_is_done, refusal};
 use crate::holdings::{GroupHoldings, Holdings, Kept, Removal, denies};
 use crate::key::AccessKey;
 
@@ -117,19 +117,15 @@ impl IamTarget {
     }
 
     async fn clear_issuing(&self, user: &str) -> Result<(), PluginError> {
-        match self
+        let result = self
             .iam()
             .await
             .untag_user()
             .user_name(user)
             .tag_keys(ISSUING)
             .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if code(&e) == Some("NoSuchEntity") => Ok(()),
-            Err(e) => Err(error(&format!("untag {user}"), e)),
-        }
+            .await;
+        gone_is_done(result, || format!("untag {user}"))
     }
 
     /// Deactivates, then deletes, one key. Already gone is success.
@@ -147,17 +143,13 @@ impl IamTarget {
             Err(e) if code(&e) == Some("NoSuchEntity") => return Ok(()),
             Err(e) => return Err(error(&format!("deactivate key {id} of {user}"), e)),
         }
-        match iam
+        let result = iam
             .delete_access_key()
             .user_name(user)
             .access_key_id(id)
             .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if code(&e) == Some("NoSuchEntity") => Ok(()),
-            Err(e) => Err(error(&format!("delete key {id} of {user}"), e)),
-        }
+            .await;
+        gone_is_done(result, || format!("delete key {id} of {user}"))
     }
 
     /// Who STS says `key` is, or why it refused the key.
@@ -294,18 +286,14 @@ impl IamTarget {
 
     /// Deletes the console password of `user`. Already gone is success.
     async fn delete_console_login(&self, user: &str) -> Result<(), PluginError> {
-        match self
+        let result = self
             .iam()
             .await
             .delete_login_profile()
             .user_name(user)
             .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if code(&e) == Some("NoSuchEntity") => Ok(()),
-            Err(e) => Err(error(&format!("delete login profile of {user}"), e)),
-        }
+            .await;
+        gone_is_done(result, || format!("delete login profile of {user}"))
     }
 
     /// The default version's document of a managed policy; `None` when the
