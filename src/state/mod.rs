@@ -5,7 +5,8 @@
 //!
 //! [`StateStore`] is the seam: [`SqliteStore`] (a file in the state folder)
 //! is the embedded default; [`PgStore`] (PostgreSQL) lets several replicas
-//! share the work. Runs are updated with compare-and-swap on a
+//! share the work. Both are one generic implementation, [`SqlStore`], split
+//! by job under `sql/`. Runs are updated with compare-and-swap on a
 //! sequence number, so two writers can never both advance one run.
 
 mod attest;
@@ -26,6 +27,7 @@ pub use attest::{AttestationPass, AttestationRow, LoginRole, LoginsRow, Unmanage
 pub use events::{InboundEvent, Intake, Signal, SignalKind};
 pub use model::{Phase, QueueItem, Run, RunKind, RunStatus, SecretState};
 pub use postgres::PgStore;
+pub use sql::SqlStore;
 pub use sqlite::SqliteStore;
 
 /// Why the state store failed.

@@ -1,26 +1,32 @@
 //! [`PgStore`]: the state store for several replicas, in PostgreSQL.
 //!
-//! The same tables and statements as the SQLite store (see `sql`).
+//! The same tables, statements and implementation as the SQLite store (see
+//! `sql`); this file holds how PostgreSQL connects and its [`Dialect`].
 //! Replicas coordinate through it: per-secret leases with an expiry (a dead
 //! replica's secrets are picked up once its leases lapse), runs advanced by
 //! compare-and-swap on `seq`, and `INSERT ... ON CONFLICT` for the queue,
 //! events and notifications. The schema is created under an advisory lock,
-//! so replicas may start together.
+//! so replicas may start together. Every commit is durable by itself, so
+//! the store has no group commit.
 
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::Postgres;
+use sqlx::postgres::{PgPoolOptions, PgQueryResult};
 
 use super::StateError;
-use super::sql::{SCHEMA, db, sql_store};
+use super::sql::{Dialect, SCHEMA, SqlStore, db};
 
 /// The PostgreSQL state store.
-#[derive(Debug, Clone)]
-pub struct PgStore {
-    pool: PgPool,
+pub type PgStore = SqlStore<Postgres>;
+
+impl Dialect for Postgres {
+    fn rows_affected(result: &PgQueryResult) -> u64 {
+        result.rows_affected()
+    }
 }
 
-impl PgStore {
+impl SqlStore<Postgres> {
     /// Connects to `url` (`postgres://user:password@host:port/db`) and
     /// applies the schema.
     pub async fn connect(url: &str) -> Result<Self, StateError> {
@@ -42,15 +48,6 @@ impl PgStore {
             sqlx::query(statement).execute(&mut *tx).await.map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
-        Ok(Self { pool })
+        Ok(Self::new(pool, None))
     }
 }
-
-impl PgStore {
-    /// PostgreSQL makes every commit durable itself.
-    async fn durable(&self) -> Result<(), StateError> {
-        Ok(())
-    }
-}
-
-sql_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);

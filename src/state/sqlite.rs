@@ -3,29 +3,33 @@
 //! WAL mode, with group commit (see `wal_sync`): a write returns once it is
 //! on disk, and concurrent writers share fsyncs. A busy timeout lets several
 //! processes (the service and a `tenure rotate` from a shell) share the file. The
-//! tables and statements are shared with the PostgreSQL store (see `sql`).
+//! tables, statements and implementation are shared with the PostgreSQL store
+//! (see `sql`); this file holds how SQLite connects and its [`Dialect`].
 
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::Sqlite;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
+    SqliteSynchronous,
 };
 
 use super::StateError;
-use super::sql::{SCHEMA, db, sql_store};
+use super::sql::{Dialect, SCHEMA, SqlStore, db};
 use super::wal_sync::WalSync;
 
 /// The SQLite state store.
-#[derive(Debug, Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
-    wal: Arc<WalSync>,
+pub type SqliteStore = SqlStore<Sqlite>;
+
+impl Dialect for Sqlite {
+    fn rows_affected(result: &SqliteQueryResult) -> u64 {
+        result.rows_affected()
+    }
 }
 
-impl SqliteStore {
+impl SqlStore<Sqlite> {
     /// Opens (creating if needed) the store at `path` and applies the schema.
     pub async fn open(path: &Path) -> Result<Self, StateError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -50,18 +54,8 @@ impl SqliteStore {
         for statement in SCHEMA {
             sqlx::query(statement).execute(&pool).await.map_err(db)?;
         }
-        let store = Self {
-            pool,
-            wal: Arc::new(WalSync::new(path)),
-        };
+        let store = Self::new(pool, Some(WalSync::new(path)));
         store.durable().await?;
         Ok(store)
     }
-
-    /// Returns once every write committed so far is on disk.
-    async fn durable(&self) -> Result<(), StateError> {
-        self.wal.sync().await
-    }
 }
-
-sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);

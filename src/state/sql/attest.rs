@@ -1,0 +1,137 @@
+//! Attestation results: each secret's latest result, and every pass with
+//! the results it covered (stored together, in one transaction), read back
+//! by id or by time and pruned by age.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, Sql, SqlStore, count, from_millis, millis};
+use crate::state::{AttestationPass, AttestationRow, StateError};
+
+pub(super) async fn attestations<D: Db>(
+    store: &SqlStore<D>,
+) -> Result<HashMap<String, AttestationRow>, StateError> {
+    let rows = store
+        .fetch_all(Sql::new(
+            "SELECT secret, at, result, findings, detail FROM attestations",
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let findings = D::text(row, "findings")?;
+            let detail = D::text(row, "detail")?;
+            let bad = |e: serde_json::Error| StateError::Corrupt {
+                table: "attestations",
+                detail: e.to_string(),
+            };
+            let secret = D::text(row, "secret")?;
+            Ok((
+                secret.clone(),
+                AttestationRow {
+                    secret,
+                    at: from_millis(D::int(row, "at")?),
+                    result: D::text(row, "result")?,
+                    findings: serde_json::from_str(&findings).map_err(bad)?,
+                    detail: serde_json::from_str(&detail).map_err(bad)?,
+                },
+            ))
+        })
+        .collect()
+}
+
+pub(super) async fn record_attestations<D: Db>(
+    store: &SqlStore<D>,
+    rows: &[AttestationRow],
+    pass: &AttestationPass,
+) -> Result<(), StateError> {
+    let mut tx = store.begin().await?;
+    for row in rows {
+        let findings = serde_json::to_string(&row.findings)
+            .map_err(|e| StateError::Database(format!("findings: {e}")))?;
+        let detail = serde_json::to_string(&row.detail)
+            .map_err(|e| StateError::Database(format!("detail: {e}")))?;
+        tx.execute(
+            Sql::new(
+                "INSERT INTO attestations (secret, at, result, findings, detail) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (secret) DO UPDATE SET at = excluded.at, result = excluded.result,
+                    findings = excluded.findings, detail = excluded.detail",
+            )
+            .bind(&row.secret)
+            .bind(millis(row.at))
+            .bind(&row.result)
+            .bind(findings)
+            .bind(detail),
+        )
+        .await?;
+    }
+    tx.execute(
+        Sql::new(
+            "INSERT INTO attestation_passes (id, at, attested, ok, drift, unavailable, leaves, digest)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&pass.id)
+        .bind(millis(pass.at))
+        .bind(count(pass.attested))
+        .bind(count(pass.ok))
+        .bind(count(pass.drift))
+        .bind(count(pass.unavailable))
+        .bind(&pass.leaves)
+        .bind(&pass.digest),
+    )
+    .await?;
+    tx.commit().await?;
+    store.durable().await
+}
+
+pub(super) async fn attestation_pass<D: Db>(
+    store: &SqlStore<D>,
+    id: &str,
+) -> Result<Option<AttestationPass>, StateError> {
+    let row = store
+        .fetch_optional(Sql::new("SELECT * FROM attestation_passes WHERE id = $1").bind(id))
+        .await?;
+    row.as_ref().map(pass_from_row::<D>).transpose()
+}
+
+pub(super) async fn attestation_passes<D: Db>(
+    store: &SqlStore<D>,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<AttestationPass>, StateError> {
+    let rows = store
+        .fetch_all(
+            Sql::new(
+                "SELECT * FROM attestation_passes WHERE at >= $1 AND at <= $2 ORDER BY at, id",
+            )
+            .bind(millis(from))
+            .bind(millis(until)),
+        )
+        .await?;
+    rows.iter().map(pass_from_row::<D>).collect()
+}
+
+pub(super) async fn prune_attestation_passes<D: Db>(
+    store: &SqlStore<D>,
+    before: DateTime<Utc>,
+) -> Result<u64, StateError> {
+    store
+        .write(Sql::new("DELETE FROM attestation_passes WHERE at < $1").bind(millis(before)))
+        .await
+}
+
+fn pass_from_row<D: Db>(row: &D::Row) -> Result<AttestationPass, StateError> {
+    let count = |name: &str| -> Result<u64, StateError> {
+        Ok(u64::try_from(D::int(row, name)?).unwrap_or(0))
+    };
+    Ok(AttestationPass {
+        id: D::text(row, "id")?,
+        at: from_millis(D::int(row, "at")?),
+        attested: count("attested")?,
+        ok: count("ok")?,
+        drift: count("drift")?,
+        unavailable: count("unavailable")?,
+        leaves: D::text(row, "leaves")?,
+        digest: D::text(row, "digest")?,
+    })
+}
