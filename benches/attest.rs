@@ -23,10 +23,6 @@ use std::time::{Duration, Instant};
 
 use common::cpu::{MachineCpu, ServerCpu};
 use futures_util::StreamExt;
-use tenure::audit::AuditLog;
-use tenure::plugins::Plugins;
-use tenure::reconcile::Reconciler;
-use tenure::state::SqliteStore;
 use tenure_plugin_api::{LoginOutcome, SecretAddress, SecretValue, Stage, TargetContext};
 
 const CREDENTIALS: usize = 1_000;
@@ -108,8 +104,9 @@ async fn main() {
             ),
         )
         .expect("config");
-        let config = Arc::new(tenure::config::load(&config_path).expect("config"));
-        let plugins = Plugins::build(&config).expect("plugins");
+        let config = tenure::config::load(&config_path).expect("config");
+        let reconciler = tenure::app::open(config).await.expect("app");
+        let (config, plugins) = (reconciler.config(), reconciler.plugins().clone());
         let vault = Arc::clone(plugins.provider("local").expect("local"));
         for i in 0..n {
             vault
@@ -117,15 +114,6 @@ async fn main() {
                 .await
                 .expect("put");
         }
-        let store = SqliteStore::open(&config.state_dir.join("state.db"))
-            .await
-            .expect("store");
-        let reconciler = Reconciler::new(
-            Arc::clone(&config),
-            plugins.clone(),
-            Arc::new(store),
-            AuditLog::new(&config.audit_log),
-        );
 
         // A whole pass, as `tenure attest` runs it.
         let started = Instant::now();

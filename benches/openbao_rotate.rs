@@ -27,10 +27,7 @@ use std::time::Instant;
 use common::cpu::MachineCpu;
 
 use futures_util::StreamExt;
-use tenure::audit::AuditLog;
-use tenure::plugins::Plugins;
-use tenure::state::{RunKind, SqliteStore};
-use tenure::workflow::Engine;
+use tenure::state::RunKind;
 use tenure_plugin_api::{SecretAddress, SecretValue, TargetContext};
 use vaultrs::api::database::requests::{PostgreSQLConnectionRequest, SetStaticRoleRequest};
 use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
@@ -180,8 +177,9 @@ async fn main() {
         ),
     )
     .expect("config");
-    let config = Arc::new(tenure::config::load(&config_path).expect("config"));
-    let plugins = Plugins::build(&config).expect("plugins");
+    let config = tenure::config::load(&config_path).expect("config");
+    let app = tenure::app::open(config).await.expect("app");
+    let (config, plugins) = (app.config(), app.plugins().clone());
     let vault = Arc::clone(plugins.provider("vault").expect("vault"));
     futures_util::stream::iter(0..count)
         .map(|i| {
@@ -201,16 +199,6 @@ async fn main() {
         .buffer_unordered(16)
         .collect::<Vec<()>>()
         .await;
-    let store = SqliteStore::open(&config.state_dir.join("state.db"))
-        .await
-        .expect("store");
-    let engine = Arc::new(Engine::new(
-        Arc::clone(&config),
-        plugins.clone(),
-        Arc::new(store),
-        AuditLog::new(&config.audit_log),
-        "bench".into(),
-    ));
     let record = config.governance.records.first().expect("record").clone();
 
     println!(
@@ -220,11 +208,11 @@ async fn main() {
     let started = Instant::now();
     let outcomes: Vec<bool> = futures_util::stream::iter(0..count)
         .map(|i| {
-            let (engine, record) = (Arc::clone(&engine), record.clone());
+            let (app, record) = (Arc::clone(app.reconciler()), record.clone());
             async move {
                 let address: SecretAddress =
                     format!("vault:tenure-bench/{i}").parse().expect("address");
-                engine
+                app.engine()
                     .start(
                         &address,
                         RunKind::Rotate,

@@ -14,10 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::StreamExt;
-use tenure::audit::AuditLog;
-use tenure::plugins::Plugins;
-use tenure::state::{RunKind, SqliteStore};
-use tenure::workflow::Engine;
+use tenure::state::RunKind;
 use tenure_plugin_api::{SecretAddress, SecretValue, TargetContext};
 
 const ROLES: usize = 1_000;
@@ -69,8 +66,9 @@ async fn main() {
             ),
         )
         .expect("config");
-        let config = Arc::new(tenure::config::load(&config_path).expect("config"));
-        let plugins = Plugins::build(&config).expect("plugins");
+        let config = tenure::config::load(&config_path).expect("config");
+        let app = tenure::app::open(config).await.expect("app");
+        let (config, plugins) = (app.config(), app.plugins().clone());
         let vault = Arc::clone(plugins.provider("local").expect("local"));
         for i in 0..roles {
             vault
@@ -78,26 +76,16 @@ async fn main() {
                 .await
                 .expect("put");
         }
-        let store = SqliteStore::open(&config.state_dir.join("state.db"))
-            .await
-            .expect("store");
-        let engine = Arc::new(Engine::new(
-            Arc::clone(&config),
-            plugins.clone(),
-            Arc::new(store),
-            AuditLog::new(&config.audit_log),
-            "bench".into(),
-        ));
         let record = config.governance.records.first().expect("record").clone();
 
         let started = Instant::now();
         let outcomes: Vec<bool> = futures_util::stream::iter(0..roles)
             .map(|i| {
-                let (engine, record) = (Arc::clone(&engine), record.clone());
+                let (app, record) = (Arc::clone(app.reconciler()), record.clone());
                 async move {
                     let address: SecretAddress =
                         format!("local:bench/{i}").parse().expect("address");
-                    engine
+                    app.engine()
                         .start(
                             &address,
                             RunKind::Rotate,

@@ -1,4 +1,6 @@
-//! The command line: parsing (clap) and the commands, each returning an exit code.
+//! The command line: parsing (clap) and the commands, each returning an
+//! [`ExitCode`]. The commands that act open the app with `crate::app::open`
+//! and drain its background tasks before returning.
 //!
 //! Exit codes: 0 success; 1 an action did not succeed, or a check found
 //! drift or could not be made (a provider or target could not be read);
@@ -8,35 +10,24 @@
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tenure_plugin_api::{ErrorKind, SecretAddress, SecretValue, Stage};
 
-use crate::audit::{AuditLog, AuditSigner};
+use crate::app::{self, App};
 use crate::config::{self, Config};
 use crate::plan::PlanEntry;
 use crate::plugins::Plugins;
-use crate::reconcile::{AttestReport, Reconciler};
+use crate::reconcile::AttestReport;
 use crate::service;
-use crate::state::{PgStore, RunKind, SqliteStore, StateStore};
+use crate::state::RunKind;
 use crate::telemetry::LogFormat;
 use crate::workflow::Outcome;
 
 mod audit;
+mod exit;
 
-/// Success.
-pub const EXIT_OK: u8 = 0;
-/// An action did not succeed, or a check found drift or could not be made.
-pub const EXIT_ACTION_FAILED: u8 = 1;
-/// Invalid configuration or usage.
-pub const EXIT_CONFIG: u8 = 2;
-/// The audit trail failed verification.
-pub const EXIT_AUDIT: u8 = 3;
-/// Secret or path not found.
-pub const EXIT_NOT_FOUND: u8 = 4;
-/// Runtime failure.
-pub const EXIT_RUNTIME: u8 = 5;
+pub use exit::ExitCode;
 
 /// Tenure keeps every secret exactly as long as its governance allows.
 #[derive(Debug, Parser)]
@@ -180,68 +171,26 @@ fn fail(message: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr(), "tenure: {message}");
 }
 
-fn load(path: &std::path::Path) -> Result<Config, u8> {
+fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
     config::load(path).map_err(|err| {
         for line in err.lines() {
             let _ = writeln!(std::io::stderr(), "{line}");
         }
-        EXIT_CONFIG
+        ExitCode::Config
     })
 }
 
-async fn reconciler(config: Config) -> Result<Reconciler, u8> {
-    let plugins = Plugins::build(&config).map_err(|e| {
+/// Opens the app (see `crate::app`); says what failed, with its exit code.
+async fn open(config: Config) -> Result<App, ExitCode> {
+    app::open(config).await.map_err(|e| {
+        let code = if e.is_config() {
+            ExitCode::Config
+        } else {
+            ExitCode::Runtime
+        };
         fail(e);
-        EXIT_RUNTIME
-    })?;
-    let store: Arc<dyn StateStore> = match &config.state_url {
-        Some(url) => {
-            let url = url.resolve().map_err(|e| {
-                fail(format!("tenure.state_url: {e}"));
-                EXIT_CONFIG
-            })?;
-            Arc::new(PgStore::connect(url.expose()).await.map_err(|e| {
-                fail(e);
-                EXIT_RUNTIME
-            })?)
-        }
-        None => Arc::new(
-            SqliteStore::open(&config.state_dir.join("state.db"))
-                .await
-                .map_err(|e| {
-                    fail(e);
-                    EXIT_RUNTIME
-                })?,
-        ),
-    };
-    let signer = AuditSigner::load_or_create(&config.audit_key).map_err(|e| {
-        fail(e);
-        EXIT_CONFIG
-    })?;
-    let audit = AuditLog::signed(&config.audit_log, Arc::new(signer));
-    // A last line torn by a crash is removed now, with an entry saying so.
-    if let Err(err) = audit.repair().await {
-        tracing::error!(error = %err, "The audit trail cannot be appended to; actions will fail until it is fixed.");
-    }
-    let notifier = config
-        .notify
-        .as_ref()
-        .map(crate::notify::Notifier::start)
-        .transpose()
-        .map_err(|e| {
-            fail(e);
-            EXIT_CONFIG
-        })?;
-    let mut reconciler = Reconciler::new(Arc::new(config), plugins, store, audit);
-    if let Some(notifier) = notifier {
-        reconciler = reconciler.with_notifier(notifier);
-    }
-    // Governance signals from earlier events apply to every command.
-    reconciler.refresh_signals().await.map_err(|e| {
-        fail(e);
-        EXIT_RUNTIME
-    })?;
-    Ok(reconciler)
+        code
+    })
 }
 
 fn print_plan(entries: &[PlanEntry<'_>], format: PlanFormat) -> std::io::Result<()> {
@@ -291,19 +240,19 @@ fn print_plan(entries: &[PlanEntry<'_>], format: PlanFormat) -> std::io::Result<
 
 /// Says what went wrong; the exit code: not found for an address no vault
 /// lists, usage for one no record governs, a runtime failure otherwise.
-fn reconcile_error(err: crate::reconcile::ReconcileError) -> u8 {
+fn reconcile_error(err: crate::reconcile::ReconcileError) -> ExitCode {
     match err {
         crate::reconcile::ReconcileError::UnknownSecret(secret) => {
             fail(format!("{secret} is not in the inventory of its provider"));
-            EXIT_NOT_FOUND
+            ExitCode::NotFound
         }
         err @ crate::reconcile::ReconcileError::NotGoverned(_) => {
             fail(err);
-            EXIT_CONFIG
+            ExitCode::Config
         }
         other => {
             fail(other);
-            EXIT_RUNTIME
+            ExitCode::Runtime
         }
     }
 }
@@ -424,34 +373,37 @@ fn print_attestations(report: &AttestReport, format: PlanFormat) -> std::io::Res
     }
 }
 
-fn outcome_code(address: &SecretAddress, outcome: &Outcome) -> u8 {
+fn outcome_code(address: &SecretAddress, outcome: &Outcome) -> ExitCode {
     match outcome {
         Outcome::Succeeded => {
             println!("{address}: succeeded.");
-            EXIT_OK
+            ExitCode::Ok
         }
         Outcome::Promoted { retire_at } => {
             println!(
                 "{address}: rotated; the previous credential is retired after {}.",
                 retire_at.to_rfc3339()
             );
-            EXIT_OK
+            ExitCode::Ok
         }
         other => {
             fail(format!("{address}: {other:?}"));
-            EXIT_ACTION_FAILED
+            ExitCode::ActionFailed
         }
     }
 }
 
 /// Runs the parsed command; returns the process exit code.
-pub async fn execute(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> u8 {
+pub async fn execute(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> ExitCode {
     match run(cli, shutdown).await {
         Ok(code) | Err(code) => code,
     }
 }
 
-async fn run(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> Result<u8, u8> {
+async fn run(
+    cli: Cli,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<ExitCode, ExitCode> {
     match cli.command {
         Command::CheckConfig => {
             let config = load(&cli.config)?;
@@ -465,59 +417,28 @@ async fn run(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> Resul
                 config.governance.owners.len(),
                 config.governance.workloads.len()
             );
-            Ok(EXIT_OK)
+            Ok(ExitCode::Ok)
         }
         Command::Plan { format } => {
-            let reconciler = reconciler(load(&cli.config)?).await?;
-            let plan = reconciler.plan(chrono::Utc::now()).await.map_err(|e| {
-                fail(e);
-                EXIT_RUNTIME
-            })?;
-            print_plan(&plan.entries(&reconciler.config()), format).map_err(|e| {
-                fail(e);
-                EXIT_RUNTIME
-            })?;
-            Ok(EXIT_OK)
+            let app = open(load(&cli.config)?).await?;
+            finish(&app, plan(&app, format).await).await
         }
         Command::Run { once } => {
-            let config = load(&cli.config)?;
-            let reconciler = reconciler(config).await?;
-            if once {
-                let report = service::pass_once(&reconciler).await.map_err(|e| {
-                    fail(e);
-                    EXIT_RUNTIME
-                })?;
-                Ok(if report.clean() {
-                    EXIT_OK
-                } else {
-                    EXIT_ACTION_FAILED
-                })
-            } else {
-                service::run(Arc::new(reconciler), shutdown)
-                    .await
-                    .map_err(|e| {
-                        fail(e);
-                        EXIT_RUNTIME
-                    })?;
-                Ok(EXIT_OK)
-            }
+            let app = open(load(&cli.config)?).await?;
+            finish(&app, run_service(&app, once, shutdown).await).await
         }
         Command::Attest { addresses, format } => {
-            let reconciler = reconciler(load(&cli.config)?).await?;
-            let only = (!addresses.is_empty()).then_some(addresses.as_slice());
-            let report = reconciler.attest_now(only).await.map_err(reconcile_error)?;
-            print_attestations(&report, format).map_err(|e| {
-                fail(e);
-                EXIT_RUNTIME
-            })?;
-            Ok(if report.found_anything() {
-                EXIT_ACTION_FAILED
-            } else {
-                EXIT_OK
-            })
+            let app = open(load(&cli.config)?).await?;
+            finish(&app, attest(&app, &addresses, format).await).await
         }
-        Command::Rotate { address } => act(&cli.config, &address, RunKind::Rotate).await,
-        Command::Revoke { address } => act(&cli.config, &address, RunKind::Revoke).await,
+        Command::Rotate { address } => {
+            let app = open(load(&cli.config)?).await?;
+            finish(&app, act(&app, &address, RunKind::Rotate).await).await
+        }
+        Command::Revoke { address } => {
+            let app = open(load(&cli.config)?).await?;
+            finish(&app, act(&app, &address, RunKind::Revoke).await).await
+        }
         Command::Audit {
             command: AuditCommand::Verify { pubkeys, trail },
         } => audit::verify(&cli.config, &pubkeys, trail.as_deref()),
@@ -530,12 +451,69 @@ async fn run(cli: Cli, shutdown: impl std::future::Future<Output = ()>) -> Resul
     }
 }
 
-async fn act(path: &std::path::Path, address: &SecretAddress, kind: RunKind) -> Result<u8, u8> {
-    let reconciler = reconciler(load(path)?).await?;
-    let outcome = reconciler
-        .act_now(address, kind)
-        .await
-        .map_err(reconcile_error)?;
+/// Ends a command that opened the app: its background tasks are drained
+/// (queued notifications delivered) before the process exits.
+async fn finish(app: &App, code: Result<ExitCode, ExitCode>) -> Result<ExitCode, ExitCode> {
+    app.shutdown().await;
+    code
+}
+
+async fn plan(app: &App, format: PlanFormat) -> Result<ExitCode, ExitCode> {
+    let plan = app.plan(chrono::Utc::now()).await.map_err(|e| {
+        fail(e);
+        ExitCode::Runtime
+    })?;
+    print_plan(&plan.entries(&app.config()), format).map_err(|e| {
+        fail(e);
+        ExitCode::Runtime
+    })?;
+    Ok(ExitCode::Ok)
+}
+
+async fn run_service(
+    app: &App,
+    once: bool,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<ExitCode, ExitCode> {
+    if once {
+        let report = service::pass_once(app).await.map_err(|e| {
+            fail(e);
+            ExitCode::Runtime
+        })?;
+        Ok(if report.clean() {
+            ExitCode::Ok
+        } else {
+            ExitCode::ActionFailed
+        })
+    } else {
+        service::run(app, shutdown).await.map_err(|e| {
+            fail(e);
+            ExitCode::Runtime
+        })?;
+        Ok(ExitCode::Ok)
+    }
+}
+
+async fn attest(
+    app: &App,
+    addresses: &[SecretAddress],
+    format: PlanFormat,
+) -> Result<ExitCode, ExitCode> {
+    let only = (!addresses.is_empty()).then_some(addresses);
+    let report = app.attest_now(only).await.map_err(reconcile_error)?;
+    print_attestations(&report, format).map_err(|e| {
+        fail(e);
+        ExitCode::Runtime
+    })?;
+    Ok(if report.found_anything() {
+        ExitCode::ActionFailed
+    } else {
+        ExitCode::Ok
+    })
+}
+
+async fn act(app: &App, address: &SecretAddress, kind: RunKind) -> Result<ExitCode, ExitCode> {
+    let outcome = app.act_now(address, kind).await.map_err(reconcile_error)?;
     Ok(outcome_code(address, &outcome))
 }
 
@@ -543,7 +521,7 @@ async fn local(
     path: &std::path::Path,
     name: Option<&str>,
     command: LocalCommand,
-) -> Result<u8, u8> {
+) -> Result<ExitCode, ExitCode> {
     let config = load(path)?;
     let locals: Vec<&String> = config
         .providers
@@ -558,28 +536,28 @@ async fn local(
                 "{name} is not a local provider in {}",
                 path.display()
             ));
-            return Err(EXIT_CONFIG);
+            return Err(ExitCode::Config);
         }
         (None, [only]) => (*only).clone(),
         (None, []) => {
             fail(format!("{} configures no local provider", path.display()));
-            return Err(EXIT_CONFIG);
+            return Err(ExitCode::Config);
         }
         (None, _) => {
             fail("several local providers are configured; pick one with --provider");
-            return Err(EXIT_CONFIG);
+            return Err(ExitCode::Config);
         }
     };
     let plugins = Plugins::build(&config).map_err(|e| {
         fail(e);
-        EXIT_RUNTIME
+        ExitCode::Runtime
     })?;
-    let provider = plugins.provider(&name).ok_or(EXIT_CONFIG)?;
+    let provider = plugins.provider(&name).ok_or(ExitCode::Config)?;
     let runtime = |e: tenure_plugin_api::PluginError| {
         let code = if e.kind() == ErrorKind::NotFound {
-            EXIT_NOT_FOUND
+            ExitCode::NotFound
         } else {
-            EXIT_RUNTIME
+            ExitCode::Runtime
         };
         fail(e);
         code
@@ -598,7 +576,7 @@ async fn local(
             for p in paths {
                 let _ = writeln!(out, "{p}");
             }
-            Ok(EXIT_OK)
+            Ok(ExitCode::Ok)
         }
         LocalCommand::Get { path } => {
             let value = provider
@@ -607,7 +585,7 @@ async fn local(
                 .map_err(runtime)?;
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", value.expose());
-            Ok(EXIT_OK)
+            Ok(ExitCode::Ok)
         }
         LocalCommand::Put {
             path,
@@ -617,7 +595,7 @@ async fn local(
             let mut text = String::new();
             std::io::stdin().read_to_string(&mut text).map_err(|e| {
                 fail(format!("cannot read the value from stdin: {e}"));
-                EXIT_RUNTIME
+                ExitCode::Runtime
             })?;
             if text.ends_with('\n') {
                 text.pop();
@@ -625,7 +603,7 @@ async fn local(
             let value = SecretValue::new(text);
             if value.is_empty() {
                 fail("the value read from stdin is empty");
-                return Err(EXIT_CONFIG);
+                return Err(ExitCode::Config);
             }
             let mut tags = std::collections::BTreeMap::new();
             if let Some(owner) = owner {
@@ -639,7 +617,7 @@ async fn local(
                 .await
                 .map_err(runtime)?;
             println!("{name}:{path}: stored version {version}.");
-            Ok(EXIT_OK)
+            Ok(ExitCode::Ok)
         }
     }
 }

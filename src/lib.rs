@@ -41,6 +41,7 @@
 //! Plugins implement the traits in the `tenure-plugin-api` crate and depend
 //! on nothing else of Tenure's.
 
+pub mod app;
 pub mod attest;
 pub mod audit;
 pub mod cli;

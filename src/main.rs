@@ -15,11 +15,10 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("tenure: cannot start the async runtime: {err}");
-            return ExitCode::from(tenure::cli::EXIT_RUNTIME);
+            return tenure::cli::ExitCode::Runtime.into();
         }
     };
-    let code = runtime.block_on(execute(cli, shutdown_signal()));
-    ExitCode::from(code)
+    runtime.block_on(execute(cli, shutdown_signal())).into()
 }
 
 /// Completes on Ctrl-C or SIGTERM.

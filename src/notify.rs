@@ -3,14 +3,22 @@
 //! field; delivered from a background queue with retries (exponential
 //! backoff on 5xx, 429 and network errors). A notification carries
 //! addresses, reasons and errors, never a secret value.
+//!
+//! The sender runs under the app's task tracker (see `crate::app`): when
+//! the app's token is cancelled it stops taking new notifications, delivers
+//! the ones already queued, and ends, so the app can wait for it at exit.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use tokio::sync::mpsc;
-use tracing::{debug, warn};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, info, warn};
 
 use crate::config::NotifyConfig;
 
@@ -129,6 +137,8 @@ pub enum NotifyError {
 #[derive(Debug, Clone)]
 pub struct Notifier {
     queue: mpsc::Sender<Notification>,
+    /// Queued or being delivered (not yet delivered nor given up on).
+    undelivered: Arc<AtomicUsize>,
 }
 
 enum Failure {
@@ -137,8 +147,14 @@ enum Failure {
 }
 
 impl Notifier {
-    /// Reads the URL and starts the sender.
-    pub fn start(config: &NotifyConfig) -> Result<Self, NotifyError> {
+    /// Reads the URL and starts the sender on `tasks`. Once `stop` is
+    /// cancelled the sender takes no new notifications, delivers the queued
+    /// ones (with their retries) and ends.
+    pub fn start(
+        config: &NotifyConfig,
+        tasks: &TaskTracker,
+        stop: CancellationToken,
+    ) -> Result<Self, NotifyError> {
         let url = config.url.resolve()?;
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
@@ -146,8 +162,24 @@ impl Notifier {
             .map_err(|e| NotifyError::Client(e.to_string()))?;
         let (queue, mut inbox) = mpsc::channel::<Notification>(1024);
         let attempts = config.max_attempts;
-        tokio::spawn(async move {
-            while let Some(notification) = inbox.recv().await {
+        let undelivered = Arc::new(AtomicUsize::new(0));
+        let pending = Arc::clone(&undelivered);
+        tasks.spawn(async move {
+            let mut stopping = false;
+            loop {
+                let next = tokio::select! {
+                    next = inbox.recv() => next,
+                    () = stop.cancelled(), if !stopping => {
+                        stopping = true;
+                        inbox.close();
+                        let queued = inbox.len();
+                        if queued > 0 {
+                            info!(queued, "Delivering {queued} queued owner notifications before exit.");
+                        }
+                        continue;
+                    }
+                };
+                let Some(notification) = next else { break };
                 let kind = notification.kind.as_str();
                 let payload = Payload {
                     text: notification.text(),
@@ -191,18 +223,28 @@ impl Notifier {
                         warn!(kind, secret = %notification.secret, error = %e, "Could not notify the owner.");
                     }
                 }
+                pending.fetch_sub(1, Ordering::AcqRel);
             }
         });
-        Ok(Self { queue })
+        Ok(Self { queue, undelivered })
     }
 
     /// Queues a notification; never waits (a full queue drops it, counted and logged).
     pub fn send(&self, notification: Notification) {
         let kind = notification.kind.as_str();
+        // Counted before it is queued, so the sender never sees it uncounted.
+        self.undelivered.fetch_add(1, Ordering::AcqRel);
         if let Err(err) = self.queue.try_send(notification) {
+            self.undelivered.fetch_sub(1, Ordering::AcqRel);
             crate::metrics::global().notification(kind, "dropped");
             warn!(kind, "Dropped an owner notification: {err}.");
         }
+    }
+
+    /// Notifications queued or being delivered: neither delivered nor given
+    /// up on yet.
+    pub fn undelivered(&self) -> usize {
+        self.undelivered.load(Ordering::Acquire)
     }
 }
 

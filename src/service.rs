@@ -9,6 +9,9 @@
 //! Shutdown (SIGTERM, Ctrl-C) stops intake at once; a pass in progress may
 //! finish within `server.shutdown_deadline`, after which it is dropped: every
 //! phase is persisted before its side effect, so the next start resumes it.
+//! The HTTP server and the NATS subscriber run as the app's background tasks
+//! (`crate::app::Tasks`); the caller drains the rest (queued notifications)
+//! with `App::shutdown` once `run` returns.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,6 +21,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 use tracing::{error, info, warn};
 
+use crate::app::{App, Tasks};
 use crate::events::{ProcessError, process_pending};
 use crate::reconcile::{PassReport, ReconcileError, Reconciler};
 use crate::server::{self, AppState, ServerError};
@@ -136,6 +140,7 @@ async fn turn(reconciler: &Reconciler, interval: Duration) -> Duration {
 async fn start_server(
     server_config: &crate::config::ServerConfig,
     reconciler: &Arc<Reconciler>,
+    tasks: &Tasks,
     wake: &Arc<Notify>,
     stop: watch::Receiver<bool>,
 ) -> Result<tokio::task::JoinHandle<()>, ServiceError> {
@@ -160,9 +165,7 @@ async fn start_server(
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
     info!(%addr, "Listening on {scheme}://{addr}.");
-    Ok(tokio::spawn(server::serve(
-        listener, app, bounds, tls, stop,
-    )))
+    Ok(tasks.spawn(server::serve(listener, app, bounds, tls, stop)))
 }
 
 /// The distinct cron expressions of the records' schedules.
@@ -178,33 +181,32 @@ fn cron_schedules(config: &crate::config::Config) -> Vec<String> {
     schedules
 }
 
-/// Runs until `shutdown` completes: serves HTTP when configured, and turns
-/// the loop.
-pub async fn run(
-    reconciler: Arc<Reconciler>,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), ServiceError> {
+/// Runs until `shutdown` completes: serves HTTP when configured, consumes
+/// NATS when configured, and turns the loop. The app's other background
+/// tasks keep running: drain them with `App::shutdown` afterwards.
+pub async fn run(app: &App, shutdown: impl Future<Output = ()>) -> Result<(), ServiceError> {
+    let reconciler = app.reconciler();
+    let tasks = app.tasks();
     let config = reconciler.config();
     let interval = config.reconcile_interval;
-    let deadline = config
-        .server
-        .as_ref()
-        .map_or(Duration::from_secs(30), |s| s.shutdown_deadline);
+    let deadline = app.shutdown_deadline();
     let wake = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
+    // Intake stops at the start of shutdown, before the app's other tasks.
+    let intake = tasks.token().child_token();
 
     let server = match &config.server {
         Some(server_config) => {
-            Some(start_server(server_config, &reconciler, &wake, stop_rx.clone()).await?)
+            Some(start_server(server_config, reconciler, tasks, &wake, stop_rx.clone()).await?)
         }
         None => None,
     };
     let nats = config.nats.clone().map(|nats| {
-        tokio::spawn(crate::events::nats::run(
+        tasks.spawn(crate::events::nats::run(
             nats,
             Arc::clone(reconciler.store()),
             Arc::clone(&wake),
-            stop_rx.clone(),
+            intake.clone(),
         ))
     });
     let mut schedules = cron_schedules(&config);
@@ -214,12 +216,13 @@ pub async fn run(
 
     tokio::pin!(shutdown);
     loop {
-        let work = turn(&reconciler, interval);
+        let work = turn(reconciler, interval);
         tokio::pin!(work);
         let wait = tokio::select! {
             wait = &mut work => wait,
             () = &mut shutdown => {
                 let _ = stop_tx.send(true);
+                intake.cancel();
                 info!(deadline_seconds = deadline.as_secs(), "Shutting down: intake stopped; letting the pass in progress finish.");
                 match tokio::time::timeout(deadline, &mut work).await {
                     Ok(_) => info!("The pass in progress finished."),
@@ -252,6 +255,7 @@ pub async fn run(
         }
     }
     let _ = stop_tx.send(true);
+    intake.cancel();
     cron.stop().await;
     info!("Shutting down.");
     if let Some(server) = server {

@@ -358,3 +358,82 @@ approval = { by = "ciso@example.com", at = 2026-11-01T09:00:00Z }
     );
     assert!(!plan.contains("compliant"), "{plan}");
 }
+
+/// A webhook receiver that takes its time (each answer comes after 300 ms)
+/// and fails the first request with 500; it records each body with whether
+/// it was accepted.
+async fn slow_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<(Value, bool)>>>) {
+    use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
+    use std::sync::{Arc, Mutex};
+    type Seen = Arc<Mutex<Vec<(Value, bool)>>>;
+    async fn hook(State(seen): State<Seen>, Json(body): Json<Value>) -> StatusCode {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let mut seen = seen.lock().expect("lock");
+        let accepted = !seen.is_empty();
+        seen.push((body, accepted));
+        if accepted {
+            StatusCode::OK
+        } else {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+    let seen = Seen::default();
+    let app = Router::new()
+        .route("/hook", post(hook))
+        .with_state(Arc::clone(&seen));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    (url, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_once_delivers_queued_notifications_before_it_exits() {
+    let (url, seen) = slow_receiver().await;
+    let demo = Demo::new();
+    let mut text = std::fs::read_to_string(&demo.config).expect("read");
+    text.push_str("\n[notify]\nurl = { env = \"TENURE_TEST_NOTIFY_URL\" }\nmax_attempts = 3\n");
+    std::fs::write(&demo.config, text).expect("write");
+
+    let mut command = tokio::process::Command::from(demo.command(&["run", "--once"]));
+    command.env("TENURE_TEST_NOTIFY_URL", &url);
+    let out = command.output().await.expect("run tenure");
+    assert!(out.status.success(), "run --once failed: {}", stderr(&out));
+
+    // Read at once: the process has exited, nothing more will arrive. The
+    // pass queued its notifications and ended long before a slow receiver
+    // (and a retry after a 500) could take them all; they were delivered
+    // anyway, because the exit waited for the queue to drain.
+    let seen = seen.lock().expect("lock").clone();
+    assert!(seen.len() >= 3, "{seen:#?}\n{}", stderr(&out));
+    assert_eq!(
+        seen[0].0, seen[1].0,
+        "the refused first delivery was retried"
+    );
+    let delivered = |kind: &str, secret: &str| {
+        seen.iter()
+            .any(|(b, accepted)| *accepted && b["kind"] == kind && b["secret"] == secret)
+    };
+    for (kind, secret) in [
+        ("revocation", "local:api/payments-token"),
+        ("revocation", "local:legacy/ftp-password"),
+    ] {
+        assert!(
+            delivered(kind, secret),
+            "no {kind} of {secret} delivered: {seen:#?}\n{}",
+            stderr(&out)
+        );
+    }
+    // Every notification that was sent got through.
+    for (body, _) in &seen {
+        assert!(
+            delivered(
+                body["kind"].as_str().expect("kind"),
+                body["secret"].as_str().expect("secret")
+            ),
+            "{body} was not delivered"
+        );
+    }
+}

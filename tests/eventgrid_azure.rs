@@ -18,10 +18,7 @@ use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Tra
 use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
 use serde_json::json;
 use standin::{CLIENT_ID, CLIENT_SECRET, StandIn, TENANT};
-use tenure::audit::AuditLog;
 use tenure::plugins::Plugins;
-use tenure::reconcile::Reconciler;
-use tenure::state::{SqliteStore, StateStore};
 use tenure_plugin_api::{Provider, Stage};
 use tenure_provider_azure_key_vault::{AzureKeyVaultConfig, AzureKeyVaultProvider};
 
@@ -120,22 +117,20 @@ approval = {{ by = "ciso@example.com", at = 2026-01-01 }}
     let mut plugins = Plugins::build(&config).unwrap();
     let azure = Arc::new(provider(&standin));
     plugins.insert_provider("azure", Arc::clone(&azure) as Arc<dyn Provider>);
-    let store: Arc<dyn StateStore> = Arc::new(
-        SqliteStore::open(&config.state_dir.join("state.db"))
-            .await
-            .unwrap(),
-    );
-    let audit = AuditLog::new(&config.audit_log);
-    let reconciler = Arc::new(Reconciler::new(
-        Arc::new(config),
-        plugins,
-        Arc::clone(&store),
-        audit,
-    ));
+    let app = tenure::app::Builder::new(config)
+        .plugins(plugins)
+        .open()
+        .await
+        .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let service = tokio::spawn(tenure::service::run(Arc::clone(&reconciler), async move {
-        let _ = stopped.await;
-    }));
+    let service = tokio::spawn(async move {
+        let result = tenure::service::run(&app, async move {
+            let _ = stopped.await;
+        })
+        .await;
+        app.shutdown().await;
+        result
+    });
 
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();

@@ -8,10 +8,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::Demo;
-use tenure::audit::AuditLog;
 use tenure::plugins::Plugins;
-use tenure::reconcile::Reconciler;
-use tenure::state::SqliteStore;
 use tenure_plugin_api::{
     NarrowReport, PluginError, Proof, SecretValue, Target, TargetCapabilities, TargetContext,
     async_trait,
@@ -128,15 +125,11 @@ async fn excess_privileges_are_narrowed_and_verified() {
         ]),
     });
     plugins.insert_target("generated", Arc::clone(&target) as Arc<dyn Target>);
-    let store = SqliteStore::open(&config.state_dir.join("state.db"))
+    let reconciler = tenure::app::Builder::new(config)
+        .plugins(plugins)
+        .open()
         .await
-        .expect("store");
-    let reconciler = Reconciler::new(
-        Arc::new(config),
-        plugins,
-        Arc::new(store),
-        AuditLog::new(&demo.audit()),
-    );
+        .expect("app");
 
     // The plan decides from what attestation recorded: nothing yet.
     let plan = reconciler.plan(chrono::Utc::now()).await.expect("plan");

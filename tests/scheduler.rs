@@ -4,24 +4,15 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use chrono::{Duration, Timelike, Utc};
 use common::Demo;
-use tenure::audit::AuditLog;
-use tenure::plugins::Plugins;
-use tenure::reconcile::Reconciler;
-use tenure::state::{RunKind, SqliteStore};
+use tenure::app::App;
+use tenure::state::RunKind;
 use tenure_plugin_api::SecretAddress;
 
-async fn reconciler(demo: &Demo) -> Reconciler {
+async fn reconciler(demo: &Demo) -> App {
     let config = tenure::config::load(&demo.config).expect("config");
-    let plugins = Plugins::build(&config).expect("plugins");
-    let store = SqliteStore::open(&config.state_dir.join("state.db"))
-        .await
-        .expect("store");
-    let audit = AuditLog::new(&config.audit_log);
-    Reconciler::new(Arc::new(config), plugins, Arc::new(store), audit)
+    tenure::app::open(config).await.expect("app")
 }
 
 fn address(text: &str) -> SecretAddress {

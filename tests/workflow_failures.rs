@@ -9,9 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use common::Demo;
-use tenure::audit::AuditLog;
+use tenure::app::App;
 use tenure::plugins::Plugins;
-use tenure::reconcile::Reconciler;
 use tenure::state::{RunKind, SqliteStore, StateStore};
 use tenure::workflow::Outcome;
 use tenure_plugin_api::{
@@ -113,7 +112,7 @@ impl Target for Flaky {
 
 struct Setup {
     demo: Demo,
-    reconciler: Reconciler,
+    reconciler: App,
     flaky: Arc<Flaky>,
     plugins: Plugins,
 }
@@ -141,11 +140,11 @@ async fn setup_with(
         capabilities,
     });
     plugins.insert_target("generated", Arc::clone(&flaky) as Arc<dyn Target>);
-    let store = SqliteStore::open(&config.state_dir.join("state.db"))
+    let reconciler = tenure::app::Builder::new(config)
+        .plugins(plugins.clone())
+        .open()
         .await
-        .expect("store");
-    let audit = AuditLog::new(&config.audit_log);
-    let reconciler = Reconciler::new(Arc::new(config), plugins.clone(), Arc::new(store), audit);
+        .expect("app");
     Setup {
         demo,
         reconciler,

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use tenure_plugin_api::SecretSource;
 
-use super::{EXIT_AUDIT, EXIT_CONFIG, EXIT_OK, fail, load};
+use super::{ExitCode, fail, load};
 use crate::audit::{self, AuditPublicKey, AuditSigner, VerifyOptions};
 
 /// The configured signing key, if it exists (verification never creates one).
-fn configured_key(source: &SecretSource) -> Result<Option<AuditPublicKey>, u8> {
+fn configured_key(source: &SecretSource) -> Result<Option<AuditPublicKey>, ExitCode> {
     if let SecretSource::File(path) = source
         && !path.exists()
     {
@@ -21,19 +21,23 @@ fn configured_key(source: &SecretSource) -> Result<Option<AuditPublicKey>, u8> {
         .map(|signer| Some(signer.public_key().clone()))
         .map_err(|e| {
             fail(e);
-            EXIT_CONFIG
+            ExitCode::Config
         })
 }
 
 /// `tenure audit verify [--pubkey FILE]... [--trail FILE]`.
-pub fn verify(config_path: &Path, pubkeys: &[PathBuf], trail: Option<&Path>) -> Result<u8, u8> {
+pub fn verify(
+    config_path: &Path,
+    pubkeys: &[PathBuf],
+    trail: Option<&Path>,
+) -> Result<ExitCode, ExitCode> {
     let mut keys = pubkeys
         .iter()
         .map(|path| AuditPublicKey::read(path))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| {
             fail(e);
-            EXIT_CONFIG
+            ExitCode::Config
         })?;
     let trail = match trail {
         // A copy elsewhere: no config needed.
@@ -82,11 +86,11 @@ pub fn verify(config_path: &Path, pubkeys: &[PathBuf], trail: Option<&Path>) -> 
             for note in notes {
                 let _ = writeln!(out, "note: {note}");
             }
-            Ok(EXIT_OK)
+            Ok(ExitCode::Ok)
         }
         Err(err) => {
             fail(err);
-            Err(EXIT_AUDIT)
+            Err(ExitCode::Audit)
         }
     }
 }
@@ -94,12 +98,12 @@ pub fn verify(config_path: &Path, pubkeys: &[PathBuf], trail: Option<&Path>) -> 
 /// `tenure audit pubkey`: the public key as PEM (the key is created first
 /// when its file does not exist yet, so it can be recorded before the
 /// first run).
-pub fn pubkey(config_path: &Path) -> Result<u8, u8> {
+pub fn pubkey(config_path: &Path) -> Result<ExitCode, ExitCode> {
     let config = load(config_path)?;
     let signer = AuditSigner::load_or_create(&config.audit_key).map_err(|e| {
         fail(e);
-        EXIT_CONFIG
+        ExitCode::Config
     })?;
     let _ = write!(std::io::stdout().lock(), "{}", signer.public_key().to_pem());
-    Ok(EXIT_OK)
+    Ok(ExitCode::Ok)
 }

@@ -13,7 +13,8 @@ use std::time::Duration;
 use async_nats::jetstream::{self, AckKind, consumer::pull, stream};
 use chrono::Utc;
 use futures_util::StreamExt;
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::{IntakeError, store_event};
@@ -129,18 +130,18 @@ async fn handle(store: &dyn StateStore, message: &jetstream::Message, wake: &Not
     }
 }
 
-/// Consumes until `stop` turns true; reconnects with backoff after failures.
+/// Consumes until `stop` is cancelled; reconnects with backoff after failures.
 pub async fn run(
     config: NatsConfig,
     store: Arc<dyn StateStore>,
     wake: Arc<Notify>,
-    mut stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let mut backoff = Duration::from_millis(500);
     loop {
         let connected = tokio::select! {
             result = consumer(&config) => result,
-            _ = stop.wait_for(|s| *s) => return,
+            () = stop.cancelled() => return,
         };
         let mut messages = match connected {
             Ok(messages) => {
@@ -151,7 +152,7 @@ pub async fn run(
             Err(err) => {
                 warn!(error = %err, retry_in = ?backoff, "NATS event source unavailable.");
                 tokio::select! {
-                    _ = stop.wait_for(|s| *s) => return,
+                    () = stop.cancelled() => return,
                     () = tokio::time::sleep(backoff) => {}
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(30));
@@ -161,7 +162,7 @@ pub async fn run(
         loop {
             let next = tokio::select! {
                 next = messages.next() => next,
-                _ = stop.wait_for(|s| *s) => return,
+                () = stop.cancelled() => return,
             };
             match next {
                 Some(Ok(message)) => {

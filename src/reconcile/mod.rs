@@ -130,7 +130,8 @@ pub struct Reconciler {
 }
 
 impl Reconciler {
-    /// A reconciler over running plugins and an open store.
+    /// A reconciler over running plugins and an open store. The app wires
+    /// one with everything else it needs (`crate::app::open`): use that.
     pub fn new(
         config: Arc<Config>,
         plugins: Plugins,
