@@ -3,10 +3,12 @@
 //! retired ones alive again), attest what is due, decide again from what
 //! attestation found, act, record.
 //!
-//! Triggers (the pass itself, later cron and events) only enqueue secrets;
-//! the pass drains the queue through the workflow engine, at most
-//! `tenure.concurrency` secrets at a time. One vault's or target's outage
-//! affects only its own secrets: the others are still decided and acted on.
+//! Triggers (cron ticks, stored events, the reconcile interval) wake the
+//! service loop; the pass decides what is due and drains it through the
+//! workflow engine, at most `tenure.concurrency` secrets at a time (an
+//! operator's rotate or revoke goes to the engine directly). One vault's or
+//! target's outage affects only its own secrets: the others are still
+//! decided and acted on.
 //!
 //! ```text
 //! mod      the Reconciler, the pass, planning

@@ -98,7 +98,10 @@ impl SecretMetadata {
     }
 }
 
-/// What a provider supports; checked before a workflow relies on it.
+/// What a provider declares it supports. The workflow consults
+/// `destroy_versions` (whether a retired version can be made unreadable,
+/// or only loses its stage); the conformance suite consults `tags`; the
+/// other flags describe the provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProviderCapabilities {
     /// Can hold a pending version consumers do not see.
