@@ -7,18 +7,22 @@
 //! 2 invalid configuration or usage; 3 the audit trail failed
 //! verification; 4 the secret or path was not found; 5 a runtime failure
 //! (state store, audit trail I/O).
+//!
+//! ```text
+//! audit   tenure audit verify / pubkey
+//! exit    the exit codes
+//! local   tenure local list / get / put
+//! output  what plan and attest print
+//! ```
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use tenure_plugin_api::{ErrorKind, SecretAddress, SecretValue, Stage};
+use tenure_plugin_api::SecretAddress;
 
 use crate::app::{self, App};
 use crate::config::{self, Config};
-use crate::plan::PlanEntry;
-use crate::plugins::Plugins;
-use crate::reconcile::AttestReport;
 use crate::service;
 use crate::state::RunKind;
 use crate::telemetry::LogFormat;
@@ -26,6 +30,8 @@ use crate::workflow::Outcome;
 
 mod audit;
 mod exit;
+mod local;
+mod output;
 
 pub use exit::ExitCode;
 
@@ -193,51 +199,6 @@ async fn open(config: Config) -> Result<App, ExitCode> {
     })
 }
 
-fn print_plan(entries: &[PlanEntry<'_>], format: PlanFormat) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match format {
-        PlanFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, entries)?;
-            writeln!(out)
-        }
-        PlanFormat::Table => {
-            let width = entries
-                .iter()
-                .map(|e| e.secret.len())
-                .max()
-                .unwrap_or(6)
-                .max(6);
-            writeln!(
-                out,
-                "{:<width$}  {:<9}  {:<20}  {:<32}  REASONS",
-                "SECRET", "DECISION", "NEXT DUE", "ATTESTED"
-            )?;
-            for e in entries {
-                let attested = match (e.last_attested.as_deref(), e.attestation) {
-                    (Some(at), Some(result)) => format!("{at} {result}"),
-                    (Some(at), None) => at.to_owned(),
-                    (None, Some(result)) => result.to_owned(),
-                    (None, None) => "never".to_owned(),
-                };
-                writeln!(
-                    out,
-                    "{:<width$}  {:<9}  {:<20}  {:<32}  {}",
-                    e.secret,
-                    e.decision,
-                    e.next_due.as_deref().unwrap_or("-"),
-                    attested,
-                    if e.waived.is_empty() {
-                        e.reasons.join(",")
-                    } else {
-                        format!("{} (waived: {})", e.reasons.join(","), e.waived.join(","))
-                    }
-                )?;
-            }
-            Ok(())
-        }
-    }
-}
-
 /// Says what went wrong; the exit code: not found for an address no vault
 /// lists, usage for one no record governs, a runtime failure otherwise.
 fn reconcile_error(err: crate::reconcile::ReconcileError) -> ExitCode {
@@ -253,122 +214,6 @@ fn reconcile_error(err: crate::reconcile::ReconcileError) -> ExitCode {
         other => {
             fail(other);
             ExitCode::Runtime
-        }
-    }
-}
-
-fn print_attestations(report: &AttestReport, format: PlanFormat) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    let stamp =
-        |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    match format {
-        PlanFormat::Json => {
-            let secrets: Vec<serde_json::Value> = report
-                .attestations
-                .iter()
-                .map(|a| {
-                    serde_json::json!({
-                        "secret": a.secret.to_string(),
-                        "result": a.result(),
-                        "findings": a.findings(),
-                        "at": stamp(a.at),
-                        "checks": a.checks,
-                    })
-                })
-                .collect();
-            let unmanaged: Vec<serde_json::Value> = report
-                .unmanaged
-                .iter()
-                .map(|u| {
-                    serde_json::json!({
-                        "target": u.target, "account": u.login, "state": u.state,
-                        "first_seen": stamp(u.first_seen), "last_seen": stamp(u.last_seen),
-                    })
-                })
-                .collect();
-            let errors: Vec<serde_json::Value> = report
-                .discovery_errors
-                .iter()
-                .map(|(target, error)| serde_json::json!({ "target": target, "error": error }))
-                .collect();
-            let pass = report.pass.as_ref().map(|p| {
-                serde_json::json!({
-                    "id": p.id, "at": stamp(p.at), "attested": p.attested, "ok": p.ok,
-                    "drift": p.drift, "unavailable": p.unavailable, "digest": p.digest,
-                })
-            });
-            let busy: Vec<String> = report.busy.iter().map(ToString::to_string).collect();
-            serde_json::to_writer_pretty(
-                &mut out,
-                &serde_json::json!({
-                    "pass": pass,
-                    "secrets": secrets,
-                    "busy": busy,
-                    "unmanaged": unmanaged,
-                    "discovery_errors": errors,
-                }),
-            )?;
-            writeln!(out)
-        }
-        PlanFormat::Table => {
-            let width = report
-                .attestations
-                .iter()
-                .map(|a| a.secret.to_string().len())
-                .chain(
-                    report
-                        .unmanaged
-                        .iter()
-                        .map(|u| u.target.len() + u.login.len() + 1),
-                )
-                .max()
-                .unwrap_or(6)
-                .max(6);
-            writeln!(out, "{:<width$}  {:<11}  FINDINGS", "SECRET", "RESULT")?;
-            for a in &report.attestations {
-                let findings = a.findings();
-                writeln!(
-                    out,
-                    "{:<width$}  {:<11}  {}",
-                    a.secret.to_string(),
-                    a.result(),
-                    if findings.is_empty() {
-                        "-".to_owned()
-                    } else {
-                        findings.join(",")
-                    }
-                )?;
-            }
-            for u in &report.unmanaged {
-                let result = if u.state == "found" {
-                    "unmanaged"
-                } else {
-                    u.state.as_str()
-                };
-                writeln!(
-                    out,
-                    "{:<width$}  {:<11}  unmanaged_account",
-                    format!("{}/{}", u.target, u.login),
-                    result
-                )?;
-            }
-            for secret in &report.busy {
-                writeln!(
-                    out,
-                    "{:<width$}  {:<11}  a run is in progress; attested once it ends",
-                    secret.to_string(),
-                    "busy"
-                )?;
-            }
-            for (target, error) in &report.discovery_errors {
-                writeln!(
-                    out,
-                    "{:<width$}  {:<11}  {error}",
-                    format!("{target}/*"),
-                    "unavailable"
-                )?;
-            }
-            Ok(())
         }
     }
 }
@@ -446,7 +291,7 @@ async fn run(
             command: AuditCommand::Pubkey,
         } => audit::pubkey(&cli.config),
         Command::Local { provider, command } => {
-            local(&cli.config, provider.as_deref(), command).await
+            local::local(&cli.config, provider.as_deref(), command).await
         }
     }
 }
@@ -463,7 +308,7 @@ async fn plan(app: &App, format: PlanFormat) -> Result<ExitCode, ExitCode> {
         fail(e);
         ExitCode::Runtime
     })?;
-    print_plan(&plan.entries(&app.config()), format).map_err(|e| {
+    output::print_plan(&plan.entries(&app.config()), format).map_err(|e| {
         fail(e);
         ExitCode::Runtime
     })?;
@@ -501,7 +346,7 @@ async fn attest(
 ) -> Result<ExitCode, ExitCode> {
     let only = (!addresses.is_empty()).then_some(addresses);
     let report = app.attest_now(only).await.map_err(reconcile_error)?;
-    print_attestations(&report, format).map_err(|e| {
+    output::print_attestations(&report, format).map_err(|e| {
         fail(e);
         ExitCode::Runtime
     })?;
@@ -515,109 +360,4 @@ async fn attest(
 async fn act(app: &App, address: &SecretAddress, kind: RunKind) -> Result<ExitCode, ExitCode> {
     let outcome = app.act_now(address, kind).await.map_err(reconcile_error)?;
     Ok(outcome_code(address, &outcome))
-}
-
-async fn local(
-    path: &std::path::Path,
-    name: Option<&str>,
-    command: LocalCommand,
-) -> Result<ExitCode, ExitCode> {
-    let config = load(path)?;
-    let locals: Vec<&String> = config
-        .providers
-        .iter()
-        .filter(|(_, p)| p.type_name() == "local")
-        .map(|(n, _)| n)
-        .collect();
-    let name = match (name, locals.as_slice()) {
-        (Some(name), _) if locals.iter().any(|l| *l == name) => name.to_owned(),
-        (Some(name), _) => {
-            fail(format!(
-                "{name} is not a local provider in {}",
-                path.display()
-            ));
-            return Err(ExitCode::Config);
-        }
-        (None, [only]) => (*only).clone(),
-        (None, []) => {
-            fail(format!("{} configures no local provider", path.display()));
-            return Err(ExitCode::Config);
-        }
-        (None, _) => {
-            fail("several local providers are configured; pick one with --provider");
-            return Err(ExitCode::Config);
-        }
-    };
-    let plugins = Plugins::build(&config).map_err(|e| {
-        fail(e);
-        ExitCode::Runtime
-    })?;
-    let provider = plugins.provider(&name).ok_or(ExitCode::Config)?;
-    let runtime = |e: tenure_plugin_api::PluginError| {
-        let code = if e.kind() == ErrorKind::NotFound {
-            ExitCode::NotFound
-        } else {
-            ExitCode::Runtime
-        };
-        fail(e);
-        code
-    };
-    match command {
-        LocalCommand::List => {
-            let mut paths: Vec<String> = provider
-                .list()
-                .await
-                .map_err(runtime)?
-                .into_iter()
-                .map(|m| m.path)
-                .collect();
-            paths.sort();
-            let mut out = std::io::stdout().lock();
-            for p in paths {
-                let _ = writeln!(out, "{p}");
-            }
-            Ok(ExitCode::Ok)
-        }
-        LocalCommand::Get { path } => {
-            let value = provider
-                .read(&path, Stage::Current)
-                .await
-                .map_err(runtime)?;
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{}", value.expose());
-            Ok(ExitCode::Ok)
-        }
-        LocalCommand::Put {
-            path,
-            owner,
-            workload,
-        } => {
-            let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).map_err(|e| {
-                fail(format!("cannot read the value from stdin: {e}"));
-                ExitCode::Runtime
-            })?;
-            if text.ends_with('\n') {
-                text.pop();
-            }
-            let value = SecretValue::new(text);
-            if value.is_empty() {
-                fail("the value read from stdin is empty");
-                return Err(ExitCode::Config);
-            }
-            let mut tags = std::collections::BTreeMap::new();
-            if let Some(owner) = owner {
-                tags.insert("owner".to_owned(), owner);
-            }
-            if let Some(workload) = workload {
-                tags.insert("workload".to_owned(), workload);
-            }
-            let version = provider
-                .put_current(&path, &value, &tags)
-                .await
-                .map_err(runtime)?;
-            println!("{name}:{path}: stored version {version}.");
-            Ok(ExitCode::Ok)
-        }
-    }
 }
