@@ -6,8 +6,9 @@
 //! inventories only; what targets said comes from recorded attestations.
 
 use std::collections::{HashMap, HashSet};
+use tenure_plugin_api::stamp;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tenure_plugin_api::{PluginError, SecretAddress, SecretMetadata};
 
@@ -96,10 +97,6 @@ pub fn facts_from(provider: &str, meta: &SecretMetadata) -> Option<SecretFacts> 
         attested: None,
         vault_unreachable: false,
     })
-}
-
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// Decides one secret against the configuration.

@@ -3,8 +3,9 @@
 //! with the live state store (running, revoked, quarantined).
 
 use std::collections::HashMap;
+use tenure_plugin_api::stamp;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
@@ -95,10 +96,6 @@ pub struct SecretStatus {
     pub last_attested: Option<String>,
     /// The latest attestation's result: ok, drift or unavailable.
     pub attestation: Option<&'static str>,
-}
-
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn status_of(

@@ -3,6 +3,8 @@
 
 use std::io::Write;
 
+use tenure_plugin_api::stamp;
+
 use super::PlanFormat;
 use crate::plan::PlanEntry;
 use crate::reconcile::AttestReport;
@@ -58,8 +60,6 @@ pub fn print_plan(entries: &[PlanEntry<'_>], format: PlanFormat) -> std::io::Res
 /// listed.
 pub fn print_attestations(report: &AttestReport, format: PlanFormat) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    let stamp =
-        |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     match format {
         PlanFormat::Json => {
             let secrets: Vec<serde_json::Value> = report

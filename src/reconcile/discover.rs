@@ -5,8 +5,9 @@
 //! disabled with proof under `"disable"` in a run.
 
 use std::collections::HashMap;
+use tenure_plugin_api::stamp;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::json;
 use tenure_plugin_api::{SecretAddress, Stage, TargetContext};
 use tracing::warn;
@@ -208,8 +209,4 @@ fn unmanaged_event(row: &UnmanagedRow, proof: Option<serde_json::Value>) -> Even
             "proof": proof,
         }),
     )
-}
-
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -2,8 +2,9 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
+use tenure_plugin_api::stamp;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use tenure_plugin_api::{PluginError, SecretAddress};
 use tracing::{info, warn};
@@ -132,10 +133,6 @@ impl std::fmt::Debug for Engine {
             .field("holder", &self.holder)
             .finish_non_exhaustive()
     }
-}
-
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 impl Engine {

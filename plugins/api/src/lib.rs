@@ -26,6 +26,7 @@ mod provider;
 pub mod random;
 pub mod serde_duration;
 mod source;
+mod stamp;
 mod target;
 mod value;
 
@@ -37,6 +38,7 @@ pub use provider::{
     Stage, VersionId, VersionInfo,
 };
 pub use source::{SecretSource, SourceError};
+pub use stamp::stamp;
 pub use target::{
     LoginOutcome, LoginState, NarrowReport, Proof, Target, TargetCapabilities, TargetContext,
 };

@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use tenure_plugin_api::{
     ErrorKind, PluginError, Provider, ProviderCapabilities, SecretMetadata, SecretValue, Stage,
@@ -500,7 +500,7 @@ impl Provider for AwsSecretsManagerProvider {
                 vec![
                     Tag::builder()
                         .key("tenure:rotated-at")
-                        .value(Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true))
+                        .value(tenure_plugin_api::stamp(Utc::now()))
                         .build(),
                 ],
             )

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use serde_json::{Map, Value};
 use tenure_plugin_api::{
     ConsumerRead, ErrorKind, LeaseRevocation, PluginError, Promotion, Provider,
@@ -77,7 +77,7 @@ fn text(value: impl Into<String>) -> Value {
 }
 
 fn now_stamp() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+    tenure_plugin_api::stamp(Utc::now())
 }
 
 impl VaultProvider {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{
     MAX_TAG_VALUE, PENDING, TAG_PREVIOUS, TAG_PROMOTED_FROM, TAG_ROTATED_AT, TAG_RUN, TAG_STAGE,
@@ -155,7 +155,7 @@ fn truncate(value: &str) -> String {
 }
 
 fn rfc3339(now: DateTime<Utc>) -> String {
-    now.to_rfc3339_opts(SecondsFormat::Secs, true)
+    tenure_plugin_api::stamp(now)
 }
 
 #[cfg(test)]
