@@ -22,10 +22,7 @@ impl Dur {
 
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        humantime::parse_duration(&text)
-            .map(Dur)
-            .map_err(|e| D::Error::custom(format!("invalid duration {text:?}: {e}")))
+        tenure_plugin_api::serde_duration::deserialize(deserializer).map(Dur)
     }
 }
 
@@ -39,13 +36,9 @@ impl<'de> Deserialize<'de> for Every {
         if text.trim() == "off" {
             return Ok(Every(None));
         }
-        humantime::parse_duration(&text)
+        tenure_plugin_api::serde_duration::parse(&text)
             .map(|d| Every(Some(d).filter(|d| !d.is_zero())))
-            .map_err(|e| {
-                D::Error::custom(format!(
-                    "invalid duration {text:?}: {e} (or \"off\" for never)"
-                ))
-            })
+            .map_err(|e| D::Error::custom(format!("{e} (or \"off\" for never)")))
     }
 }
 

@@ -5,11 +5,15 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
+/// Reads a human-readable duration; the error quotes the text.
+pub fn parse(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("invalid duration {text:?}: {e}"))
+}
+
 /// Deserializes a human-readable duration.
 pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(deserializer)?;
-    humantime::parse_duration(&text)
-        .map_err(|e| serde::de::Error::custom(format!("invalid duration {text:?}: {e}")))
+    parse(&text).map_err(serde::de::Error::custom)
 }
 
 /// Checks a generated password length against a target's limits.
