@@ -359,39 +359,10 @@ approval = { by = "ciso@example.com", at = 2026-11-01T09:00:00Z }
     assert!(!plan.contains("compliant"), "{plan}");
 }
 
-/// A webhook receiver that takes its time (each answer comes after 300 ms)
-/// and fails the first request with 500; it records each body with whether
-/// it was accepted.
-async fn slow_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<(Value, bool)>>>) {
-    use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
-    use std::sync::{Arc, Mutex};
-    type Seen = Arc<Mutex<Vec<(Value, bool)>>>;
-    async fn hook(State(seen): State<Seen>, Json(body): Json<Value>) -> StatusCode {
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        let mut seen = seen.lock().expect("lock");
-        let accepted = !seen.is_empty();
-        seen.push((body, accepted));
-        if accepted {
-            StatusCode::OK
-        } else {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    }
-    let seen = Seen::default();
-    let app = Router::new()
-        .route("/hook", post(hook))
-        .with_state(Arc::clone(&seen));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    (url, seen)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_once_delivers_queued_notifications_before_it_exits() {
-    let (url, seen) = slow_receiver().await;
+    let (url, seen) =
+        common::receiver::webhook_receiver(std::time::Duration::from_millis(300)).await;
     let demo = Demo::new();
     let mut text = std::fs::read_to_string(&demo.config).expect("read");
     text.push_str("\n[notify]\nurl = { env = \"TENURE_TEST_NOTIFY_URL\" }\nmax_attempts = 3\n");

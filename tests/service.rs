@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::service::{ADMIN_TOKEN, EVENTGRID_KEY, Service, counter};
@@ -579,36 +578,9 @@ async fn event_grid_handshake_key_and_unmatched_events() {
     );
 }
 
-/// A webhook receiver that fails its first request with 500, then accepts.
-async fn receiver() -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
-    use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
-    let seen: Arc<std::sync::Mutex<Vec<Value>>> = Arc::default();
-    async fn hook(
-        State(seen): State<Arc<std::sync::Mutex<Vec<Value>>>>,
-        Json(body): Json<Value>,
-    ) -> StatusCode {
-        let mut seen = seen.lock().expect("lock");
-        seen.push(body);
-        if seen.len() == 1 {
-            StatusCode::INTERNAL_SERVER_ERROR
-        } else {
-            StatusCode::OK
-        }
-    }
-    let app = Router::new()
-        .route("/hook", post(hook))
-        .with_state(Arc::clone(&seen));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    (url, seen)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owners_are_notified_with_retries_and_never_see_a_value() {
-    let (url, seen) = receiver().await;
+    let (url, seen) = common::receiver::webhook_receiver(Duration::ZERO).await;
     let service = Service::start_full(
         "",
         "[notify]\nurl = { env = \"TENURE_TEST_NOTIFY_URL\" }\nupcoming_within = \"3650d\"\nmax_attempts = 4\n\n[[records]]\nid = \"ghost\"\nsecrets = \"local:ghost/*\"\ntarget = \"generated\"\nowner = \"erin@example.com\"\npurpose = \"approved access that does not exist\"\napproval = { by = \"ciso@example.com\", at = 2026-01-01 }\n",
@@ -661,7 +633,7 @@ async fn owners_are_notified_with_retries_and_never_see_a_value() {
     };
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let bodies = seen.lock().expect("lock").clone();
+        let bodies = received(&seen);
         if wanted(&bodies) {
             break;
         }
@@ -685,7 +657,7 @@ async fn owners_are_notified_with_retries_and_never_see_a_value() {
         .expect("rotate");
     assert_eq!(r.status(), 200);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let bodies = seen.lock().expect("lock").clone();
+    let bodies = received(&seen);
 
     let revocation = bodies
         .iter()
@@ -997,4 +969,13 @@ async fn signals_can_be_undone_by_events_and_by_the_admin_api() {
     assert_eq!(returned["data"]["signals"][0]["value"], "active");
     let verify = service.demo.run(&["audit", "verify"]);
     assert!(verify.status.success(), "{}", common::stderr(&verify));
+}
+
+/// The bodies `seen` received, in order.
+fn received(seen: &common::receiver::Seen) -> Vec<Value> {
+    seen.lock()
+        .expect("lock")
+        .iter()
+        .map(|(body, _)| body.clone())
+        .collect()
 }

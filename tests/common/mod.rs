@@ -8,6 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 pub mod drift;
 pub mod proxy;
+pub mod receiver;
 pub mod service;
 
 /// A private copy of `config/` in a temp folder; state goes beside it.
