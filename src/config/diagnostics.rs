@@ -142,30 +142,7 @@ pub fn folder_of(path: &Path) -> PathBuf {
 
 /// Joins `path` onto `base` and removes `.` and `..` segments lexically, so
 /// messages show `state/audit.jsonl`, not `config/../state/audit.jsonl`.
-pub fn resolve(base: &Path, path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for component in base.join(path).components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                let last = out.components().next_back();
-                match last {
-                    Some(Component::Normal(_)) => {
-                        out.pop();
-                    }
-                    Some(Component::RootDir | Component::Prefix(_)) => {}
-                    _ => out.push(".."),
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    if out.as_os_str().is_empty() {
-        out.push(".");
-    }
-    out
-}
+pub use tenure_plugin_api::resolve_path as resolve;
 
 #[cfg(test)]
 mod tests {

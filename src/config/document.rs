@@ -15,7 +15,7 @@ use super::raw::{
     RawDefaults, RawNats, RawNotify, RawOwner, RawRecord, RawRetry, RawSchedule, RawServer,
     RawTargetSettings, RawTenure, RawWorkload,
 };
-use crate::plugins::{self, ConfigReader, ProviderConfig, TargetConfig};
+use crate::plugins::{self, ProviderConfig, TargetConfig};
 
 /// Something read from a file, with where it came from.
 #[derive(Debug)]
@@ -107,15 +107,18 @@ fn read<T: DeserializeOwned>(
     }
 }
 
-struct PluginTable<'a, 'i> {
+/// One plugin's table (its `type` key taken out), read by its factory.
+pub(crate) struct PluginTable<'a, 'i> {
     src: &'a SourceFile,
     key: &'a str,
     value: Option<Spanned<DeValue<'i>>>,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
 
-impl ConfigReader for PluginTable<'_, '_> {
-    fn read<T: DeserializeOwned>(&mut self) -> Option<T> {
+impl PluginTable<'_, '_> {
+    /// Reads the table as `T`, reporting any error itself; `None` means it
+    /// was reported (or the table was already read).
+    pub(crate) fn read<T: DeserializeOwned>(&mut self) -> Option<T> {
         let value = self.value.take()?;
         read(self.src, self.key, value, self.diagnostics)
     }

@@ -11,7 +11,7 @@
 mod build;
 mod check;
 mod diagnostics;
-mod document;
+pub(crate) mod document;
 mod load;
 mod raw;
 mod reactions;

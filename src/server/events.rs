@@ -127,6 +127,7 @@ pub async fn post_eventgrid(
     let secret_for = |vault: &str, name: &str| {
         plugins.providers().find_map(|(provider_name, provider)| {
             provider
+                .vault_events()?
                 .path_for_event(vault, name)
                 .map(|path| format!("{provider_name}:{path}"))
         })

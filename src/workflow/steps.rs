@@ -569,11 +569,22 @@ async fn disable_in_vault(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, 
     let provider = provider_of(ctx, run)?;
     let path = run.secret.path();
     let mut leases = Vec::new();
-    for prefix in ctx.record.map_or(&[][..], |r| r.leases.as_slice()) {
-        leases.push(provider.revoke_leases(prefix).await?);
+    let prefixes = ctx.record.map_or(&[][..], |r| r.leases.as_slice());
+    if !prefixes.is_empty() {
+        let hook = provider.leases().ok_or_else(|| {
+            PluginError::unsupported(format!("provider {} has no leases", provider.name()))
+        })?;
+        for prefix in prefixes {
+            leases.push(hook.revoke_leases(prefix).await?);
+        }
     }
-    let window = ctx.record.and_then(|r| r.recovery_window);
-    provider.disable_revoked(path, window).await?;
+    match provider.revocation() {
+        Some(hook) => {
+            let window = ctx.record.and_then(|r| r.recovery_window);
+            hook.disable_revoked(path, window).await?;
+        }
+        None => provider.set_enabled(path, false).await?,
+    }
     let meta = provider.describe(path).await?;
     if meta.enabled {
         return Err(PluginError::retryable(

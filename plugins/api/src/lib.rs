@@ -14,6 +14,8 @@
 //! - [`PluginError`]: every plugin error says what kind it is
 //!   ([`ErrorKind`]), so the workflow engine can decide to retry, roll back or
 //!   give up without knowing the plugin.
+//! - [`ProviderPlugin`] / [`TargetPlugin`]: a plugin's factory, which
+//!   registers it with Tenure (its `type`, config, checks and constructor).
 //! - [`SecretSource`]: how a config names a credential the plugin needs
 //!   (`{ env = "VAR" }` or `{ file = "path" }`), never inline.
 
@@ -22,6 +24,7 @@ mod address;
 pub mod conformance;
 mod credential;
 mod error;
+mod plugin;
 mod provider;
 pub mod random;
 pub mod serde_duration;
@@ -33,9 +36,10 @@ mod value;
 pub use address::{AddressError, SecretAddress};
 pub use credential::DbCredential;
 pub use error::{ErrorKind, PluginError, error_chain};
+pub use plugin::{AccountSyntax, ConfigDir, ProviderPlugin, TargetPlugin, resolve_path};
 pub use provider::{
-    ConsumerRead, LeaseRevocation, Promotion, Provider, ProviderCapabilities, SecretMetadata,
-    Stage, VersionId, VersionInfo,
+    ConsumerRead, LeaseRevocation, Leases, Promotion, Provider, ProviderCapabilities, Revocation,
+    SecretMetadata, Stage, VaultEvents, VersionId, VersionInfo,
 };
 pub use source::{SecretSource, SourceError};
 pub use stamp::stamp;

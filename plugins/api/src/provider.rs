@@ -98,10 +98,13 @@ impl SecretMetadata {
     }
 }
 
-/// What a provider declares it supports. The workflow consults
-/// `destroy_versions` (whether a retired version can be made unreadable,
-/// or only loses its stage); the conformance suite consults `tags`; the
-/// other flags describe the provider.
+/// What a provider declares it supports: the plugin's factory
+/// ([`crate::ProviderPlugin::capabilities`]) says it once, before the
+/// provider is built, and [`Provider::capabilities`] answers the same.
+/// The workflow consults `destroy_versions` (whether a retired version can
+/// be made unreadable, or only loses its stage) and `tags`; the config
+/// loader consults `leases`. What a provider lacks fails with
+/// [`crate::ErrorKind::Unsupported`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProviderCapabilities {
     /// Can hold a pending version consumers do not see.
@@ -114,6 +117,20 @@ pub struct ProviderCapabilities {
     /// Secrets Manager cannot: a retired version loses its staging label
     /// and AWS removes it in its own time.
     pub destroy_versions: bool,
+    /// Holds dynamic-secret leases a record can name and revoke
+    /// ([`Provider::leases`] answers).
+    pub leases: bool,
+}
+
+impl ProviderCapabilities {
+    /// Nothing supported; set the fields a provider has.
+    pub const NONE: Self = Self {
+        pending_stage: false,
+        disable: false,
+        tags: false,
+        destroy_versions: false,
+        leases: false,
+    };
 }
 
 /// What a consumer reading a secret's current value gets now.
@@ -156,15 +173,6 @@ pub trait Provider: Send + Sync + 'static {
 
     /// What this provider supports.
     fn capabilities(&self) -> ProviderCapabilities;
-
-    /// The path of the secret a vault's own event names (Azure Event Grid:
-    /// `VaultName` and `ObjectName`), or `None` when the event is not about
-    /// this provider's vault or names no secret Tenure manages. Providers
-    /// without such events keep the default.
-    fn path_for_event(&self, vault: &str, name: &str) -> Option<String> {
-        let _ = (vault, name);
-        None
-    }
 
     /// Inventory: every secret the provider exposes to Tenure.
     async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError>;
@@ -251,40 +259,66 @@ pub trait Provider: Send + Sync + 'static {
         }
     }
 
-    /// Disables the secret as the last step of a revocation. Providers that
-    /// cannot disable, only delete with a recovery window (AWS Secrets
-    /// Manager), use `recovery_window`, the record's; the default disables.
-    async fn disable_revoked(
-        &self,
-        path: &str,
-        recovery_window: Option<std::time::Duration>,
-    ) -> Result<(), PluginError> {
-        let _ = recovery_window;
-        self.set_enabled(path, false).await
-    }
-
-    /// Revokes every dynamic-secret lease under `prefix` and counts the
-    /// leases left, which must be none. Providers without leases keep the
-    /// default, which refuses.
-    async fn revoke_leases(&self, prefix: &str) -> Result<LeaseRevocation, PluginError> {
-        let _ = prefix;
-        Err(PluginError::permanent(format!(
-            "provider {} has no leases",
-            self.name()
-        )))
-    }
-
     /// Merges `tags` into the secret's tags (a rotation records the record's
-    /// owner this way). Providers without tags keep the default, which refuses.
+    /// owner this way). Providers without tags keep the default, which
+    /// fails as unsupported.
     async fn set_tags(
         &self,
         path: &str,
         tags: &BTreeMap<String, String>,
     ) -> Result<(), PluginError> {
         let _ = (path, tags);
-        Err(PluginError::permanent(format!(
+        Err(PluginError::unsupported(format!(
             "provider {} does not store tags",
             self.name()
         )))
     }
+
+    /// The dynamic-secret leases hook, for a provider with the `leases`
+    /// capability (OpenBao / Vault).
+    fn leases(&self) -> Option<&dyn Leases> {
+        None
+    }
+
+    /// The vault-events hook, for a provider whose vault sends events that
+    /// name its secrets (Azure Event Grid).
+    fn vault_events(&self) -> Option<&dyn VaultEvents> {
+        None
+    }
+
+    /// The revocation hook, for a provider that revokes otherwise than by
+    /// disabling (AWS Secrets Manager deletes with a recovery window).
+    /// Without it a revocation disables the secret.
+    fn revocation(&self) -> Option<&dyn Revocation> {
+        None
+    }
+}
+
+/// Dynamic-secret leases (OpenBao / Vault database and cloud engines).
+#[async_trait::async_trait]
+pub trait Leases: Send + Sync {
+    /// Revokes every lease under `prefix` and counts the leases left, which
+    /// must be none.
+    async fn revoke_leases(&self, prefix: &str) -> Result<LeaseRevocation, PluginError>;
+}
+
+/// A vault's own events about its secrets.
+pub trait VaultEvents: Send + Sync {
+    /// The path of the secret an event names (Azure Event Grid: `VaultName`
+    /// and `ObjectName`), or `None` when the event is not about this
+    /// provider's vault or names no secret Tenure manages.
+    fn path_for_event(&self, vault: &str, name: &str) -> Option<String>;
+}
+
+/// How a provider makes a revoked secret unreadable when it cannot simply
+/// disable it.
+#[async_trait::async_trait]
+pub trait Revocation: Send + Sync {
+    /// The last step of a revocation; `recovery_window` is the record's
+    /// (how long a deleted secret can still be restored), if it has one.
+    async fn disable_revoked(
+        &self,
+        path: &str,
+        recovery_window: Option<std::time::Duration>,
+    ) -> Result<(), PluginError>;
 }

@@ -14,9 +14,10 @@
 //! (`list_logins`) so access no record approves can be found.
 //!
 //! Every method must be idempotent, and treat "already done" / "already gone"
-//! as success: the workflow engine replays a phase after a crash. Methods a
-//! target does not support keep their default, which fails with
-//! [`crate::ErrorKind::Unsupported`].
+//! as success: the workflow engine replays a phase after a crash. Every
+//! method but `name` and `capabilities` has a default, so a target writes
+//! only what it supports: the defaults fail with
+//! [`crate::ErrorKind::Unsupported`] (`privileges` answers "cannot tell").
 
 use crate::{PluginError, SecretAddress, SecretValue};
 
@@ -59,7 +60,11 @@ pub struct NarrowReport {
     pub remaining: Vec<String>,
 }
 
-/// What a target supports; a decision the target can't carry out escalates.
+/// What a target supports: the plugin's factory
+/// ([`crate::TargetPlugin::capabilities`]) says it once, before the target
+/// is built, and [`Target::capabilities`] answers the same. A decision the
+/// target can't carry out escalates; a method it lacks fails with
+/// [`crate::ErrorKind::Unsupported`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TargetCapabilities {
     /// Can rotate.
@@ -132,7 +137,10 @@ pub trait Target: Send + Sync + 'static {
         &self,
         ctx: TargetContext<'_>,
         current: Option<&SecretValue>,
-    ) -> Result<SecretValue, PluginError>;
+    ) -> Result<SecretValue, PluginError> {
+        let _ = (ctx, current);
+        Err(unsupported(self.name(), "rotate"))
+    }
 
     /// Makes the target accept `pending`, keeping `current` valid where the
     /// strategy allows it.
@@ -141,7 +149,10 @@ pub trait Target: Send + Sync + 'static {
         ctx: TargetContext<'_>,
         current: Option<&SecretValue>,
         pending: &SecretValue,
-    ) -> Result<(), PluginError>;
+    ) -> Result<(), PluginError> {
+        let _ = (ctx, current, pending);
+        Err(unsupported(self.name(), "rotate"))
+    }
 
     /// Proves `value` works, with a fresh login where the target has one.
     /// The default asks [`Target::try_login`] and turns a refusal into an
@@ -166,7 +177,10 @@ pub trait Target: Send + Sync + 'static {
         ctx: TargetContext<'_>,
         current: Option<&SecretValue>,
         pending: &SecretValue,
-    ) -> Result<(), PluginError>;
+    ) -> Result<(), PluginError> {
+        let _ = (ctx, current, pending);
+        Err(unsupported(self.name(), "rotate"))
+    }
 
     /// After the grace period, makes `previous` stop working.
     async fn retire(
@@ -174,29 +188,41 @@ pub trait Target: Send + Sync + 'static {
         ctx: TargetContext<'_>,
         previous: &SecretValue,
         current: &SecretValue,
-    ) -> Result<(), PluginError>;
+    ) -> Result<(), PluginError> {
+        let _ = (ctx, previous, current);
+        Err(unsupported(self.name(), "rotate"))
+    }
 
     /// The privileges `current` really holds, as scope strings; `None` when
-    /// the target cannot tell.
+    /// the target cannot tell (the default).
     async fn privileges(
         &self,
         ctx: TargetContext<'_>,
         current: &SecretValue,
-    ) -> Result<Option<Vec<String>>, PluginError>;
+    ) -> Result<Option<Vec<String>>, PluginError> {
+        let _ = (ctx, current);
+        Ok(None)
+    }
 
     /// Cuts the privileges of `current` down to `ctx.scopes`.
     async fn narrow(
         &self,
         ctx: TargetContext<'_>,
         current: &SecretValue,
-    ) -> Result<NarrowReport, PluginError>;
+    ) -> Result<NarrowReport, PluginError> {
+        let _ = (ctx, current);
+        Err(unsupported(self.name(), "narrow privileges"))
+    }
 
     /// Makes the target refuse `current`.
     async fn revoke(
         &self,
         ctx: TargetContext<'_>,
         current: &SecretValue,
-    ) -> Result<(), PluginError>;
+    ) -> Result<(), PluginError> {
+        let _ = (ctx, current);
+        Err(unsupported(self.name(), "revoke"))
+    }
 
     /// Proves `value` no longer authenticates. An error means it still does
     /// (or the check could not be made). The default asks

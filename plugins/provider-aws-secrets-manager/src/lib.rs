@@ -26,7 +26,9 @@
 mod budget;
 mod config;
 mod convert;
+mod plugin;
 mod provider;
 
 pub use config::{AwsConfig, RateBudget};
+pub use plugin::Plugin;
 pub use provider::AwsSecretsManagerProvider;

@@ -10,8 +10,8 @@ use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
 use chrono::Utc;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use tenure_plugin_api::{
-    ErrorKind, PluginError, Provider, ProviderCapabilities, SecretMetadata, SecretValue, Stage,
-    VersionId, VersionInfo, async_trait,
+    ErrorKind, PluginError, Provider, ProviderCapabilities, Revocation, SecretMetadata,
+    SecretValue, Stage, VersionId, VersionInfo, async_trait,
 };
 use tokio::sync::OnceCell;
 
@@ -293,12 +293,11 @@ impl Provider for AwsSecretsManagerProvider {
     }
 
     fn capabilities(&self) -> ProviderCapabilities {
-        ProviderCapabilities {
-            pending_stage: true,
-            disable: true,
-            tags: true,
-            destroy_versions: false,
-        }
+        <crate::Plugin as tenure_plugin_api::ProviderPlugin>::CAPABILITIES
+    }
+
+    fn revocation(&self) -> Option<&dyn Revocation> {
+        Some(self)
     }
 
     async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError> {
@@ -568,6 +567,19 @@ impl Provider for AwsSecretsManagerProvider {
             .map_err(|e| error(&format!("restore {path}"), e))
     }
 
+    async fn set_tags(
+        &self,
+        path: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), PluginError> {
+        self.tag(path, tags_of(tags)).await
+    }
+}
+
+/// A revoked secret is deleted with the record's recovery window (Secrets
+/// Manager cannot disable a secret), so it can be restored within it.
+#[async_trait]
+impl Revocation for AwsSecretsManagerProvider {
     async fn disable_revoked(
         &self,
         path: &str,
@@ -577,13 +589,5 @@ impl Provider for AwsSecretsManagerProvider {
             u16::try_from(w.as_secs().div_ceil(86_400)).unwrap_or(30)
         });
         self.delete_with_window(path, days).await
-    }
-
-    async fn set_tags(
-        &self,
-        path: &str,
-        tags: &BTreeMap<String, String>,
-    ) -> Result<(), PluginError> {
-        self.tag(path, tags_of(tags)).await
     }
 }

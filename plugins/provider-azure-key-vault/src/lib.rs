@@ -97,9 +97,11 @@ mod config;
 mod convert;
 mod credential;
 mod model;
+mod plugin;
 mod provider;
 
 pub use config::{AzureKeyVaultConfig, Credential, VaultUrl};
 pub use convert::{NameError, name_of, path_of};
 pub use credential::BuildError;
+pub use plugin::Plugin;
 pub use provider::AzureKeyVaultProvider;

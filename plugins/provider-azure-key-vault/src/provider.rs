@@ -13,7 +13,7 @@ use chrono::Utc;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use tenure_plugin_api::{
     ErrorKind, PluginError, Provider, ProviderCapabilities, SecretMetadata, SecretValue, Stage,
-    VersionId, async_trait,
+    VaultEvents, VersionId, async_trait,
 };
 
 use crate::client::KeyVaultClient;
@@ -138,18 +138,11 @@ impl Provider for AzureKeyVaultProvider {
     }
 
     fn capabilities(&self) -> ProviderCapabilities {
-        ProviderCapabilities {
-            pending_stage: true,
-            disable: true,
-            tags: true,
-            destroy_versions: true,
-        }
+        <crate::Plugin as tenure_plugin_api::ProviderPlugin>::CAPABILITIES
     }
 
-    fn path_for_event(&self, vault: &str, name: &str) -> Option<String> {
-        vault_matches(&self.vault_url, vault)
-            .then(|| path_of(name))
-            .flatten()
+    fn vault_events(&self) -> Option<&dyn VaultEvents> {
+        Some(self)
     }
 
     async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError> {
@@ -320,5 +313,13 @@ impl Provider for AzureKeyVaultProvider {
             }
             None => Ok(()),
         }
+    }
+}
+
+impl VaultEvents for AzureKeyVaultProvider {
+    fn path_for_event(&self, vault: &str, name: &str) -> Option<String> {
+        vault_matches(&self.vault_url, vault)
+            .then(|| path_of(name))
+            .flatten()
     }
 }

@@ -16,7 +16,7 @@ use azure_core::time::{Duration, OffsetDateTime};
 use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
 use chrono::Utc;
 use standin::{CLIENT_ID, CLIENT_SECRET, StandIn, TENANT};
-use tenure_plugin_api::{ErrorKind, Provider, SecretValue, Stage};
+use tenure_plugin_api::{ErrorKind, Provider, SecretValue, Stage, VaultEvents as _};
 use tenure_provider_azure_key_vault::{AzureKeyVaultConfig, AzureKeyVaultProvider, name_of};
 
 /// Client options that reach the stand-in: its HTTP client, and a short
@@ -196,8 +196,8 @@ async fn rotation_writes_a_new_version_with_a_new_expiry_and_revoke_disables() {
     );
 
     // Revocation disables the current version: "get latest" is refused.
-    provider.disable_revoked(path, None).await.unwrap();
-    provider.disable_revoked(path, None).await.unwrap();
+    provider.set_enabled(path, false).await.unwrap();
+    provider.set_enabled(path, false).await.unwrap();
     assert!(!provider.describe(path).await.unwrap().enabled);
     assert!(!standin.attributes(&name)[1].1);
     let refused = provider.read(path, Stage::Current).await.unwrap_err();

@@ -18,6 +18,7 @@ mod batch;
 mod error;
 mod file;
 mod model;
+mod plugin;
 mod provider;
 mod seed;
 
@@ -25,6 +26,7 @@ use std::path::PathBuf;
 
 pub use error::LocalError;
 pub use model::ModelError;
+pub use plugin::Plugin;
 pub use provider::LocalVault;
 
 /// `[providers.<name>] type = "local"`. Paths are absolute once the core has loaded the config.

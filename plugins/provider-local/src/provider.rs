@@ -100,12 +100,7 @@ impl Provider for LocalVault {
     }
 
     fn capabilities(&self) -> ProviderCapabilities {
-        ProviderCapabilities {
-            pending_stage: true,
-            disable: true,
-            tags: true,
-            destroy_versions: true,
-        }
+        <crate::Plugin as tenure_plugin_api::ProviderPlugin>::CAPABILITIES
     }
 
     async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError> {

@@ -34,10 +34,12 @@
 mod config;
 mod convert;
 mod leases;
+mod plugin;
 mod provider;
 mod raw;
 mod session;
 
 pub use config::{VaultAuth, VaultConfig};
+pub use plugin::Plugin;
 pub use provider::VaultProvider;
 pub use session::SessionStats;

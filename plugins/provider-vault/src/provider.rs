@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::Utc;
 use serde_json::{Map, Value};
 use tenure_plugin_api::{
-    ConsumerRead, ErrorKind, LeaseRevocation, PluginError, Promotion, Provider,
+    ConsumerRead, ErrorKind, LeaseRevocation, Leases, PluginError, Promotion, Provider,
     ProviderCapabilities, SecretMetadata, SecretValue, Stage, VersionId, VersionInfo, async_trait,
 };
 use vaultrs::api::kv2::requests::SetSecretRequestOptions;
@@ -275,12 +275,11 @@ impl Provider for VaultProvider {
     }
 
     fn capabilities(&self) -> ProviderCapabilities {
-        ProviderCapabilities {
-            pending_stage: true,
-            disable: true,
-            tags: true,
-            destroy_versions: true,
-        }
+        <crate::Plugin as tenure_plugin_api::ProviderPlugin>::CAPABILITIES
+    }
+
+    fn leases(&self) -> Option<&dyn Leases> {
+        Some(self)
     }
 
     async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError> {
@@ -546,11 +545,6 @@ impl Provider for VaultProvider {
         }
     }
 
-    async fn revoke_leases(&self, prefix: &str) -> Result<LeaseRevocation, PluginError> {
-        let session = self.session.client().await?;
-        leases::revoke_prefix(session.as_ref(), prefix).await
-    }
-
     async fn set_tags(
         &self,
         path: &str,
@@ -558,5 +552,13 @@ impl Provider for VaultProvider {
     ) -> Result<(), PluginError> {
         let changes = tags.iter().map(|(k, v)| (k.clone(), text(v))).collect();
         self.patch_custom(path, changes).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Leases for VaultProvider {
+    async fn revoke_leases(&self, prefix: &str) -> Result<LeaseRevocation, PluginError> {
+        let session = self.session.client().await?;
+        leases::revoke_prefix(session.as_ref(), prefix).await
     }
 }

@@ -30,8 +30,10 @@ mod config;
 mod error;
 mod holdings;
 mod key;
+mod plugin;
 mod target;
 
 pub use config::IamConfig;
 pub use key::AccessKey;
+pub use plugin::Plugin;
 pub use target::IamTarget;

@@ -521,13 +521,7 @@ impl Target for IamTarget {
     }
 
     fn capabilities(&self) -> TargetCapabilities {
-        TargetCapabilities {
-            rotate: true,
-            narrow: true,
-            revoke: true,
-            login: true,
-            logins: true,
-        }
+        <crate::Plugin as tenure_plugin_api::TargetPlugin>::capabilities(&self.config)
     }
 
     async fn issue(

@@ -11,12 +11,14 @@
 //! stderr is logged at debug level only, as its length and first line.
 
 mod config;
+mod plugin;
 mod protocol;
 mod redact;
 mod runner;
 mod target;
 
 pub use config::ExecConfig;
+pub use plugin::Plugin;
 pub use protocol::PROTOCOL_VERSION;
 pub use target::ExecTarget;
 

@@ -70,13 +70,7 @@ impl Target for ExecTarget {
     }
 
     fn capabilities(&self) -> TargetCapabilities {
-        TargetCapabilities {
-            rotate: true,
-            narrow: self.config.narrow,
-            revoke: true,
-            login: true,
-            logins: false,
-        }
+        <crate::Plugin as tenure_plugin_api::TargetPlugin>::capabilities(&self.config)
     }
 
     async fn issue(

@@ -5,9 +5,12 @@
 //! revocation is enforced by disabling the secret in its vault, which the
 //! workflow does and verifies right after this target's (empty) revoke step.
 
+mod plugin;
+
+pub use plugin::Plugin;
+
 use tenure_plugin_api::{
-    NarrowReport, PluginError, Proof, SecretValue, Target, TargetCapabilities, TargetContext,
-    async_trait,
+    PluginError, Proof, SecretValue, Target, TargetCapabilities, TargetContext, async_trait,
 };
 
 /// The characters a generated value is drawn from.
@@ -115,13 +118,7 @@ impl Target for GenerateTarget {
     }
 
     fn capabilities(&self) -> TargetCapabilities {
-        TargetCapabilities {
-            rotate: true,
-            narrow: false,
-            revoke: true,
-            login: false,
-            logins: false,
-        }
+        <crate::Plugin as tenure_plugin_api::TargetPlugin>::capabilities(&self.config)
     }
 
     async fn issue(
@@ -178,24 +175,6 @@ impl Target for GenerateTarget {
         _current: &SecretValue,
     ) -> Result<(), PluginError> {
         Ok(())
-    }
-
-    async fn privileges(
-        &self,
-        _ctx: TargetContext<'_>,
-        _current: &SecretValue,
-    ) -> Result<Option<Vec<String>>, PluginError> {
-        Ok(None)
-    }
-
-    async fn narrow(
-        &self,
-        _ctx: TargetContext<'_>,
-        _current: &SecretValue,
-    ) -> Result<NarrowReport, PluginError> {
-        Err(PluginError::permanent(
-            "the generate target has no privileges to narrow",
-        ))
     }
 
     async fn revoke(

@@ -19,9 +19,11 @@
 //!   connections, and proves a login is refused, recording the error number.
 
 mod config;
+mod plugin;
 mod privileges;
 mod target;
 
 pub use config::{MysqlConfig, RevokeMode};
+pub use plugin::Plugin;
 pub use privileges::{Account, GRANT_OPTION, Level, RoutineKind, Scope};
 pub use target::MysqlTarget;

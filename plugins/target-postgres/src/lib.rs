@@ -17,11 +17,13 @@
 //! logs no password. Statement logging in the client is off.
 
 mod config;
+mod plugin;
 mod privileges;
 mod scram;
 mod sql;
 mod target;
 
 pub use config::{PostgresConfig, RevokeMode, Strategy};
+pub use plugin::Plugin;
 pub use privileges::Scope;
 pub use target::PostgresTarget;

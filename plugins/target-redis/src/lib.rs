@@ -19,9 +19,11 @@
 mod acl;
 mod config;
 mod dryrun;
+mod plugin;
 mod scope;
 mod target;
 
 pub use config::RedisConfig;
+pub use plugin::Plugin;
 pub use scope::Scope;
 pub use target::RedisTarget;

@@ -62,7 +62,7 @@ fn check_account(check: &mut Checker<'_>, raw: &Located<RawRecord>, target: &Tar
     let r = &raw.value;
     let key = format!("{}.account", raw.key);
     match &r.account {
-        Some(account) if !target.has_logins() => check.report(
+        Some(account) if !target.capabilities().logins => check.report(
             raw,
             Some(account.span()),
             key,
@@ -77,7 +77,7 @@ fn check_account(check: &mut Checker<'_>, raw: &Located<RawRecord>, target: &Tar
                 check.report(raw, Some(account.span()), key, message);
             }
         }
-        None if target.has_logins() => check.report(
+        None if target.capabilities().logins => check.report(
             raw,
             Some(r.target.span()),
             key,
@@ -120,15 +120,20 @@ fn check_leases(
     if let (Some(first), Some(selector)) = (leases.first(), selector) {
         let provider = selector_provider(selector);
         if let Some(config) = known.providers.get(provider)
-            && !config.has_leases()
+            && !config.capabilities().leases
         {
             check.report(
                 raw,
                 Some(first.span()),
                 format!("{}.leases", raw.key),
                 format!(
-                    "provider {provider:?} (type {}) has no leases; only `vault` providers do",
-                    config.type_name()
+                    "provider {provider:?} (type {}) has no leases; only {} providers do",
+                    config.type_name(),
+                    crate::plugins::provider_types_with(|c| c.leases)
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }

@@ -116,7 +116,7 @@ pub fn check_target_settings(
         let file = located.file;
         let key = located.key;
         let (name, raw) = located.value;
-        let lists_accounts = targets.get(&name).is_some_and(TargetConfig::has_logins);
+        let lists_accounts = targets.get(&name).is_some_and(|t| t.capabilities().logins);
         let mut s = TargetSettings::default();
         if let Some(attest) = &raw.attest {
             s.attest = check_attest(check, file, attest, &format!("{key}.attest"));
