@@ -23,10 +23,12 @@
 
 mod backoff;
 mod checks;
+mod context;
 mod engine;
 mod fault;
 mod holder;
 mod retire;
+mod revoke;
 mod steps;
 
 pub use checks::{

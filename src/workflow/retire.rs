@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tenure_plugin_api::{PluginError, SecretValue, Stage, Target, TargetContext, VersionId};
 
 use super::checks::{self, Login};
-use super::steps::{StepContext, StepDone, guard, provider_of, target_of};
+use super::context::{StepContext, StepDone, guard, provider_of, target_of};
 use crate::state::{LoginRole, Phase, Run, RunStatus};
 
 /// The grace a previous version keeps: the record's.

@@ -2,99 +2,25 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
-use tenure_plugin_api::stamp;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use tenure_plugin_api::{PluginError, SecretAddress};
+use tenure_plugin_api::SecretAddress;
 use tracing::{info, warn};
 
-use super::backoff;
+mod advance;
+mod outcome;
+
+pub use outcome::{EngineError, Outcome, StillNeeded};
+
+use super::context::{StepContext, ValueCache};
 use super::fault::{Boundary, maybe_pause};
-use super::steps::{StepContext, StepDone, ValueCache, execute};
-use crate::audit::{AuditError, AuditLog, Event};
+use super::steps::execute;
+use crate::audit::{AuditLog, Event};
 use crate::config::SharedConfig;
 use crate::governance::Record;
 use crate::plugins::Plugins;
-use crate::state::{Phase, Run, RunKind, RunStatus, StateError, StateStore};
-
-/// Why the engine could not drive a run (the run itself stays persisted).
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    /// The state store failed.
-    #[error(transparent)]
-    State(#[from] StateError),
-    /// The audit trail could not be written.
-    #[error(transparent)]
-    Audit(#[from] AuditError),
-}
-
-/// How a call to the engine ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The run finished and its outcome was verified.
-    Succeeded,
-    /// The rotation is promoted and verified; the previous credential is retired at `retire_at`.
-    Promoted {
-        /// When the previous credential stops working.
-        retire_at: DateTime<Utc>,
-    },
-    /// A phase failed and will be retried at `at`.
-    RetryLater {
-        /// When.
-        at: DateTime<Utc>,
-        /// The error.
-        error: String,
-    },
-    /// The new credential failed its test; the target and vault were restored.
-    RolledBack {
-        /// The error that caused the rollback.
-        error: String,
-    },
-    /// The run gave up; the secret is escalated (and quarantined if it keeps failing).
-    Failed {
-        /// The error.
-        error: String,
-    },
-    /// Another process holds the secret's lease, or another run is in progress.
-    Busy,
-    /// Checked again under the lease, the action was no longer needed
-    /// (another replica or an operator did it first).
-    NotNeeded,
-    /// The decided action could not be carried out (the target cannot do
-    /// it); escalated.
-    Unsupported {
-        /// Why.
-        error: String,
-    },
-}
-
-impl Outcome {
-    /// The stable name used as the `result` metric label.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::Succeeded => "succeeded",
-            Self::Promoted { .. } => "promoted",
-            Self::RetryLater { .. } => "retry_later",
-            Self::RolledBack { .. } => "rolled_back",
-            Self::Failed { .. } => "failed",
-            Self::Busy => "busy",
-            Self::NotNeeded => "not_needed",
-            Self::Unsupported { .. } => "unsupported",
-        }
-    }
-
-    /// Whether the action reached its goal.
-    pub fn is_success(&self) -> bool {
-        matches!(
-            self,
-            Self::Succeeded | Self::Promoted { .. } | Self::NotNeeded
-        )
-    }
-}
-
-/// A check, run under the secret's lease, that the action is still needed.
-pub type StillNeeded<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + 'a>>;
+use crate::state::{Phase, Run, RunKind, RunStatus, StateStore};
 
 /// Drives workflow runs.
 pub struct Engine {
@@ -412,169 +338,6 @@ impl Engine {
                 }
             }
         }
-    }
-
-    async fn advance(
-        &self,
-        run: &mut Run,
-        phase: Phase,
-        done: StepDone,
-    ) -> Result<(), EngineError> {
-        let now = Utc::now();
-        run.phase = done.next;
-        run.status = done.status;
-        run.attempts = 0;
-        if done.status != RunStatus::RolledBack {
-            // A rolled-back run keeps the error that caused the rollback.
-            run.last_error = None;
-        }
-        run.not_before = done.not_before.unwrap_or(now);
-        run.updated_at = now;
-        if done.pending_version.is_some() {
-            run.pending_version = done.pending_version;
-        }
-        if done.previous_version.is_some() {
-            run.previous_version = done.previous_version;
-        }
-        self.store.update_run(run).await?;
-        let kind = if done.verified {
-            "verification"
-        } else {
-            "phase"
-        };
-        self.audit
-            .append(Event::new(
-                kind,
-                Some(&run.secret),
-                Some(&run.id),
-                json!({ "phase": phase.as_str(), "result": "ok", "next": run.phase.as_str(), "evidence": done.evidence }),
-            ))
-            .await?;
-        info!(secret = %run.secret, run = %run.id, phase = %phase, next = %run.phase, "Completed phase {phase}.");
-        match (run.kind, phase, run.status) {
-            (RunKind::Rotate, Phase::Promote, _) => {
-                let mut state = self.store.secret_state(&run.secret).await?;
-                state.last_rotated_at = Some(now);
-                state.failures = 0;
-                state.last_error = None;
-                state.quarantined = false;
-                self.store.put_secret_state(&run.secret, &state).await?;
-                info!(
-                    secret = %run.secret,
-                    run = %run.id,
-                    retire_at = %stamp(run.not_before),
-                    "Rotated: the new credential was tested and promoted; the previous one is retired after the grace period."
-                );
-            }
-            (RunKind::Revoke, _, RunStatus::Succeeded) => {
-                let mut state = self.store.secret_state(&run.secret).await?;
-                state.revoked_at = Some(now);
-                state.failures = 0;
-                state.last_error = None;
-                self.store.put_secret_state(&run.secret, &state).await?;
-                info!(secret = %run.secret, run = %run.id, "Revoked: the credential is refused and disabled in the vault.");
-            }
-            (RunKind::Retire, _, RunStatus::Succeeded) => {
-                info!(secret = %run.secret, run = %run.id, "Retired again: retired credentials are refused and the vault serves no retired value.");
-            }
-            (RunKind::Narrow, _, RunStatus::Succeeded) => {
-                info!(secret = %run.secret, run = %run.id, "Narrowed: privileges are within the approved scopes.");
-            }
-            (RunKind::Rotate, Phase::Retire, RunStatus::Succeeded) => {
-                info!(secret = %run.secret, run = %run.id, "Retired the previous credential.");
-            }
-            (_, _, RunStatus::RolledBack) => {
-                self.count_failure(run).await?;
-                warn!(secret = %run.secret, run = %run.id, "Rolled back: the current credential stays in use.");
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// Handles a failed phase. `None` means the loop continues (into a rollback).
-    async fn fail(
-        &self,
-        run: &mut Run,
-        phase: Phase,
-        err: PluginError,
-    ) -> Result<Option<Outcome>, EngineError> {
-        let now = Utc::now();
-        let policy = self.config.current().retry;
-        run.attempts += 1;
-        run.last_error = Some(format!("{phase}: {err}"));
-        run.updated_at = now;
-        let retry = err.kind().is_retryable() && run.attempts < policy.max_attempts;
-        self.audit
-            .append(Event::new(
-                "error",
-                Some(&run.secret),
-                Some(&run.id),
-                json!({
-                    "phase": phase.as_str(),
-                    "kind": err.kind().as_str(),
-                    "error": err.message(),
-                    "attempt": run.attempts,
-                    "will_retry": retry,
-                }),
-            ))
-            .await?;
-        if retry {
-            let at = now
-                + chrono::TimeDelta::from_std(backoff::delay(&policy, run.attempts))
-                    .unwrap_or(chrono::TimeDelta::MAX);
-            run.not_before = at;
-            self.store.update_run(run).await?;
-            warn!(secret = %run.secret, run = %run.id, phase = %phase, attempt = run.attempts, retry_at = %stamp(at), error = %err, "Phase failed; will retry.");
-            return Ok(Some(Outcome::RetryLater {
-                at,
-                error: err.to_string(),
-            }));
-        }
-        let rollback = run.kind == RunKind::Rotate
-            && matches!(
-                phase,
-                Phase::CreatePending | Phase::SetInTarget | Phase::Test | Phase::Promote
-            );
-        if rollback {
-            warn!(secret = %run.secret, run = %run.id, phase = %phase, error = %err, "Phase failed; rolling back.");
-            run.phase = Phase::Rollback;
-            run.attempts = 0;
-            run.not_before = now;
-            self.store.update_run(run).await?;
-            return Ok(None);
-        }
-        run.status = RunStatus::Failed;
-        self.store.update_run(run).await?;
-        warn!(secret = %run.secret, run = %run.id, phase = %phase, error = %err, "Run failed; escalating.");
-        self.count_failure(run).await?;
-        Ok(Some(Outcome::Failed {
-            error: err.to_string(),
-        }))
-    }
-
-    async fn count_failure(&self, run: &Run) -> Result<(), EngineError> {
-        let mut state = self.store.secret_state(&run.secret).await?;
-        state.failures += 1;
-        state.last_error = run.last_error.clone();
-        let quarantine =
-            !state.quarantined && state.failures >= self.config.current().retry.quarantine_after;
-        if quarantine {
-            state.quarantined = true;
-        }
-        self.store.put_secret_state(&run.secret, &state).await?;
-        if quarantine {
-            self.audit
-                .append(Event::new(
-                    "quarantined",
-                    Some(&run.secret),
-                    Some(&run.id),
-                    json!({ "failures": state.failures, "last_error": state.last_error }),
-                ))
-                .await?;
-            warn!(secret = %run.secret, failures = state.failures, "Quarantined after repeated failures; a person must release it with `tenure rotate`.");
-        }
-        Ok(())
     }
 
     /// Clears a quarantine (an operator asked for an action explicitly).
