@@ -14,7 +14,7 @@ use tenure_plugin_api::{
     TargetCapabilities, TargetPlugin,
 };
 
-use crate::config::document::PluginTable;
+use crate::config::document::plugin_tables::PluginTable;
 
 /// One compiled-in provider type.
 #[derive(Clone, Copy)]
