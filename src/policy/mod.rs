@@ -9,9 +9,12 @@
 //! other; a check that could not be made is never compliant.
 
 mod decide;
+mod decision;
+mod findings;
 mod reason;
 
-pub use decide::{Decision, DecisionKind, Defaults, Subject, decide};
+pub use decide::decide;
+pub use decision::{Decision, DecisionKind, Defaults, Subject};
 pub use reason::{Reason, Reasons};
 
 #[cfg(test)]
