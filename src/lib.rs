@@ -18,7 +18,7 @@
 //! governance/  records, owners, workloads, facts; the record index
 //! events/      signed CloudEvents in; stored, then applied once as governance signals
 //! policy/      decide(): pure, table-tested
-//! plan         inventory + facts + decide for every secret; orphans, dangling records,
+//! plan/        inventory + facts + decide for every secret; orphans, dangling records,
 //!              unreadable vaults, unmanaged accounts
 //! attest/      the checks that prove, again and again, what holds; cadence; evidence
 //! workflow/    rotate / revoke / narrow / retire as persisted, idempotent phases;
@@ -32,14 +32,14 @@
 //! metrics      the OpenMetrics registry
 //! notify       owner notifications (webhook, Slack-compatible), with retries
 //! server/      HTTP: events, admin API, health, readiness, metrics
-//! plugins      the one registry of providers and targets (Cargo features)
+//! plugins/     the registry: one line per plugin factory (Cargo features); the running set
 //! scheduler/   windows, blackouts, jitter, per-provider budgets, cron triggers
 //! service      `tenure run`: passes on schedule until shutdown
 //! telemetry    tracing setup
 //! ```
 //!
-//! Plugins implement the traits in the `tenure-plugin-api` crate and depend
-//! on nothing else of Tenure's.
+//! Plugins implement the traits in the `tenure-plugin-api` crate (and a
+//! factory that registers them) and depend on nothing else of Tenure's.
 
 pub mod app;
 pub mod attest;
