@@ -36,7 +36,9 @@ mod value;
 pub use address::{AddressError, SecretAddress};
 pub use credential::DbCredential;
 pub use error::{ErrorKind, PluginError, error_chain};
-pub use plugin::{AccountSyntax, ConfigDir, ProviderPlugin, TargetPlugin, resolve_path};
+pub use plugin::{
+    AccountSyntax, ConfigDir, ProviderPlugin, TargetPlugin, canonical_scope, resolve_path,
+};
 pub use provider::{
     ConsumerRead, LeaseRevocation, Leases, Promotion, Provider, ProviderCapabilities, Revocation,
     SecretMetadata, Stage, VaultEvents, VersionId, VersionInfo,

@@ -83,6 +83,25 @@ pub struct AccountSyntax {
     pub allowed: fn(char) -> bool,
 }
 
+impl AccountSyntax {
+    /// Names of `what`, 1 to `max_chars` characters that pass `allowed`.
+    pub const fn new(what: &'static str, max_chars: usize, allowed: fn(char) -> bool) -> Self {
+        Self {
+            what,
+            max_chars,
+            allowed,
+        }
+    }
+}
+
+/// A scope in its canonical form: parsed as `S`, then written back.
+pub fn canonical_scope<S>(scope: &str) -> Result<String, String>
+where
+    S: std::str::FromStr<Err = String> + std::fmt::Display,
+{
+    scope.parse::<S>().map(|s| s.to_string())
+}
+
 /// The factory of a provider (a vault) plugin.
 pub trait ProviderPlugin: 'static {
     /// The `type` value of a `[providers.<name>]` table.

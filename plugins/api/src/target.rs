@@ -92,6 +92,16 @@ impl TargetCapabilities {
         login: false,
         logins: false,
     };
+
+    /// Everything: rotate, narrow and revoke a credential that logs in to
+    /// a login the target knows by name (a database role, an ACL user).
+    pub const ALL: Self = Self {
+        rotate: true,
+        narrow: true,
+        revoke: true,
+        login: true,
+        logins: true,
+    };
 }
 
 /// How a fresh login with a credential ended. Either is an answer; a check

@@ -14,20 +14,13 @@ impl TargetPlugin for Plugin {
     const TYPE: &'static str = "aws_iam";
     type Config = IamConfig;
 
-    const ACCOUNT_SYNTAX: Option<AccountSyntax> = Some(AccountSyntax {
-        what: "an IAM user name",
-        max_chars: 64,
-        allowed: |c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c),
-    });
+    const ACCOUNT_SYNTAX: Option<AccountSyntax> =
+        Some(AccountSyntax::new("an IAM user name", 64, |c| {
+            c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+        }));
 
     fn capabilities(_config: &IamConfig) -> TargetCapabilities {
-        TargetCapabilities {
-            rotate: true,
-            narrow: true,
-            revoke: true,
-            login: true,
-            logins: true,
-        }
+        TargetCapabilities::ALL
     }
 
     fn validate(config: &IamConfig) -> Result<(), String> {

@@ -16,14 +16,13 @@ impl TargetPlugin for Plugin {
     const TYPE: &'static str = "mysql";
     type Config = MysqlConfig;
 
-    const ACCOUNT_SYNTAX: Option<AccountSyntax> = Some(AccountSyntax {
-        what: "a MariaDB/MySQL user name",
-        max_chars: 80,
-        allowed: |c| !c.is_control(),
-    });
+    const ACCOUNT_SYNTAX: Option<AccountSyntax> =
+        Some(AccountSyntax::new("a MariaDB/MySQL user name", 80, |c| {
+            !c.is_control()
+        }));
 
     fn canonical_scope(scope: &str) -> Result<String, String> {
-        scope.parse::<crate::Scope>().map(|s| s.to_string())
+        tenure_plugin_api::canonical_scope::<crate::Scope>(scope)
     }
 
     fn resolve_paths(config: &mut MysqlConfig, dir: ConfigDir<'_>) {
@@ -31,13 +30,7 @@ impl TargetPlugin for Plugin {
     }
 
     fn capabilities(_config: &MysqlConfig) -> TargetCapabilities {
-        TargetCapabilities {
-            rotate: true,
-            narrow: true,
-            revoke: true,
-            login: true,
-            logins: true,
-        }
+        TargetCapabilities::ALL
     }
 
     fn validate(config: &MysqlConfig) -> Result<(), String> {

@@ -16,14 +16,13 @@ impl TargetPlugin for Plugin {
     const TYPE: &'static str = "postgres";
     type Config = PostgresConfig;
 
-    const ACCOUNT_SYNTAX: Option<AccountSyntax> = Some(AccountSyntax {
-        what: "a PostgreSQL role name",
-        max_chars: 63,
-        allowed: |c| !c.is_control() && c != '\0',
-    });
+    const ACCOUNT_SYNTAX: Option<AccountSyntax> =
+        Some(AccountSyntax::new("a PostgreSQL role name", 63, |c| {
+            !c.is_control() && c != '\0'
+        }));
 
     fn canonical_scope(scope: &str) -> Result<String, String> {
-        scope.parse::<crate::Scope>().map(|s| s.to_string())
+        tenure_plugin_api::canonical_scope::<crate::Scope>(scope)
     }
 
     fn resolve_paths(config: &mut PostgresConfig, dir: ConfigDir<'_>) {
@@ -31,13 +30,7 @@ impl TargetPlugin for Plugin {
     }
 
     fn capabilities(_config: &PostgresConfig) -> TargetCapabilities {
-        TargetCapabilities {
-            rotate: true,
-            narrow: true,
-            revoke: true,
-            login: true,
-            logins: true,
-        }
+        TargetCapabilities::ALL
     }
 
     fn validate(config: &PostgresConfig) -> Result<(), String> {

@@ -16,14 +16,13 @@ impl TargetPlugin for Plugin {
     const TYPE: &'static str = "redis";
     type Config = RedisConfig;
 
-    const ACCOUNT_SYNTAX: Option<AccountSyntax> = Some(AccountSyntax {
-        what: "a Redis ACL user name",
-        max_chars: 128,
-        allowed: |c| c.is_ascii_graphic(),
-    });
+    const ACCOUNT_SYNTAX: Option<AccountSyntax> =
+        Some(AccountSyntax::new("a Redis ACL user name", 128, |c| {
+            c.is_ascii_graphic()
+        }));
 
     fn canonical_scope(scope: &str) -> Result<String, String> {
-        scope.parse::<crate::Scope>().map(|s| s.to_string())
+        tenure_plugin_api::canonical_scope::<crate::Scope>(scope)
     }
 
     fn resolve_paths(config: &mut RedisConfig, dir: ConfigDir<'_>) {
@@ -34,13 +33,7 @@ impl TargetPlugin for Plugin {
     }
 
     fn capabilities(_config: &RedisConfig) -> TargetCapabilities {
-        TargetCapabilities {
-            rotate: true,
-            narrow: true,
-            revoke: true,
-            login: true,
-            logins: true,
-        }
+        TargetCapabilities::ALL
     }
 
     fn validate(config: &RedisConfig) -> Result<(), String> {
