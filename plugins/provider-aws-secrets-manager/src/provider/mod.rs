@@ -1,0 +1,178 @@
+//! [`AwsSecretsManagerProvider`]: the struct, its construction and client,
+//! and the [`Provider`] and [`Revocation`] impls, which hand each method to
+//! the module for its job.
+
+mod disabling;
+mod inventory;
+mod rotation;
+mod versions;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_secretsmanager::Client;
+use tenure_plugin_api::{
+    PluginError, Provider, ProviderCapabilities, Revocation, SecretMetadata, SecretValue, Stage,
+    VersionId, async_trait,
+};
+use tokio::sync::OnceCell;
+
+use crate::budget::Budgets;
+use crate::config::AwsConfig;
+use rotation::tags_of;
+use versions::stage_label;
+
+/// The AWS Secrets Manager provider.
+pub struct AwsSecretsManagerProvider {
+    name: String,
+    config: AwsConfig,
+    sdk: Option<SdkConfig>,
+    client: OnceCell<Client>,
+    budgets: Budgets,
+}
+
+impl std::fmt::Debug for AwsSecretsManagerProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsSecretsManagerProvider")
+            .field("name", &self.name)
+            .field("region", &self.config.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AwsSecretsManagerProvider {
+    /// A provider named `name`, with credentials and region from the standard
+    /// AWS chain; connects lazily, on first use.
+    pub fn new(name: impl Into<String>, config: AwsConfig) -> Self {
+        Self {
+            name: name.into(),
+            budgets: Budgets::new(&config.rate),
+            config,
+            sdk: None,
+            client: OnceCell::new(),
+        }
+    }
+
+    /// A provider over an SDK config built by the caller (tests, or programs
+    /// that embed Tenure and load AWS config themselves).
+    pub fn with_sdk_config(name: impl Into<String>, config: AwsConfig, sdk: SdkConfig) -> Self {
+        Self {
+            sdk: Some(sdk),
+            ..Self::new(name, config)
+        }
+    }
+
+    async fn client(&self) -> &Client {
+        self.client
+            .get_or_init(|| async {
+                if let Some(sdk) = &self.sdk {
+                    return Client::new(sdk);
+                }
+                let mut loader = aws_config::defaults(BehaviorVersion::latest());
+                if let Some(region) = &self.config.region {
+                    loader = loader.region(Region::new(region.clone()));
+                }
+                if let Some(profile) = &self.config.profile {
+                    loader = loader.profile_name(profile);
+                }
+                Client::new(&loader.load().await)
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl Provider for AwsSecretsManagerProvider {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn capabilities(&self) -> ProviderCapabilities {
+        <crate::Plugin as tenure_plugin_api::ProviderPlugin>::CAPABILITIES
+    }
+
+    fn revocation(&self) -> Option<&dyn Revocation> {
+        Some(self)
+    }
+
+    async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError> {
+        self.inventory().await
+    }
+
+    async fn describe(&self, path: &str) -> Result<SecretMetadata, PluginError> {
+        self.describe_secret(path).await
+    }
+
+    async fn read(&self, path: &str, stage: Stage) -> Result<SecretValue, PluginError> {
+        // Always an explicit stage: a read without one may lag a promotion.
+        self.get_value(path, Some(stage_label(stage)), None).await
+    }
+
+    async fn read_version(
+        &self,
+        path: &str,
+        version: &VersionId,
+    ) -> Result<SecretValue, PluginError> {
+        self.get_value(path, None, Some(&version.0)).await
+    }
+
+    async fn put_current(
+        &self,
+        path: &str,
+        value: &SecretValue,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<VersionId, PluginError> {
+        self.put_current_value(path, value, tags).await
+    }
+
+    async fn stage_pending(
+        &self,
+        path: &str,
+        token: &str,
+        value: &SecretValue,
+        _annotations: &BTreeMap<String, String>,
+    ) -> Result<VersionId, PluginError> {
+        self.stage_pending_value(path, token, value).await
+    }
+
+    async fn promote(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
+        self.promote_version(path, version).await
+    }
+
+    async fn discard_pending(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
+        self.discard_pending_version(path, version).await
+    }
+
+    async fn retire(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
+        self.retire_version(path, version).await
+    }
+
+    async fn set_enabled(&self, path: &str, enabled: bool) -> Result<(), PluginError> {
+        self.set_secret_enabled(path, enabled).await
+    }
+
+    async fn set_tags(
+        &self,
+        path: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), PluginError> {
+        self.tag(path, tags_of(tags)).await
+    }
+}
+
+/// A revoked secret is deleted with the record's recovery window (Secrets
+/// Manager cannot disable a secret), so it can be restored within it.
+#[async_trait]
+impl Revocation for AwsSecretsManagerProvider {
+    async fn disable_revoked(
+        &self,
+        path: &str,
+        recovery_window: Option<Duration>,
+    ) -> Result<(), PluginError> {
+        let days = recovery_window.map_or(self.config.recovery_window_days, |w| {
+            u16::try_from(w.as_secs().div_ceil(86_400)).unwrap_or(30)
+        });
+        self.delete_with_window(path, days).await
+    }
+}
