@@ -14,7 +14,7 @@ use aws_sdk_iam::types::StatusType;
 use common::drift::{Bed, Server, scenarios};
 use common::proxy::Proxy;
 use serde_json::{Value, json};
-use tenure_plugin_api::conformance::{service_url, unique_name};
+use tenure_testkit::{service_url, unique_name};
 
 struct Iam {
     sdk: SdkConfig,

@@ -12,7 +12,7 @@ use common::proxy::Proxy;
 use serde_json::{Value, json};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
 use sqlx::{Connection, MySqlConnection};
-use tenure_plugin_api::conformance::{service_url, unique_name};
+use tenure_testkit::{service_url, unique_name};
 
 struct Maria {
     url: String,

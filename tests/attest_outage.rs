@@ -9,7 +9,7 @@ use common::drift::Bed;
 use common::proxy::Proxy;
 use common::stderr;
 use serde_json::json;
-use tenure_plugin_api::conformance::unique_name;
+use tenure_testkit::unique_name;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_vault_down_while_another_vaults_secret_is_revoked() {

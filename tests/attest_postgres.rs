@@ -15,7 +15,7 @@ use common::{stderr, stdout};
 use serde_json::{Value, json};
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, PgConnection};
-use tenure_plugin_api::conformance::{service_url, unique_name};
+use tenure_testkit::{service_url, unique_name};
 
 struct Pg {
     url: String,

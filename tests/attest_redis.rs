@@ -9,7 +9,7 @@ use common::proxy::Proxy;
 use common::stderr;
 use redis::Value as Reply;
 use serde_json::{Value, json};
-use tenure_plugin_api::conformance::{service_url, unique_name};
+use tenure_testkit::{service_url, unique_name};
 
 struct Redis {
     url: String,

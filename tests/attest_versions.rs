@@ -12,7 +12,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use common::drift::Bed;
 use common::stderr;
 use serde_json::{Value, json};
-use tenure_plugin_api::conformance::{service_url, unique_name};
+use tenure_testkit::{service_url, unique_name};
 
 fn config(provider: &str, secret: &str) -> String {
     format!(

@@ -1,14 +1,11 @@
 //! Azure Event Grid end to end, in one process: the service (its HTTP
 //! server, event store and loop) with an `azure_key_vault` provider talking
 //! through the real SDK to the HTTPS stand-in of Key Vault and Entra ID
-//! (plugins/provider-azure-key-vault/tests/standin). A `SecretNearExpiry`
+//! (`tenure_testkit::azure_standin`). A `SecretNearExpiry`
 //! for a managed secret is stored, and the secret is reconciled (rotated)
 //! at once, not at the next interval.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-#[path = "../plugins/provider-azure-key-vault/tests/standin/mod.rs"]
-mod standin;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,10 +14,10 @@ use azure_core::credentials::Secret;
 use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
 use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
 use serde_json::json;
-use standin::{CLIENT_ID, CLIENT_SECRET, StandIn, TENANT};
 use tenure::plugins::Plugins;
 use tenure_plugin_api::{Provider, Stage};
 use tenure_provider_azure_key_vault::{AzureKeyVaultConfig, AzureKeyVaultProvider};
+use tenure_testkit::azure_standin::{CLIENT_ID, CLIENT_SECRET, StandIn, TENANT, VAULT_HOST};
 
 const KEY: &str = "eventgrid-test-key-0123456789";
 
@@ -159,14 +156,14 @@ approval = {{ by = "ciso@example.com", at = 2026-01-01 }}
     // second, so "latest" is unambiguous.)
     tokio::time::sleep(Duration::from_millis(1100)).await;
     standin.seed_with("apps--billing", "second-value", Some(now + 86_400), None);
-    let vault = standin::VAULT_HOST.split('.').next().unwrap();
+    let vault = VAULT_HOST.split('.').next().unwrap();
     let delivery = json!([{
         "id": "near-1",
         "topic": format!("/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/{vault}"),
         "subject": "apps--billing",
         "eventType": "Microsoft.KeyVault.SecretNearExpiry",
         "eventTime": chrono::Utc::now().to_rfc3339(),
-        "data": { "Id": format!("https://{}/secrets/apps--billing/x", standin::VAULT_HOST), "VaultName": vault,
+        "data": { "Id": format!("https://{}/secrets/apps--billing/x", VAULT_HOST), "VaultName": vault,
                   "ObjectType": "Secret", "ObjectName": "apps--billing", "Version": "x", "NBF": null, "EXP": now + 86_400 },
         "dataVersion": "1", "metadataVersion": "1"
     }]);

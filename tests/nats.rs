@@ -12,7 +12,7 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jetstream_events_are_stored_before_ack_and_applied_once() {
-    let Some(url) = tenure_plugin_api::conformance::service_url("TENURE_TEST_NATS_URL") else {
+    let Some(url) = tenure_testkit::service_url("TENURE_TEST_NATS_URL") else {
         return;
     };
     let run = uuid::Uuid::new_v4().simple().to_string();

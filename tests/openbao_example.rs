@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use common::stderr;
-use tenure_plugin_api::conformance::service_url;
 use tenure_plugin_api::{SecretValue, Stage};
+use tenure_testkit::service_url;
 
 #[tokio::test]
 async fn rotate_writes_a_new_version_with_when_and_why() {
@@ -117,7 +117,7 @@ async fn revoke_also_revokes_the_records_leases_and_proves_none_remain() {
     };
     let token = std::env::var("TENURE_TEST_VAULT_TOKEN").expect("TENURE_TEST_VAULT_TOKEN");
     let pg = service_url("TENURE_TEST_PG_URL").expect("TENURE_TEST_PG_URL");
-    let mount = tenure_plugin_api::conformance::unique_name("db");
+    let mount = tenure_testkit::unique_name("db");
     let bao = |args: &[&str]| {
         let out = Command::new("bao")
             .args(args)

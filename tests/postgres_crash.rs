@@ -21,7 +21,7 @@ use sqlx::{Connection, PgConnection};
 use tenure_plugin_api::{DbCredential, Provider, Stage};
 
 fn admin_url() -> Option<String> {
-    tenure_plugin_api::conformance::service_url("TENURE_TEST_PG_URL")
+    tenure_testkit::service_url("TENURE_TEST_PG_URL")
 }
 
 /// One scenario: a temp folder with a config for `role`, and the vault secret `db/app`.

@@ -14,7 +14,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, PgConnection};
 
 fn admin_url() -> Option<String> {
-    tenure_plugin_api::conformance::service_url("TENURE_TEST_PG_URL")
+    tenure_testkit::service_url("TENURE_TEST_PG_URL")
 }
 
 async fn login(url: &str, password: &str) -> Result<(), String> {

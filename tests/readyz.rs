@@ -58,7 +58,7 @@ async fn until(service: &Service, status: u16) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_says_not_ready_without_the_cause_while_the_state_store_is_down() {
-    let Some(admin) = tenure_plugin_api::conformance::service_url("TENURE_TEST_PG_URL") else {
+    let Some(admin) = tenure_testkit::service_url("TENURE_TEST_PG_URL") else {
         return;
     };
     let db = format!("tenure_readyz_{}", uuid::Uuid::new_v4().simple());

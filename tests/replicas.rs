@@ -15,7 +15,7 @@ use sqlx::postgres::PgPool;
 const SECRETS: usize = 200;
 
 fn admin_url() -> Option<String> {
-    tenure_plugin_api::conformance::service_url("TENURE_TEST_PG_URL")
+    tenure_testkit::service_url("TENURE_TEST_PG_URL")
 }
 
 /// `url` with its database replaced by `db`.

@@ -354,7 +354,7 @@ async fn the_sqlite_store_behaves() {
 
 #[tokio::test]
 async fn the_postgres_store_behaves_the_same() {
-    let Some(admin) = tenure_plugin_api::conformance::service_url("TENURE_TEST_PG_URL") else {
+    let Some(admin) = tenure_testkit::service_url("TENURE_TEST_PG_URL") else {
         return;
     };
     let db = format!("tenure_store_{}", uuid::Uuid::new_v4().simple());

@@ -14,7 +14,7 @@ use common::{stderr, stdout};
 use serde_json::{Value, json};
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, PgConnection};
-use tenure_plugin_api::conformance::{service_url, unique_name};
+use tenure_testkit::{service_url, unique_name};
 
 fn env(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| panic!("{var} is not set: run scripts/test"))

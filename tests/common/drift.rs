@@ -175,7 +175,7 @@ impl Bed {
 /// The OpenBao dev server of scripts/services: its address, its token and
 /// a client; `None` (or a panic under CI=true) when it is not running.
 pub fn openbao() -> Option<(String, String, vaultrs::client::VaultClient)> {
-    let addr = tenure_plugin_api::conformance::service_url("TENURE_TEST_VAULT_ADDR")?;
+    let addr = tenure_testkit::service_url("TENURE_TEST_VAULT_ADDR")?;
     let token = std::env::var("TENURE_TEST_VAULT_TOKEN").expect("TENURE_TEST_VAULT_TOKEN");
     let client = vaultrs::client::VaultClient::new(
         vaultrs::client::VaultClientSettingsBuilder::default()
