@@ -4,12 +4,11 @@
 //! for JSON, a body) that the document allows for it, never the fallback's
 //! unknown-route 404 or a 405.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::service::{ADMIN_TOKEN, EVENTGRID_KEY, Service};
 use serde_json::{Value, json};
+
+use crate::common::service::{ADMIN_TOKEN, EVENTGRID_KEY, Service};
 
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -546,7 +545,7 @@ async fn the_document_matches_the_router_and_every_operation_answers_as_document
 #[test]
 fn the_validator_refuses_what_the_schemas_forbid() {
     let document: Value =
-        serde_json::from_str(include_str!("../src/server/openapi.json")).expect("json");
+        serde_json::from_str(include_str!("../../src/server/openapi.json")).expect("json");
     let schema = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
     let ok =
         json!({ "secret": "local:a", "action": "rotate", "outcome": "promoted", "detail": null });

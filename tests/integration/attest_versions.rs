@@ -4,15 +4,15 @@
 //! the local vault) or left without a stage (AWS Secrets Manager, which
 //! cannot destroy one version).
 
-mod common;
-
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use common::drift::Bed;
-use common::stderr;
 use serde_json::{Value, json};
 use tenure_testkit::{service_url, unique_name};
+
+use crate::common;
+use crate::common::drift::Bed;
+use crate::common::stderr;
 
 fn config(provider: &str, secret: &str) -> String {
     format!(

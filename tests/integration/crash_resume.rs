@@ -1,10 +1,10 @@
 //! Kill -9 the process at every phase boundary of a rotation and of a
 //! revocation, rerun, and check the run completes exactly once.
 
-mod common;
-
-use common::{Demo, stderr};
 use tenure_plugin_api::Stage;
+
+use crate::common;
+use crate::common::{Demo, stderr};
 
 /// Starts `args` paused at `point` and kills it with SIGKILL there.
 fn kill_at(demo: &Demo, args: &[&str], point: &str) {

@@ -1,9 +1,7 @@
 //! A full rotation and revocation at TRACE level: no secret value may reach
 //! the logs, the audit trail or the state store.
 
-mod common;
-
-use common::{Demo, stderr};
+use crate::common::{Demo, stderr};
 
 #[test]
 fn no_secret_value_reaches_logs_audit_or_state() {

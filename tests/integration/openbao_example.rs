@@ -2,14 +2,13 @@
 //! vault:tenure-example` writes a new version whose value differs and whose
 //! metadata says when and why it rotated.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::stderr;
 use tenure_plugin_api::{SecretValue, Stage};
 use tenure_testkit::service_url;
+
+use crate::common::stderr;
 
 #[tokio::test]
 async fn rotate_writes_a_new_version_with_when_and_why() {

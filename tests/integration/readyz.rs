@@ -3,17 +3,15 @@
 //! cause, which names the server, goes to the log only), and ready again
 //! once the store is back.
 
-mod common;
-
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use common::Demo;
-use common::proxy::Proxy;
-use common::service::Service;
-
 use sqlx::PgPool;
 use sqlx::postgres::PgConnectOptions;
+
+use crate::common::Demo;
+use crate::common::proxy::Proxy;
+use crate::common::service::Service;
 
 /// `url` with its database replaced by `db`.
 fn with_database(url: &str, db: &str) -> String {

@@ -2,16 +2,15 @@
 //! password authentication: `run --once` narrows, `rotate` changes the
 //! password (old refused, new accepted), `revoke` leaves no working login.
 
-mod common;
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::str::FromStr;
 
-use common::{stderr, stdout};
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, PgConnection};
+
+use crate::common::{stderr, stdout};
 
 fn admin_url() -> Option<String> {
     tenure_testkit::service_url("TENURE_TEST_PG_URL")

@@ -3,16 +3,15 @@
 //! target cuts them to the approved scopes, and the engine verifies by
 //! reading them back.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
-use common::Demo;
 use tenure::plugins::Plugins;
 use tenure_plugin_api::{
     NarrowReport, PluginError, Proof, SecretValue, Target, TargetCapabilities, TargetContext,
     async_trait,
 };
+
+use crate::common::Demo;
 
 /// A target whose only state is the set of privileges its one credential holds.
 struct Privileged {

@@ -1,13 +1,11 @@
 //! The binary with the exec target and its example program, end to end:
 //! narrow, rotate and revoke, each checked against the service itself.
 
-mod common;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{stderr, stdout};
+use crate::common::{stderr, stdout};
 
 fn program() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -5,16 +5,16 @@
 //! new key created for the user. (A retired key is deleted, so it cannot be
 //! re-activated; each attestation proves it absent.)
 
-mod common;
-
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_iam::types::StatusType;
-use common::drift::{Bed, Server, scenarios};
-use common::proxy::Proxy;
 use serde_json::{Value, json};
 use tenure_testkit::{service_url, unique_name};
+
+use crate::common;
+use crate::common::drift::{Bed, Server, scenarios};
+use crate::common::proxy::Proxy;
 
 struct Iam {
     sdk: SdkConfig,

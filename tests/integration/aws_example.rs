@@ -2,16 +2,15 @@
 //! leaves the new value AWSCURRENT, the old one AWSPREVIOUS and no
 //! AWSPENDING.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::Command;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use common::stderr;
 use tenure_testkit::{service_url, unique_name};
+
+use crate::common::stderr;
 
 fn sdk(endpoint: &str) -> SdkConfig {
     SdkConfig::builder()

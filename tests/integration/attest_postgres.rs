@@ -5,17 +5,17 @@
 //! exposed value fails at once whatever the grace; an unmanaged role is
 //! reported, then disabled with proof.
 
-mod common;
-
 use std::str::FromStr;
 
-use common::drift::{Bed, Server, scenarios};
-use common::proxy::Proxy;
-use common::{stderr, stdout};
 use serde_json::{Value, json};
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, PgConnection};
 use tenure_testkit::{service_url, unique_name};
+
+use crate::common;
+use crate::common::drift::{Bed, Server, scenarios};
+use crate::common::proxy::Proxy;
+use crate::common::{stderr, stdout};
 
 struct Pg {
     url: String,

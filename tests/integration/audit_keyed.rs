@@ -3,13 +3,12 @@
 //! do) is caught by `tenure audit verify --pubkey`, on a copy elsewhere too;
 //! a last line torn by a crash is repaired on start, with an entry saying so.
 
-mod common;
-
 use std::path::Path;
 
-use common::{Demo, stderr, stdout};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::common::{Demo, stderr, stdout};
 
 fn lines(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)

@@ -2,14 +2,14 @@
 //! password given back to the user by hand is retired again, and drift
 //! made by hand is found and repaired in one pass.
 
-mod common;
-
-use common::drift::{Bed, Server, scenarios};
-use common::proxy::Proxy;
-use common::stderr;
 use redis::Value as Reply;
 use serde_json::{Value, json};
 use tenure_testkit::{service_url, unique_name};
+
+use crate::common;
+use crate::common::drift::{Bed, Server, scenarios};
+use crate::common::proxy::Proxy;
+use crate::common::stderr;
 
 struct Redis {
     url: String,

@@ -5,8 +5,6 @@
 //! - a probe that keeps logging in with whatever the vault currently holds
 //!   never fails during a dual-strategy rotation.
 
-mod common;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -15,10 +13,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use common::stderr;
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, PgConnection};
 use tenure_plugin_api::{DbCredential, Provider, Stage};
+
+use crate::common;
+use crate::common::stderr;
 
 fn admin_url() -> Option<String> {
     tenure_testkit::service_url("TENURE_TEST_PG_URL")

@@ -5,16 +5,16 @@
 //! go over TLS, verified against the test CA of scripts/services. A wrong
 //! CA is refused.
 
-mod common;
-
 use std::str::FromStr;
 
-use common::drift::Bed;
-use common::{stderr, stdout};
 use serde_json::{Value, json};
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, PgConnection};
 use tenure_testkit::{service_url, unique_name};
+
+use crate::common;
+use crate::common::drift::Bed;
+use crate::common::{stderr, stdout};
 
 fn env(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| panic!("{var} is not set: run scripts/test"))

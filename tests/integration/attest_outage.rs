@@ -3,13 +3,13 @@
 //! owner left, lists the OpenBao secrets as unavailable (never compliant),
 //! and exits 1 after doing everything else; with OpenBao back, all is well.
 
-mod common;
-
-use common::drift::Bed;
-use common::proxy::Proxy;
-use common::stderr;
 use serde_json::json;
 use tenure_testkit::unique_name;
+
+use crate::common;
+use crate::common::drift::Bed;
+use crate::common::proxy::Proxy;
+use crate::common::stderr;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_vault_down_while_another_vaults_secret_is_revoked() {

@@ -3,13 +3,13 @@
 //! revocation within a second, exposure, a burst), the admin API, health,
 //! readiness, metrics and SIGTERM.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::service::{ADMIN_TOKEN, EVENTGRID_KEY, Service, counter};
 use serde_json::{Value, json};
 use tenure::events::WebhookKey;
+
+use crate::common;
+use crate::common::service::{ADMIN_TOKEN, EVENTGRID_KEY, Service, counter};
 
 const REPORTS: &str = "local:demo/reports-token";
 

@@ -3,16 +3,16 @@
 //! account: a retired password set back by hand makes the current one
 //! fail, which the "password changed by hand" scenario covers.)
 
-mod common;
-
 use std::str::FromStr;
 
-use common::drift::{Bed, Server, scenarios};
-use common::proxy::Proxy;
 use serde_json::{Value, json};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
 use sqlx::{Connection, MySqlConnection};
 use tenure_testkit::{service_url, unique_name};
+
+use crate::common;
+use crate::common::drift::{Bed, Server, scenarios};
+use crate::common::proxy::Proxy;
 
 struct Maria {
     url: String,

@@ -4,7 +4,8 @@
 //! toolchain, on every test run: a fixed crash stays fixed, and the checks
 //! keep compiling against the code they exercise.
 
-#[path = "../fuzz/src/checks.rs"]
+// A source file of the fuzz crate (not a test file), compiled here too.
+#[path = "../../fuzz/src/checks.rs"]
 mod checks;
 
 use std::path::Path;

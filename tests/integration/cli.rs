@@ -1,12 +1,12 @@
 //! Black-box tests of the `tenure` binary on the embedded demo.
 
-mod common;
-
 use std::io::Write;
 use std::process::Stdio;
 
-use common::{Demo, stderr, stdout};
 use serde_json::Value;
+
+use crate::common;
+use crate::common::{Demo, stderr, stdout};
 
 fn plan(demo: &Demo) -> Vec<Value> {
     let out = demo.run(&["plan", "--format", "json"]);

@@ -3,13 +3,12 @@
 //! cannot take the file descriptors rotations need; each route caps its
 //! requests in flight; an oversized body is refused before it is read.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::service::{EVENTGRID_KEY, Service};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::common::service::{EVENTGRID_KEY, Service};
 
 /// A record on the demo's spare secret that rotates every second.
 const TICKER: &str = r#"

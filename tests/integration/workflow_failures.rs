@@ -3,12 +3,9 @@
 //! keeps failing is quarantined and escalated instead of retried forever,
 //! and a decided action the target cannot carry out fails the pass.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use common::Demo;
 use tenure::app::App;
 use tenure::plugins::Plugins;
 use tenure::state::{RunKind, SqliteStore, StateStore};
@@ -17,6 +14,8 @@ use tenure_plugin_api::{
     ErrorKind, NarrowReport, PluginError, Proof, SecretAddress, SecretValue, Stage, Target,
     TargetCapabilities, TargetContext, async_trait,
 };
+
+use crate::common::Demo;
 
 /// Wraps the demo's generate target; its `test` fails with `kind` while `failures` > 0.
 struct Flaky {

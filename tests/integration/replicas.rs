@@ -3,8 +3,6 @@
 //! exactly once and none is missed. Then again with one replica killed
 //! (SIGKILL) mid-run: the survivor finishes its work.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,12 +3,11 @@
 //! they are acknowledged, redeliveries and duplicates are applied once, and
 //! a message that is not an event is terminated and counted.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::service::{Service, counter};
 use serde_json::json;
+
+use crate::common::service::{Service, counter};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jetstream_events_are_stored_before_ack_and_applied_once() {

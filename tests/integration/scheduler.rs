@@ -2,13 +2,12 @@
 //! rotations but never revocations, and a schedule that missed hundreds of
 //! ticks while nothing ran rotates once, not once per tick.
 
-mod common;
-
 use chrono::{Duration, Timelike, Utc};
-use common::Demo;
 use tenure::app::App;
 use tenure::state::RunKind;
 use tenure_plugin_api::SecretAddress;
+
+use crate::common::Demo;
 
 async fn reconciler(demo: &Demo) -> App {
     let config = tenure::config::load(&demo.config).expect("config");
