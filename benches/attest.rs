@@ -44,7 +44,7 @@ async fn server_counts(admin: &sqlx::PgPool) -> (i64, i64) {
 async fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let n = if full { CREDENTIALS } else { 20 };
-    let Some(url) = tenure_plugin_api::conformance::service_url("TENURE_TEST_PG_URL") else {
+    let Some(url) = tenure_testkit::service_url("TENURE_TEST_PG_URL") else {
         return;
     };
     let admin = sqlx::PgPool::connect(&url).await.expect("admin");

@@ -24,7 +24,7 @@ async fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let roles = if full { ROLES } else { 20 };
     // Panics under CI=true when the service is missing; otherwise says it skipped.
-    let Some(url) = tenure_plugin_api::conformance::service_url("TENURE_TEST_PG_URL") else {
+    let Some(url) = tenure_testkit::service_url("TENURE_TEST_PG_URL") else {
         return;
     };
     let admin = sqlx::PgPool::connect(&url).await.expect("admin");

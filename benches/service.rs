@@ -154,7 +154,7 @@ async fn main() {
         (200, 300, 20)
     };
     // Panics under CI=true when the service is missing; otherwise says it skipped.
-    let Some(pg) = tenure_plugin_api::conformance::service_url("TENURE_TEST_PG_URL") else {
+    let Some(pg) = tenure_testkit::service_url("TENURE_TEST_PG_URL") else {
         return;
     };
     let client = reqwest::Client::builder()

@@ -1,7 +1,11 @@
-//! A burst of 5,000 signed events against the running service (its own
-//! test binary, so the load does not disturb the latency checks in
-//! tests/service.rs): none is lost, duplicates are applied once.
+//! A burst of 5,000 signed events against the running service: none is
+//! lost, duplicates are applied once.
+//!
+//! Its own test binary, not a module of tests/integration: run beside the
+//! other tests, the load would disturb the latency checks there (e.g.
+//! tests/integration/service.rs revokes within a second).
 
+#[path = "integration/common/mod.rs"]
 mod common;
 
 use std::sync::Arc;

@@ -1,7 +1,8 @@
 //! The checks each fuzz target runs on one input, one module per target.
 //! The fuzz targets (nightly, cargo-fuzz) call them, and so does
-//! `tests/fuzz_regressions.rs` in the main crate, which replays the seeds
-//! and every input that once failed (`fuzz/regressions/`) on each test run.
+//! `tests/integration/fuzz_regressions.rs` in the main crate, which replays
+//! the seeds and every input that once failed (`fuzz/regressions/`) on each
+//! test run.
 
 pub mod config_load {
     use std::path::PathBuf;

@@ -20,8 +20,6 @@
 //!   (`{ env = "VAR" }` or `{ file = "path" }`), never inline.
 
 mod address;
-#[cfg(feature = "conformance")]
-pub mod conformance;
 mod credential;
 mod error;
 mod plugin;

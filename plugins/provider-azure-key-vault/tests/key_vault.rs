@@ -1,10 +1,8 @@
 //! The provider through the real SDK against the HTTPS stand-in of Key
-//! Vault and Entra ID (`tests/standin/mod.rs`). No external service: these
-//! always run.
+//! Vault and Entra ID (`tenure_testkit::azure_standin`). No external
+//! service: these always run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod standin;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,9 +13,9 @@ use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Tra
 use azure_core::time::{Duration, OffsetDateTime};
 use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
 use chrono::Utc;
-use standin::{CLIENT_ID, CLIENT_SECRET, StandIn, TENANT};
 use tenure_plugin_api::{ErrorKind, Provider, SecretValue, Stage, VaultEvents as _};
 use tenure_provider_azure_key_vault::{AzureKeyVaultConfig, AzureKeyVaultProvider, name_of};
+use tenure_testkit::azure_standin::{CLIENT_ID, CLIENT_SECRET, StandIn, TENANT};
 
 /// Client options that reach the stand-in: its HTTP client, and a short
 /// retry policy so a refused connection fails fast.
@@ -83,7 +81,7 @@ fn value(text: &str) -> SecretValue {
 async fn conformance_suite_passes() {
     let standin = StandIn::start().await;
     let provider = provider(&standin);
-    tenure_plugin_api::conformance::run_provider_suite(&provider, "tenure-test")
+    tenure_testkit::run_provider_suite(&provider, "tenure-test")
         .await
         .unwrap();
     let counters = standin.counters();

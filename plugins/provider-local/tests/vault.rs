@@ -335,8 +335,6 @@ fn the_local_vault_passes_the_provider_conformance_suite() {
     let dir = tempfile::tempdir().expect("tempdir");
     let vault = LocalVault::open("local", &config(dir.path())).expect("open");
     runtime()
-        .block_on(tenure_plugin_api::conformance::run_provider_suite(
-            &vault, "apps",
-        ))
+        .block_on(tenure_testkit::run_provider_suite(&vault, "apps"))
         .expect("conformance");
 }

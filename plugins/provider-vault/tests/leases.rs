@@ -3,9 +3,9 @@
 //! set by scripts/services): a decommissioned workload's leases are revoked
 //! by prefix, none remain, and the database users they held are gone.
 
-use tenure_plugin_api::conformance::{service_url, unique_name};
 use tenure_plugin_api::{ErrorKind, Leases as _, SecretSource};
 use tenure_provider_vault::{VaultAuth, VaultConfig, VaultProvider};
+use tenure_testkit::{service_url, unique_name};
 use vaultrs::api::database::requests::{PostgreSQLConnectionRequest, SetRoleRequest};
 use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
 

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use tenure_plugin_api::conformance::{run_provider_suite, service_url, unique_name};
 use tenure_plugin_api::{ErrorKind, Provider, SecretSource, SecretValue, Stage};
 use tenure_provider_vault::{VaultAuth, VaultConfig, VaultProvider};
+use tenure_testkit::{run_provider_suite, service_url, unique_name};
 
 fn provider() -> Option<VaultProvider> {
     service_url("TENURE_TEST_VAULT_ADDR")?;

@@ -8,9 +8,9 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_iam::error::DisplayErrorContext;
-use tenure_plugin_api::conformance::{run_target_suite, service_url, unique_name};
 use tenure_plugin_api::{ErrorKind, SecretAddress, SecretValue, Target, TargetContext};
 use tenure_target_aws_iam::{AccessKey, IamConfig, IamTarget};
+use tenure_testkit::{run_target_suite, service_url, unique_name};
 
 struct Fixture {
     iam: aws_sdk_iam::Client,

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use tenure_plugin_api::conformance::run_target_suite;
 use tenure_plugin_api::{ErrorKind, SecretAddress, SecretValue, Target, TargetContext};
 use tenure_target_exec::{ExecConfig, ExecTarget};
+use tenure_testkit::run_target_suite;
 
 fn example() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/password_file_target.py")

@@ -5,16 +5,16 @@ use std::str::FromStr;
 
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
 use sqlx::{Connection, MySqlConnection};
-use tenure_plugin_api::conformance::run_target_suite;
 use tenure_plugin_api::{SecretAddress, SecretSource, SecretValue, Target, TargetContext};
 use tenure_target_mysql::{MysqlConfig, MysqlTarget, RevokeMode};
+use tenure_testkit::run_target_suite;
 
 fn admin_url() -> Option<String> {
-    tenure_plugin_api::conformance::service_url("TENURE_TEST_MYSQL_URL")
+    tenure_testkit::service_url("TENURE_TEST_MYSQL_URL")
 }
 
 fn unique(prefix: &str) -> String {
-    tenure_plugin_api::conformance::unique_name(prefix)
+    tenure_testkit::unique_name(prefix)
 }
 
 fn credential(user: &str, password: &str) -> SecretValue {

@@ -7,18 +7,18 @@ use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, PgConnection};
-use tenure_plugin_api::conformance::run_target_suite;
 use tenure_plugin_api::{
     DbCredential, SecretAddress, SecretSource, SecretValue, Target, TargetContext,
 };
 use tenure_target_postgres::{PostgresConfig, PostgresTarget, RevokeMode, Strategy};
+use tenure_testkit::run_target_suite;
 
 fn admin_url() -> Option<String> {
-    tenure_plugin_api::conformance::service_url("TENURE_TEST_PG_URL")
+    tenure_testkit::service_url("TENURE_TEST_PG_URL")
 }
 
 fn unique(prefix: &str) -> String {
-    tenure_plugin_api::conformance::unique_name(prefix)
+    tenure_testkit::unique_name(prefix)
 }
 
 async fn admin(url: &str) -> PgPool {

@@ -2,16 +2,16 @@
 //! by scripts/services). With CI=true a missing server fails these tests.
 
 use redis::AsyncCommands;
-use tenure_plugin_api::conformance::run_target_suite;
 use tenure_plugin_api::{SecretAddress, SecretSource, SecretValue, Target, TargetContext};
 use tenure_target_redis::{RedisConfig, RedisTarget};
+use tenure_testkit::run_target_suite;
 
 fn admin_url() -> Option<String> {
-    tenure_plugin_api::conformance::service_url("TENURE_TEST_REDIS_URL")
+    tenure_testkit::service_url("TENURE_TEST_REDIS_URL")
 }
 
 fn unique(prefix: &str) -> String {
-    tenure_plugin_api::conformance::unique_name(prefix)
+    tenure_testkit::unique_name(prefix)
 }
 
 fn credential(user: &str, password: &str) -> SecretValue {

@@ -1,0 +1,146 @@
+//! One vault down never silences the others: with OpenBao stopped (a proxy
+//! in front of the dev server), a pass still revokes a local secret whose
+//! owner left, lists the OpenBao secrets as unavailable (never compliant),
+//! and exits 1 after doing everything else; with OpenBao back, all is well.
+
+use serde_json::json;
+use tenure_testkit::unique_name;
+
+use crate::common;
+use crate::common::drift::Bed;
+use crate::common::proxy::Proxy;
+use crate::common::stderr;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_vault_down_while_another_vaults_secret_is_revoked() {
+    let Some((addr, token, client)) = common::drift::openbao() else {
+        return;
+    };
+    let prefix = unique_name("outage");
+    vaultrs::kv2::set(
+        &client,
+        "secret",
+        &format!("{prefix}/db"),
+        &json!({ "value": "a-long-enough-generated-value-0123456789" }),
+    )
+    .await
+    .expect("seed");
+
+    let upstream = addr
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .expect("addr");
+    let proxy = Proxy::start_to(upstream).await;
+    let config = format!(
+        r#"[tenure]
+state_dir = "state"
+
+[providers.local]
+type = "local"
+path = "vault.tvault"
+
+[providers.bao]
+type = "vault"
+address = {{ env = "OUTAGE_VAULT_ADDR" }}
+auth = {{ method = "token", token = {{ env = "OUTAGE_VAULT_TOKEN" }} }}
+mount = "secret"
+prefix = "{prefix}"
+
+[targets.gen]
+type = "generate"
+
+[[owners]]
+id = "leaver@example.com"
+status = "active"
+
+[[owners]]
+id = "keeper@example.com"
+status = "active"
+
+[[records]]
+id = "local-token"
+secrets = "local:app/token"
+target = "gen"
+owner = "leaver@example.com"
+purpose = "p"
+attest_every = "1s"
+approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
+
+[[records]]
+id = "bao-db"
+secrets = "bao:{prefix}/db"
+target = "gen"
+owner = "keeper@example.com"
+purpose = "p"
+attest_every = "1s"
+approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
+"#
+    );
+    let through = format!("http://{}", proxy.addr);
+    let bed = Bed::new(
+        &config,
+        &[
+            ("OUTAGE_VAULT_ADDR", through.as_str()),
+            ("OUTAGE_VAULT_TOKEN", token.as_str()),
+        ],
+    );
+    bed.put("app/token", "a-local-token-value-0123456789abcdef")
+        .await;
+    let bao = format!("bao:{prefix}/db");
+
+    let first = bed.ok(&["run", "--once"]).await;
+    assert_eq!(
+        bed.plan_entry(&bao).await["attestation"],
+        "ok",
+        "{}",
+        stderr(&first)
+    );
+
+    // OpenBao stops; meanwhile the local secret's owner leaves.
+    proxy.stop().await;
+    bed.edit(
+        "id = \"leaver@example.com\"\nstatus = \"active\"",
+        "id = \"leaver@example.com\"\nstatus = \"left\"",
+    );
+    let out = bed.run(&["run", "--once"]).await;
+    let log = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("Could not read the inventory of provider bao"),
+        "{log}"
+    );
+    assert!(
+        log.contains("local:app/token must be revoked: owner_left."),
+        "{log}"
+    );
+    assert!(
+        log.contains("Revoked: the credential is refused and disabled in the vault."),
+        "{log}"
+    );
+    let token = bed.plan_entry("local:app/token").await;
+    assert_eq!(token["reasons"], json!(["disabled"]), "{token}");
+    let entry = bed.plan_entry(&bao).await;
+    assert_eq!(entry["decision"], "escalate", "{entry}");
+    assert_eq!(entry["reasons"], json!(["attestation_unavailable"]));
+    let provider = bed.plan_entry("bao:*").await;
+    assert!(
+        provider["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("the inventory could not be read")),
+        "{provider}"
+    );
+    let attest = bed.run(&["attest"]).await;
+    assert_eq!(attest.status.code(), Some(1), "{}", stderr(&attest));
+
+    // OpenBao is back.
+    proxy.start().await;
+    bed.until_due().await;
+    bed.ok(&["run", "--once"]).await;
+    let entry = bed.plan_entry(&bao).await;
+    assert_eq!(
+        (&entry["decision"], &entry["attestation"]),
+        (&json!("compliant"), &json!("ok")),
+        "{entry}"
+    );
+}

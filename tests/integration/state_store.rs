@@ -1,0 +1,379 @@
+//! One behaviour, two state stores: the same scenario runs against the
+//! embedded SQLite store and the PostgreSQL store replicas share (runs with
+//! compare-and-swap, leases, the queue, events, signals, notifications,
+//! attestations and their passes, recorded logins, unmanaged accounts).
+
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use serde_json::json;
+use sqlx::postgres::PgPool;
+use tenure::state::{
+    AttestationPass, AttestationRow, InboundEvent, Intake, LoginRole, LoginsRow, PgStore, Phase,
+    Run, RunKind, SecretState, Signal, SignalKind, SqliteStore, StateError, StateStore,
+    UnmanagedRow,
+};
+use tenure_plugin_api::SecretAddress;
+
+fn address(path: &str) -> SecretAddress {
+    SecretAddress::new("local", path).expect("address")
+}
+
+async fn scenario(store: &dyn StateStore) {
+    store.ping().await.expect("ping");
+    // Runs: compare-and-swap on seq.
+    let mut run = Run::new(
+        address("a"),
+        RunKind::Rotate,
+        vec!["max_age_exceeded".into()],
+        Some("r".into()),
+        Some("t".into()),
+        Utc::now(),
+    );
+    store.insert_run(&run).await.expect("insert");
+    let mut stale = run.clone();
+    run.phase = Phase::SetInTarget;
+    store.update_run(&mut run).await.expect("update");
+    stale.phase = Phase::Test;
+    assert!(matches!(
+        store.update_run(&mut stale).await,
+        Err(StateError::Conflict { .. })
+    ));
+    assert_eq!(
+        store.get_run(&run.id).await.expect("get"),
+        Some(run.clone())
+    );
+    assert_eq!(store.active_runs().await.expect("active").len(), 1);
+    assert_eq!(
+        store.runs_for(&address("a"), 5).await.expect("runs").len(),
+        1
+    );
+
+    // Leases: one holder until expiry; take-over; release.
+    let secret = address("a");
+    assert!(
+        store
+            .try_lease(&secret, "h1", Duration::from_secs(60))
+            .await
+            .expect("lease")
+    );
+    assert!(
+        store
+            .try_lease(&secret, "h1", Duration::from_secs(60))
+            .await
+            .expect("renew")
+    );
+    assert!(
+        !store
+            .try_lease(&secret, "h2", Duration::from_secs(60))
+            .await
+            .expect("lease")
+    );
+    assert_eq!(
+        store
+            .lease_holder(&secret)
+            .await
+            .expect("holder")
+            .as_deref(),
+        Some("h1")
+    );
+    assert!(
+        store
+            .take_over_lease(&secret, "h1", "h2", Duration::from_millis(1))
+            .await
+            .expect("take")
+    );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert!(
+        store
+            .try_lease(&secret, "h3", Duration::from_secs(60))
+            .await
+            .expect("expired lease")
+    );
+    store.release_lease(&secret, "h3").await.expect("release");
+    assert_eq!(store.lease_holder(&secret).await.expect("holder"), None);
+
+    // Queue: one entry per secret, at the earliest time.
+    let now = Utc::now();
+    store
+        .enqueue(&secret, now + TimeDelta::hours(1), "later")
+        .await
+        .expect("enqueue");
+    store
+        .enqueue(&secret, now, "sooner")
+        .await
+        .expect("enqueue");
+    store
+        .enqueue(&secret, now + TimeDelta::hours(2), "latest")
+        .await
+        .expect("enqueue");
+    let due = store.due(now, 10).await.expect("due");
+    assert_eq!((due.len(), due[0].reason.as_str()), (1, "sooner"));
+    store.dequeue(&secret).await.expect("dequeue");
+    assert!(store.due(now, 10).await.expect("due").is_empty());
+
+    // Secret state.
+    let state = SecretState {
+        failures: 2,
+        quarantined: true,
+        last_error: Some("boom".into()),
+        last_rotated_at: Some(chrono::SubsecRound::trunc_subsecs(now, 3)),
+        revoked_at: None,
+        last_decision: Some("rotate:max_age_exceeded".into()),
+    };
+    store.put_secret_state(&secret, &state).await.expect("put");
+    assert_eq!(store.secret_state(&secret).await.expect("state"), state);
+    assert_eq!(store.secret_states().await.expect("states").len(), 1);
+
+    // Events: stored once by id and by delivery id; completed once, with signals.
+    let event = |id: &str, delivery: &str| InboundEvent {
+        id: id.into(),
+        delivery_id: Some(delivery.into()),
+        kind: "io.tenure.owner.left".into(),
+        data: json!({ "owner": "dana" }),
+        occurred_at: None,
+        received_at: chrono::SubsecRound::trunc_subsecs(now, 3),
+    };
+    assert_eq!(
+        store
+            .insert_event(&event("s 1", "m1"))
+            .await
+            .expect("insert"),
+        Intake::Stored
+    );
+    assert_eq!(
+        store
+            .insert_event(&event("s 1", "m2"))
+            .await
+            .expect("insert"),
+        Intake::Duplicate
+    );
+    assert_eq!(
+        store
+            .insert_event(&event("s 2", "m1"))
+            .await
+            .expect("insert"),
+        Intake::Duplicate
+    );
+    assert_eq!(
+        store
+            .insert_event(&event("s 3", "m3"))
+            .await
+            .expect("insert"),
+        Intake::Stored
+    );
+    assert_eq!(store.pending_events(10).await.expect("pending").len(), 2);
+    let signal = Signal {
+        kind: SignalKind::OwnerStatus,
+        key: "dana".into(),
+        value: "left".into(),
+        at: chrono::SubsecRound::trunc_subsecs(now, 3),
+        event: "s 1".into(),
+    };
+    let done = store
+        .complete_events(&[
+            ("s 1".into(), "applied", vec![signal.clone()]),
+            ("s 3".into(), "applied", Vec::new()),
+        ])
+        .await
+        .expect("complete");
+    assert_eq!(done, vec![true, true]);
+    assert!(
+        !store
+            .complete_event("s 1", "applied", &[])
+            .await
+            .expect("again")
+    );
+    assert!(store.pending_events(10).await.expect("pending").is_empty());
+    assert_eq!(
+        store.signals().await.expect("signals"),
+        vec![signal.clone()]
+    );
+
+    // A later signal for the same fact replaces it; an older one does not.
+    for id in ["s 4", "s 5"] {
+        store
+            .insert_event(&event(id, &format!("m-{id}")))
+            .await
+            .expect("insert");
+    }
+    let older = Signal {
+        value: "active".into(),
+        at: signal.at - TimeDelta::seconds(1),
+        event: "s 4".into(),
+        ..signal.clone()
+    };
+    assert!(
+        store
+            .complete_event("s 4", "applied", &[older])
+            .await
+            .expect("complete")
+    );
+    assert_eq!(
+        store.signals().await.expect("signals"),
+        vec![signal.clone()]
+    );
+    let newer = Signal {
+        value: "active".into(),
+        at: signal.at + TimeDelta::seconds(1),
+        event: "s 5".into(),
+        ..signal
+    };
+    assert!(
+        store
+            .complete_event("s 5", "applied", std::slice::from_ref(&newer))
+            .await
+            .expect("complete")
+    );
+    assert_eq!(store.signals().await.expect("signals"), vec![newer]);
+
+    assert!(store.mark_notified("expiry:a:1").await.expect("mark"));
+    assert!(!store.mark_notified("expiry:a:1").await.expect("mark again"));
+    store.forget_notified("expiry:a:1").await.expect("forget");
+    assert!(store.mark_notified("expiry:a:1").await.expect("mark anew"));
+
+    // Attestations: the latest row per secret, and every pass with its leaves.
+    let at = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("ms");
+    let row = |result: &str, findings: &[&str]| AttestationRow {
+        secret: "local:a".into(),
+        at,
+        result: result.into(),
+        findings: findings.iter().map(|f| (*f).to_owned()).collect(),
+        detail: json!({ "logins": ["app"], "privileges": ["SELECT ON public.t"] }),
+    };
+    let pass = |id: &str, at| AttestationPass {
+        id: id.into(),
+        at,
+        attested: 1,
+        ok: 0,
+        drift: 1,
+        unavailable: 0,
+        leaves: "local:a\tdrift\tcredential_rejected\n".into(),
+        digest: "d".repeat(64),
+    };
+    let old = pass("p1", at - TimeDelta::days(100));
+    store
+        .record_attestations(&[row("ok", &[])], &old)
+        .await
+        .expect("first pass");
+    let drift = row("drift", &["credential_rejected"]);
+    store
+        .record_attestations(std::slice::from_ref(&drift), &pass("p2", at))
+        .await
+        .expect("second pass");
+    let latest = store.attestations().await.expect("attestations");
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest["local:a"], drift);
+    assert_eq!(
+        store.attestation_pass("p1").await.expect("pass"),
+        Some(old.clone())
+    );
+    let recent = store
+        .attestation_passes(at - TimeDelta::days(1), at)
+        .await
+        .expect("passes");
+    assert_eq!(
+        recent.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        ["p2"]
+    );
+    assert_eq!(
+        store
+            .prune_attestation_passes(at - TimeDelta::days(90))
+            .await
+            .expect("prune"),
+        1
+    );
+    assert_eq!(store.attestation_pass("p1").await.expect("pass"), None);
+
+    // Logins a revocation or retirement disabled.
+    let logins = |role, names: &[&str]| LoginsRow {
+        secret: "local:a".into(),
+        role,
+        names: names.iter().map(|n| (*n).to_owned()).collect(),
+        at,
+    };
+    store
+        .put_logins(&logins(LoginRole::Revoked, &["app", "app_b"]))
+        .await
+        .expect("logins");
+    store
+        .put_logins(&logins(LoginRole::Revoked, &["app"]))
+        .await
+        .expect("replace");
+    store
+        .put_logins(&logins(LoginRole::Retired, &["app_a"]))
+        .await
+        .expect("retired");
+    assert_eq!(
+        store
+            .logins_of("local:a", LoginRole::Revoked)
+            .await
+            .expect("of"),
+        vec!["app"]
+    );
+    assert!(
+        store
+            .logins_of("local:b", LoginRole::Retired)
+            .await
+            .expect("none")
+            .is_empty()
+    );
+    assert_eq!(store.logins().await.expect("all").len(), 2);
+
+    // Unmanaged accounts, replaced per target.
+    let account = |login: &str, state: &str| UnmanagedRow {
+        target: "pg".into(),
+        login: login.into(),
+        first_seen: at,
+        last_seen: at,
+        state: state.into(),
+        detail: String::new(),
+    };
+    store
+        .put_unmanaged("pg", &[account("rogue", "found"), account("old", "found")])
+        .await
+        .expect("unmanaged");
+    store
+        .put_unmanaged("pg", &[account("rogue", "disabled")])
+        .await
+        .expect("replace");
+    assert_eq!(
+        store.unmanaged().await.expect("unmanaged"),
+        vec![account("rogue", "disabled")]
+    );
+}
+
+#[tokio::test]
+async fn the_sqlite_store_behaves() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(&dir.path().join("state.db"))
+        .await
+        .expect("open");
+    scenario(&store).await;
+}
+
+#[tokio::test]
+async fn the_postgres_store_behaves_the_same() {
+    let Some(admin) = tenure_testkit::service_url("TENURE_TEST_PG_URL") else {
+        return;
+    };
+    let db = format!("tenure_store_{}", uuid::Uuid::new_v4().simple());
+    let pool = PgPool::connect(&admin).await.expect("admin");
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&pool)
+        .await
+        .expect("create db");
+    let (base, query) = admin
+        .split_once('?')
+        .map_or((admin.as_str(), None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').expect("database in URL").0;
+    let url = match query {
+        Some(q) => format!("{server}/{db}?{q}"),
+        None => format!("{server}/{db}"),
+    };
+    // Two connections at once create the schema without tripping over each other.
+    let (a, b) = tokio::join!(PgStore::connect(&url), PgStore::connect(&url));
+    let store = a.expect("connect");
+    b.expect("second replica connects");
+    scenario(&store).await;
+}
