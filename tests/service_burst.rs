@@ -3,7 +3,7 @@
 //!
 //! Its own test binary, not a module of tests/integration: run beside the
 //! other tests, the load would disturb the latency checks there (e.g.
-//! tests/integration/service.rs revokes within a second).
+//! tests/integration/service/events.rs revokes within a second).
 
 #[path = "integration/common/mod.rs"]
 mod common;
