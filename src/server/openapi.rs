@@ -5,7 +5,7 @@
 //! bodies (JSON schemas under `components`), its security (the admin and
 //! metrics bearer tokens, the Event Grid key) and every status its handler
 //! and layers can answer, the in-flight cap's 503 with `Retry-After`
-//! included. It is written by hand; `tests/integration/openapi.rs` holds it
+//! included. It is written by hand; `tests/integration/openapi/` holds it
 //! to the router's table and sends one real request per operation, and
 //! `scripts/schemathesis` fuzzes the running service against it. It needs no
 //! authentication: it names routes, not secrets.
