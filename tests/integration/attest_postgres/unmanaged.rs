@@ -1,0 +1,74 @@
+//! An unmanaged role is reported, then disabled with proof.
+
+use serde_json::{Value, json};
+
+use super::setup;
+use crate::common::{stderr, stdout};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmanaged_role_is_reported_then_disabled_with_proof() {
+    let Some((pg, _proxy, bed, path)) = setup(
+        "single",
+        "discover = { include = [\"drift_*\"] }\non_unmanaged = \"report\"",
+    )
+    .await
+    else {
+        return;
+    };
+    // Only this test's roles: narrow the glob to its own prefix.
+    bed.edit(
+        "include = [\"drift_*\"]",
+        &format!("include = [\"{}*\"]", pg.holder),
+    );
+    let rogue = format!("{}_rogue", pg.holder);
+    pg.sql(&format!(
+        "CREATE ROLE {rogue} LOGIN PASSWORD 'nobody-knows'"
+    ))
+    .await;
+    let account = format!("pg/{rogue}");
+
+    let out = bed.ok(&["run", "--once"]).await;
+    assert!(
+        stderr(&out).contains(&format!(
+            "Target pg holds the account {rogue}, which no governed secret names."
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let entry = bed.plan_entry(&account).await;
+    assert_eq!(entry["decision"], "escalate", "{entry}");
+    assert_eq!(entry["reasons"], json!(["unmanaged_account"]));
+    assert_eq!(entry["account"], Value::from(rogue.clone()));
+    // The governed role is not reported.
+    let plan = bed.ok(&["plan", "--format", "json"]).await;
+    assert!(!stdout(&plan).contains(&format!("\"pg/{}\"", pg.holder)));
+    let attest = bed.run(&["attest"]).await;
+    assert_eq!(
+        attest.status.code(),
+        Some(1),
+        "an unmanaged account is a finding"
+    );
+
+    bed.edit("on_unmanaged = \"report\"", "on_unmanaged = \"disable\"");
+    bed.ok(&["run", "--once"]).await;
+    let can_login: bool = sqlx::query_scalar("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1")
+        .bind(&rogue)
+        .fetch_one(&pg.pool)
+        .await
+        .expect("role");
+    assert!(!can_login, "the unmanaged role can still log in");
+    let disabled = bed
+        .audit()
+        .into_iter()
+        .find(|e| e["kind"] == "unmanaged_account" && e["data"]["state"] == "disabled")
+        .expect("an audit entry with the proof");
+    assert_eq!(disabled["data"]["proof"]["logins"][0]["enabled"], false);
+    assert_eq!(
+        disabled["data"]["proof"]["logins"][0]["detail"],
+        "rolcanlogin=false"
+    );
+    let entry = bed.plan_entry(&account).await;
+    assert_eq!(entry["decision"], "compliant", "{entry}");
+    assert_eq!(entry["reasons"], json!(["unmanaged_account", "disabled"]));
+    let _ = path;
+}
