@@ -24,6 +24,7 @@ mod credential;
 mod error;
 mod provider;
 pub mod random;
+mod retry;
 pub mod serde_duration;
 mod source;
 mod stamp;
@@ -37,6 +38,7 @@ pub use provider::{
     ConsumerRead, LeaseRevocation, Promotion, Provider, ProviderCapabilities, SecretMetadata,
     Stage, VersionId, VersionInfo,
 };
+pub use retry::{AWS_RETRYABLE_CODES, is_aws_retryable};
 pub use source::{SecretSource, SourceError};
 pub use stamp::stamp;
 pub use target::{
