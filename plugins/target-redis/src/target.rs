@@ -52,6 +52,12 @@ fn redis_error(context: &str, err: redis::RedisError) -> PluginError {
     }
 }
 
+/// Whether two password digests are the same, in constant time.
+fn same_digest(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
 /// The SHA-256 form Redis accepts for `#<hash>` and `!<hash>`.
 fn hash(password: &SecretValue) -> String {
     hex::encode(Sha256::digest(password.expose().as_bytes()))
@@ -135,7 +141,10 @@ impl RedisTarget {
         let Some(reply) = self.get_user(user).await? else {
             return Ok(false);
         };
-        Ok(passwords(&reply).contains(&hash(password)))
+        let digest = hash(password);
+        Ok(passwords(&reply)
+            .iter()
+            .any(|held| same_digest(held, &digest)))
     }
 
     async fn remove_password(&self, user: &str, password: &SecretValue) -> Result<(), PluginError> {
@@ -442,7 +451,7 @@ impl Target for RedisTarget {
                         .as_ref()
                         .filter(|k| &k.username == login)
                         .map(|k| hash(&k.password));
-                    held.retain(|h| Some(h) != current.as_ref());
+                    held.retain(|h| !current.as_ref().is_some_and(|c| same_digest(h, c)));
                     match (on, nopass, held.len()) {
                         (false, ..) => (false, "flags: off".to_owned()),
                         (true, true, _) => (true, "flags: on, nopass".to_owned()),
