@@ -1,5 +1,5 @@
 //! Canonical JSON: object keys sorted, no insignificant white space, so an
-//! entry hashes the same however it was built.
+//! entry hashes the same however it was built; and the chain hash over it.
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -50,6 +50,13 @@ pub fn chain_hash(prev: &str, entry_without_hash: &str) -> String {
     hasher.update(b"\n");
     hasher.update(entry_without_hash.as_bytes());
     hex::encode(hasher.finalize())
+}
+
+/// Whether two chain hashes are the same, compared in constant time (the
+/// trail's hashes are public, but a digest is never compared with `==`).
+pub fn same_hash(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! [`AuditLog`]: appends entries under a file lock, with fsync.
 //!
-//! Appends are group-committed: concurrent callers queue their events, one
-//! blocking writer takes the whole queue, writes it under the file lock with
-//! one fsync, and answers every caller. A caller's `append` returns only
-//! once its events are on disk, so "recorded before the side effect" holds,
-//! while many concurrent workflows share one fsync instead of queueing for
-//! one each.
+//! Appends are group-committed ([`tenure_group_commit`]): concurrent callers
+//! queue their events, one writer thread takes the whole queue, writes it
+//! under the file lock with one fsync, and answers every caller with its own
+//! last sequence number; a failed write fails every caller of the batch. A
+//! caller's `append` returns only once its events are on disk, so "recorded
+//! before the side effect" holds, while many concurrent workflows share one
+//! fsync instead of queueing for one each.
 //!
 //! With a signer, every entry carries a checkpoint signature (`sig`) over
 //! its sequence number and chain hash, which covers it and, through the
@@ -21,10 +22,11 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use chrono::{SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
+use tenure_group_commit::{self as group_commit, Commit, GroupCommit};
 use tenure_plugin_api::SecretAddress;
 
 use super::canonical::{canonical, chain_hash};
@@ -92,84 +94,51 @@ pub struct AuditLog {
     inner: Arc<Shared>,
 }
 
-type Reply = tokio::sync::oneshot::Sender<Result<u64, AuditError>>;
-
-#[derive(Debug, Default)]
-struct Queue {
-    pending: Vec<(Vec<Event>, Reply)>,
-    flushing: bool,
-}
-
 #[derive(Debug)]
 struct Shared {
+    trail: PathBuf,
+    appends: GroupCommit<Appender>,
+}
+
+/// One batch of appends: the events of every caller, in arrival order,
+/// written under the file lock with one fsync.
+struct Appender {
     paths: Paths,
-    queue: Mutex<Queue>,
+    events: Vec<Event>,
 }
 
-/// If the writer panics, clears the flushing flag and fails whatever is
-/// still queued rather than leaving callers waiting. A writer that finds the
-/// queue empty clears the flag itself, under the lock, and disarms this.
-struct FlushGuard<'a> {
-    shared: &'a Shared,
-    armed: bool,
-}
+impl Commit for Appender {
+    type Op = Vec<Event>;
+    /// How many events of the batch are up to and including this caller's.
+    type Staged = u64;
+    /// The last sequence number written, and how many events the batch held.
+    type Written = (u64, u64);
+    /// The caller's last sequence number.
+    type Output = u64;
+    type Error = AuditError;
 
-impl Drop for FlushGuard<'_> {
-    fn drop(&mut self) {
-        if !self.armed {
-            return;
-        }
-        let mut queue = self.shared.lock_queue();
-        queue.flushing = false;
-        for (_, reply) in queue.pending.drain(..) {
-            let _ = reply.send(Err(AuditError::Task {
-                path: self.shared.paths.trail.clone(),
-            }));
-        }
-    }
-}
-
-impl Shared {
-    fn lock_queue(&self) -> std::sync::MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    fn apply(&mut self, events: Vec<Event>) -> Result<u64, AuditError> {
+        self.events.extend(events);
+        Ok(self.events.len() as u64)
     }
 
-    /// Writes queued batches until the queue is empty.
-    fn flush(&self) {
-        let mut guard = FlushGuard {
-            shared: self,
-            armed: true,
-        };
-        loop {
-            let batch = {
-                let mut queue = self.lock_queue();
-                if queue.pending.is_empty() {
-                    // Cleared under the lock: the next append starts a writer.
-                    queue.flushing = false;
-                    guard.armed = false;
-                    return;
-                }
-                std::mem::take(&mut queue.pending)
-            };
-            let events: Vec<&Event> = batch.iter().flat_map(|(events, _)| events).collect();
-            match self.paths.append_blocking(&events) {
-                Ok(last) => {
-                    let mut seq = last - events.len() as u64;
-                    for (events, reply) in batch {
-                        seq += events.len() as u64;
-                        let _ = reply.send(Ok(seq));
-                    }
-                }
-                Err(err) => {
-                    let message = err.to_string();
-                    for (_, reply) in batch {
-                        let _ = reply.send(Err(AuditError::Io {
-                            path: self.paths.trail.clone(),
-                            source: std::io::Error::other(message.clone()),
-                        }));
-                    }
-                }
-            }
+    fn write(&mut self) -> Result<(u64, u64), AuditError> {
+        let last = self.paths.append_blocking(&self.events)?;
+        Ok((last, self.events.len() as u64))
+    }
+
+    fn output(upto: u64, &(last, total): &(u64, u64)) -> u64 {
+        last - (total - upto)
+    }
+
+    fn end(&mut self) {
+        self.events.clear();
+    }
+
+    fn share(&self, err: &AuditError) -> AuditError {
+        AuditError::Io {
+            path: self.paths.trail.clone(),
+            source: std::io::Error::other(err.to_string()),
         }
     }
 }
@@ -197,15 +166,19 @@ impl AuditLog {
     fn build(path: &Path, signer: Option<Arc<AuditSigner>>) -> Self {
         let mut lock = path.as_os_str().to_owned();
         lock.push(".lock");
+        let appender = Appender {
+            paths: Paths {
+                trail: path.to_path_buf(),
+                lock: PathBuf::from(lock),
+                head: head_path(path),
+                signer,
+            },
+            events: Vec::new(),
+        };
         Self {
             inner: Arc::new(Shared {
-                paths: Paths {
-                    trail: path.to_path_buf(),
-                    lock: PathBuf::from(lock),
-                    head: head_path(path),
-                    signer,
-                },
-                queue: Mutex::new(Queue::default()),
+                trail: path.to_path_buf(),
+                appends: GroupCommit::new("tenure-audit", appender),
             }),
         }
     }
@@ -219,7 +192,7 @@ impl AuditLog {
 
     /// The trail's path.
     pub fn path(&self) -> &Path {
-        &self.inner.paths.trail
+        &self.inner.trail
     }
 
     /// Appends one event.
@@ -230,19 +203,16 @@ impl AuditLog {
     /// Appends events in order (with one fsync, shared with concurrent
     /// callers); returns the last sequence number once they are on disk.
     pub async fn append_all(&self, events: Vec<Event>) -> Result<u64, AuditError> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let lead = {
-            let mut queue = self.inner.lock_queue();
-            queue.pending.push((events, reply));
-            !std::mem::replace(&mut queue.flushing, true)
-        };
-        if lead {
-            let shared = Arc::clone(&self.inner);
-            tokio::task::spawn_blocking(move || shared.flush());
-        }
-        answer.await.map_err(|_| AuditError::Task {
-            path: self.inner.paths.trail.clone(),
-        })?
+        self.inner
+            .appends
+            .submit(events)
+            .await
+            .map_err(|err| match err {
+                group_commit::Error::Failed(err) => err,
+                group_commit::Error::Stopped | group_commit::Error::Spawn(_) => AuditError::Task {
+                    path: self.inner.trail.clone(),
+                },
+            })
     }
 }
 
@@ -320,7 +290,7 @@ fn repaired(torn: &[u8]) -> Event {
 }
 
 impl Paths {
-    fn append_blocking(&self, events: &[&Event]) -> Result<u64, AuditError> {
+    fn append_blocking(&self, events: &[Event]) -> Result<u64, AuditError> {
         if let Some(dir) = self.trail.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
@@ -338,7 +308,7 @@ impl Paths {
         result
     }
 
-    fn append_locked(&self, events: &[&Event]) -> Result<u64, AuditError> {
+    fn append_locked(&self, events: &[Event]) -> Result<u64, AuditError> {
         let mut file = OpenOptions::new()
             .create(true)
             .read(true)
@@ -360,7 +330,7 @@ impl Paths {
             }
             None => None,
         };
-        let events: Vec<&Event> = repair.iter().chain(events.iter().copied()).collect();
+        let events: Vec<&Event> = repair.iter().chain(events).collect();
         let (mut seq, mut prev) = match last_line(&mut file, len).map_err(io(&self.trail))? {
             None => (0u64, GENESIS.to_owned()),
             Some(line) => {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::canonical::{canonical, chain_hash};
+use super::canonical::{canonical, chain_hash, same_hash};
 use super::key::AuditPublicKey;
 use super::{GENESIS, head_path};
 
@@ -177,13 +177,17 @@ pub fn verify_with(path: &Path, options: VerifyOptions<'_>) -> Result<VerifyRepo
                     count + 1
                 )));
             }
-            if entry.get("prev").and_then(Value::as_str) != Some(prev.as_str()) {
+            if !entry
+                .get("prev")
+                .and_then(Value::as_str)
+                .is_some_and(|p| same_hash(p, &prev))
+            {
                 return Err(bad(
                     "does not chain to the line before it: a line was removed or reordered",
                 ));
             }
             let sig = entry.remove("sig");
-            if chain_hash(&prev, &canonical(&Value::Object(entry))) != hash {
+            if !same_hash(&chain_hash(&prev, &canonical(&Value::Object(entry))), &hash) {
                 return Err(bad("hash does not match the entry: the entry was changed"));
             }
             match sig {
@@ -232,7 +236,11 @@ pub fn verify_with(path: &Path, options: VerifyOptions<'_>) -> Result<VerifyRepo
                     head_seq,
                 });
             }
-            if head_seq == count && head.get("hash").and_then(Value::as_str) != Some(prev.as_str())
+            if head_seq == count
+                && !head
+                    .get("hash")
+                    .and_then(Value::as_str)
+                    .is_some_and(|h| same_hash(h, &prev))
             {
                 return Err(VerifyError::HeadMismatch {
                     path: path.to_path_buf(),

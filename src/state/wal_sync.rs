@@ -4,36 +4,69 @@
 //! commit, holding the write lock, so concurrent workflows queue behind one
 //! another's fsyncs. The store instead commits with `synchronous = NORMAL`
 //! (the commit is written to the WAL, not yet synced) and then calls
-//! [`WalSync::sync`] before a write returns: one fsync of the WAL covers
-//! every commit that finished before it started, so many concurrent writers
-//! share one fsync. A write is acknowledged only once it is on disk, as with
-//! `FULL`.
+//! [`WalSync::sync`] before a write returns. The syncs are group-committed
+//! ([`tenure_group_commit`]): one fsync of the WAL covers every commit
+//! queued before it started, so many concurrent writers share one fsync,
+//! and a failed fsync fails every writer it was to cover. A write is
+//! acknowledged only once it is on disk, as with `FULL`.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
+#[cfg(test)]
+use std::sync::Arc;
+#[cfg(test)]
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tokio::sync::Mutex;
+use tenure_group_commit::{self as group_commit, Commit, GroupCommit};
 
 use super::StateError;
 
 /// Shares fsyncs of one database's WAL among concurrent committers.
 #[derive(Debug)]
 pub struct WalSync {
-    wal: PathBuf,
-    /// Tickets taken by writers after their commit.
-    requested: AtomicU64,
-    /// The last ticket covered by a finished fsync, and the WAL's inode then.
-    synced: Mutex<Synced>,
+    syncs: GroupCommit<WalFsync>,
     /// Fsyncs made, to show that writers share them.
     #[cfg(test)]
-    fsyncs: AtomicU64,
+    fsyncs: Arc<AtomicU64>,
 }
 
-#[derive(Debug, Default)]
-struct Synced {
-    upto: u64,
+/// The group commit of WAL syncs: an operation is "my commit is in the
+/// WAL"; one fsync of the WAL covers every commit queued before it began.
+struct WalFsync {
+    wal: PathBuf,
+    /// The WAL's inode at the last sync.
     inode: Option<u64>,
+    #[cfg(test)]
+    fsyncs: Arc<AtomicU64>,
+}
+
+impl Commit for WalFsync {
+    type Op = ();
+    type Staged = ();
+    type Written = ();
+    type Output = ();
+    type Error = StateError;
+
+    fn apply(&mut self, (): ()) -> Result<(), StateError> {
+        Ok(())
+    }
+
+    fn write(&mut self) -> Result<(), StateError> {
+        let inode = fsync_wal(&self.wal, self.inode)?;
+        #[cfg(test)]
+        self.fsyncs.fetch_add(1, Ordering::Relaxed);
+        self.inode = inode.or(self.inode);
+        Ok(())
+    }
+
+    fn output((): (), (): &()) {}
+
+    fn share(&self, err: &StateError) -> StateError {
+        StateError::Database(match err {
+            StateError::Database(message) => message.clone(),
+            other => other.to_string(),
+        })
+    }
 }
 
 impl WalSync {
@@ -41,35 +74,27 @@ impl WalSync {
     pub fn new(database: &std::path::Path) -> Self {
         let mut wal = database.as_os_str().to_owned();
         wal.push("-wal");
-        Self {
+        #[cfg(test)]
+        let fsyncs = Arc::new(AtomicU64::new(0));
+        let fsync = WalFsync {
             wal: PathBuf::from(wal),
-            requested: AtomicU64::new(0),
-            synced: Mutex::new(Synced::default()),
+            inode: None,
             #[cfg(test)]
-            fsyncs: AtomicU64::new(0),
+            fsyncs: Arc::clone(&fsyncs),
+        };
+        Self {
+            syncs: GroupCommit::new("tenure-wal-sync", fsync),
+            #[cfg(test)]
+            fsyncs,
         }
     }
 
     /// Returns once every commit finished before this call is on disk.
     pub async fn sync(&self) -> Result<(), StateError> {
-        let ticket = self.requested.fetch_add(1, Ordering::SeqCst) + 1;
-        let mut synced = self.synced.lock().await;
-        if synced.upto >= ticket {
-            // An fsync that started after our commit has finished.
-            return Ok(());
-        }
-        // Everyone holding a ticket so far committed before this point.
-        let upto = self.requested.load(Ordering::SeqCst);
-        let wal = self.wal.clone();
-        let known = synced.inode;
-        let inode = tokio::task::spawn_blocking(move || fsync_wal(&wal, known))
-            .await
-            .map_err(|e| StateError::Database(format!("WAL sync task: {e}")))??;
-        #[cfg(test)]
-        self.fsyncs.fetch_add(1, Ordering::Relaxed);
-        synced.upto = upto;
-        synced.inode = inode.or(known);
-        Ok(())
+        self.syncs.submit(()).await.map_err(|err| match err {
+            group_commit::Error::Failed(err) => err,
+            other => StateError::Database(format!("WAL sync task: {other}")),
+        })
     }
 
     /// How many fsyncs were made.

@@ -37,6 +37,31 @@ impl ErrorKind {
     pub fn is_retryable(self) -> bool {
         matches!(self, Self::Retryable | Self::Conflict)
     }
+
+    /// The kind of an HTTP error status, for plugins whose remote system
+    /// speaks HTTP. The one table every plugin starts from; a plugin that
+    /// knows better for one status (a 404 that means "already gone", a 403
+    /// that means "disabled") says so at its call site, on top of it.
+    ///
+    /// | Status            | Kind           |
+    /// |-------------------|----------------|
+    /// | 401, 403          | `Unauthorized` |
+    /// | 404               | `NotFound`     |
+    /// | 409               | `Conflict`     |
+    /// | 408, 429, 500+    | `Retryable`    |
+    /// | anything else     | `Permanent`    |
+    ///
+    /// Anything else includes 400 (the request itself is wrong) and the
+    /// statuses that are not errors: pass only the status of a failure.
+    pub fn from_http_status(status: u16) -> Self {
+        match status {
+            401 | 403 => Self::Unauthorized,
+            404 => Self::NotFound,
+            409 => Self::Conflict,
+            408 | 429 | 500.. => Self::Retryable,
+            _ => Self::Permanent,
+        }
+    }
 }
 
 impl fmt::Display for ErrorKind {
@@ -130,4 +155,35 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_statuses_map_to_kinds() {
+        for (status, kind) in [
+            (400, ErrorKind::Permanent),
+            (401, ErrorKind::Unauthorized),
+            (403, ErrorKind::Unauthorized),
+            (404, ErrorKind::NotFound),
+            (405, ErrorKind::Permanent),
+            (408, ErrorKind::Retryable),
+            (409, ErrorKind::Conflict),
+            (410, ErrorKind::Permanent),
+            (412, ErrorKind::Permanent),
+            (422, ErrorKind::Permanent),
+            (429, ErrorKind::Retryable),
+            (500, ErrorKind::Retryable),
+            (502, ErrorKind::Retryable),
+            (503, ErrorKind::Retryable),
+            (504, ErrorKind::Retryable),
+            (599, ErrorKind::Retryable),
+            (399, ErrorKind::Permanent),
+            (200, ErrorKind::Permanent),
+        ] {
+            assert_eq!(ErrorKind::from_http_status(status), kind, "{status}");
+        }
+    }
 }

@@ -25,6 +25,7 @@ mod error;
 mod plugin;
 mod provider;
 pub mod random;
+mod retry;
 pub mod serde_duration;
 mod source;
 mod stamp;
@@ -41,6 +42,7 @@ pub use provider::{
     ConsumerRead, LeaseRevocation, Leases, Promotion, Provider, ProviderCapabilities, Revocation,
     SecretMetadata, Stage, VaultEvents, VersionId, VersionInfo,
 };
+pub use retry::{AWS_RETRYABLE_CODES, is_aws_retryable};
 pub use source::{SecretSource, SourceError};
 pub use stamp::stamp;
 pub use target::{

@@ -31,13 +31,11 @@ impl SecretValue {
         self.expose().is_empty()
     }
 
-    /// Compares two values in constant time (for equal lengths).
+    /// Compares two values in constant time (for equal lengths), with
+    /// [`subtle::ConstantTimeEq`].
     pub fn ct_eq(&self, other: &SecretValue) -> bool {
-        let (a, b) = (self.expose().as_bytes(), other.expose().as_bytes());
-        if a.len() != b.len() {
-            return false;
-        }
-        a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        use subtle::ConstantTimeEq;
+        bool::from(self.expose().as_bytes().ct_eq(other.expose().as_bytes()))
     }
 }
 

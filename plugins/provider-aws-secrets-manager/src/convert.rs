@@ -3,7 +3,7 @@
 use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use chrono::{DateTime, Utc};
-use tenure_plugin_api::{PluginError, error_chain};
+use tenure_plugin_api::{ErrorKind, PluginError, error_chain, is_aws_retryable};
 
 /// The prefix of a request token that encodes a short staging token.
 const ENCODED: &str = "tnr-";
@@ -81,15 +81,14 @@ where
                 | "InvalidSignatureException"
                 | "SignatureDoesNotMatch"
                 | "ExpiredTokenException" => PluginError::unauthorized(text),
-                "ThrottlingException"
-                | "Throttling"
-                | "TooManyRequestsException"
-                | "RequestLimitExceeded"
-                | "InternalServiceError"
-                | "InternalFailure"
-                | "ServiceUnavailable" => PluginError::retryable(text),
-                _ if service.raw().status().as_u16() >= 500 => PluginError::retryable(text),
-                _ => PluginError::permanent(text),
+                c if is_aws_retryable(c) => PluginError::retryable(text),
+                // AWS names every error by its code (above); by its status
+                // alone, only a transient failure (408, 429, 5xx) is told
+                // apart, and anything else is permanent.
+                _ => match ErrorKind::from_http_status(service.raw().status().as_u16()) {
+                    ErrorKind::Retryable => PluginError::retryable(text),
+                    _ => PluginError::permanent(text),
+                },
             }
         }
         _ => PluginError::retryable(format!("{context}: request failed")),

@@ -5,7 +5,7 @@ use azure_core::error::ErrorKind as AzureKind;
 use azure_core::http::StatusCode;
 use azure_core::time::OffsetDateTime;
 use chrono::{DateTime, Utc};
-use tenure_plugin_api::PluginError;
+use tenure_plugin_api::{ErrorKind, PluginError};
 
 /// The suffix of the name of the secret that holds a staged (pending) value.
 pub const STAGING_SUFFIX: &str = "--tenure-pending";
@@ -214,18 +214,17 @@ pub fn error(context: &str, err: &azure_core::Error) -> PluginError {
             // Entra ID's token endpoint reports AADSTS numbers as codes.
             let from_entra =
                 !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit() || b == b',');
-            match *status {
-                StatusCode::NotFound => PluginError::not_found(text),
-                StatusCode::Forbidden if says_disabled(&message) => PluginError::permanent(text),
-                StatusCode::Unauthorized | StatusCode::Forbidden => PluginError::unauthorized(text),
-                _ if from_entra => PluginError::unauthorized(text),
-                StatusCode::Conflict => PluginError::conflict(text),
-                StatusCode::TooManyRequests | StatusCode::RequestTimeout => {
-                    PluginError::retryable(text)
+            let kind = match ErrorKind::from_http_status(u16::from(*status)) {
+                // A 403 about a disabled version is no refusal of our token.
+                _ if *status == StatusCode::Forbidden && says_disabled(&message) => {
+                    ErrorKind::Permanent
                 }
-                s if u16::from(s) >= 500 => PluginError::retryable(text),
-                _ => PluginError::permanent(text),
-            }
+                kind @ (ErrorKind::NotFound | ErrorKind::Unauthorized) => kind,
+                // Entra ID refused the credentials, whatever the status.
+                _ if from_entra => ErrorKind::Unauthorized,
+                kind => kind,
+            };
+            PluginError::new(kind, text)
         }
         AzureKind::Credential => {
             PluginError::unauthorized(format!("{context}: no access token: {message}"))

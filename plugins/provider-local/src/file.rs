@@ -9,6 +9,7 @@
 //! from its first 32 bytes and read again; an unchanged file is neither
 //! decrypted nor parsed again, for reads and for read-modify-writes.
 
+use std::any::Any;
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -17,10 +18,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use tenure_group_commit::{self as group_commit, GroupCommit};
 use tenure_plugin_api::SecretSource;
 use zeroize::Zeroizing;
 
-use crate::batch::{Batcher, Change, abandon_all, apply_all};
+use crate::batch::{Change, Changes};
 use crate::error::LocalError;
 use crate::model::Document;
 
@@ -126,22 +128,91 @@ impl Stamp {
     }
 }
 
-/// One vault file and its key.
+/// One vault file and its key; changes are group-committed (see `batch`).
 pub struct VaultFile {
-    path: PathBuf,
-    lock: PathBuf,
-    cipher: XChaCha20Poly1305,
-    /// The last document read or written, and the file it is.
-    cached: Mutex<Option<(Stamp, Arc<Document>)>>,
-    batcher: Batcher,
-    /// Writes made, to show that concurrent changes share them.
-    #[cfg(test)]
-    writes: std::sync::atomic::AtomicU64,
+    disk: Arc<Disk>,
+    changes: GroupCommit<Changes>,
 }
 
 impl VaultFile {
     /// The vault at `path`, encrypted with `key`.
     pub fn new(path: PathBuf, key: &[u8; 32]) -> Self {
+        let disk = Arc::new(Disk::new(path, key));
+        Self {
+            changes: GroupCommit::new("tenure-vault", Changes::new(Arc::clone(&disk))),
+            disk,
+        }
+    }
+
+    /// The vault file's path.
+    pub fn path(&self) -> &Path {
+        &self.disk.path
+    }
+
+    /// Whether the vault file exists.
+    pub fn exists(&self) -> bool {
+        self.disk.path.exists()
+    }
+
+    /// The document; `None` when the file does not exist.
+    pub fn read(&self) -> Result<Option<Arc<Document>>, LocalError> {
+        self.disk.read()
+    }
+
+    /// Read-modify-write under the lock, shared with the changes queued
+    /// meanwhile (see `batch`). Nothing of `change` is written when it fails.
+    /// Blocks until the write is on disk: call it from a blocking thread.
+    pub fn update<T: Send + 'static>(
+        &self,
+        change: impl FnOnce(&mut Document) -> Result<T, LocalError> + Send + 'static,
+    ) -> Result<T, LocalError> {
+        let change: Change = Box::new(move |doc: &mut Document| {
+            change(doc).map(|value| Box::new(value) as Box<dyn Any + Send>)
+        });
+        let value = self
+            .changes
+            .submit_blocking(change)
+            .map_err(|err| match err {
+                group_commit::Error::Failed(err) => err,
+                group_commit::Error::Stopped | group_commit::Error::Spawn(_) => LocalError::Task,
+            })?;
+        value
+            .downcast::<T>()
+            .map(|value| *value)
+            .map_err(|_| LocalError::Task)
+    }
+
+    /// Creates the vault file with `init`'s content if it does not exist yet;
+    /// true when this call created it.
+    pub fn create_if_missing(
+        &self,
+        init: impl FnOnce(&mut Document) -> Result<(), LocalError>,
+    ) -> Result<bool, LocalError> {
+        self.disk.create_if_missing(init)
+    }
+
+    /// How many times the file was written.
+    #[cfg(test)]
+    pub fn writes(&self) -> u64 {
+        self.disk.writes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// The vault file on disk: its key, the cached document, locking, and
+/// encrypted atomic writes.
+pub struct Disk {
+    path: PathBuf,
+    lock: PathBuf,
+    cipher: XChaCha20Poly1305,
+    /// The last document read or written, and the file it is.
+    cached: Mutex<Option<(Stamp, Arc<Document>)>>,
+    /// Writes made, to show that concurrent changes share them.
+    #[cfg(test)]
+    writes: std::sync::atomic::AtomicU64,
+}
+
+impl Disk {
+    fn new(path: PathBuf, key: &[u8; 32]) -> Self {
         let mut lock = path.as_os_str().to_owned();
         lock.push(".lock");
         Self {
@@ -149,20 +220,9 @@ impl VaultFile {
             cipher: XChaCha20Poly1305::new(key.into()),
             path,
             cached: Mutex::new(None),
-            batcher: Batcher::default(),
             #[cfg(test)]
             writes: std::sync::atomic::AtomicU64::new(0),
         }
-    }
-
-    /// The vault file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Whether the vault file exists.
-    pub fn exists(&self) -> bool {
-        self.path.exists()
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, Option<(Stamp, Arc<Document>)>> {
@@ -171,7 +231,7 @@ impl VaultFile {
 
     /// The document; `None` when the file does not exist. Decrypted only
     /// when the file is not the one last read or written.
-    pub fn read(&self) -> Result<Option<Arc<Document>>, LocalError> {
+    pub(crate) fn read(&self) -> Result<Option<Arc<Document>>, LocalError> {
         let mut file = match File::open(&self.path) {
             Ok(file) => file,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
@@ -230,7 +290,7 @@ impl VaultFile {
     }
 
     /// Encrypts and writes the document atomically; returns the bytes written.
-    fn write(&self, doc: &Document) -> Result<Vec<u8>, LocalError> {
+    pub(crate) fn write(&self, doc: &Document) -> Result<Vec<u8>, LocalError> {
         let plaintext =
             Zeroizing::new(serde_json::to_vec(doc).map_err(|_| LocalError::Format {
                 path: self.path.clone(),
@@ -266,12 +326,12 @@ impl VaultFile {
     }
 
     /// Remembers `doc` as the content of the file just written as `bytes`.
-    fn remember(&self, doc: Document, bytes: &[u8]) {
+    pub(crate) fn remember(&self, doc: Document, bytes: &[u8]) {
         *self.cache() = Stamp::of(bytes, bytes.len() as u64).map(|stamp| (stamp, Arc::new(doc)));
     }
 
-    /// Runs `f` holding the vault's exclusive lock.
-    fn locked<T>(&self, f: impl FnOnce() -> Result<T, LocalError>) -> Result<T, LocalError> {
+    /// Takes the vault's exclusive lock (until the file is unlocked or closed).
+    pub(crate) fn lock(&self) -> Result<File, LocalError> {
         std::fs::create_dir_all(parent(&self.path)).map_err(io(parent(&self.path)))?;
         let lock = OpenOptions::new()
             .create(true)
@@ -281,52 +341,19 @@ impl VaultFile {
             .open(&self.lock)
             .map_err(io(&self.lock))?;
         lock.lock().map_err(io(&self.lock))?;
+        Ok(lock)
+    }
+
+    /// Runs `f` holding the vault's exclusive lock.
+    fn locked<T>(&self, f: impl FnOnce() -> Result<T, LocalError>) -> Result<T, LocalError> {
+        let lock = self.lock()?;
         let result = f();
         let _ = lock.unlock();
         result
     }
 
-    /// Read-modify-write under the lock, shared with the changes queued
-    /// meanwhile (see `batch`). Nothing of `change` is written when it fails.
-    pub fn update<T: Send + 'static>(
-        &self,
-        change: impl FnOnce(&mut Document) -> Result<T, LocalError> + Send + 'static,
-    ) -> Result<T, LocalError> {
-        let (change, answer) = Change::new(change);
-        self.batcher.submit(change, |changes| self.commit(changes));
-        answer.recv().unwrap_or(Err(LocalError::Task))
-    }
-
-    /// Applies `changes` to the document and writes it once.
-    fn commit(&self, changes: Vec<Change>) {
-        let mut changes = Some(changes);
-        let result = self.locked(|| {
-            let mut doc = self
-                .read()?
-                .map(|doc| Document::clone(&doc))
-                .unwrap_or_default();
-            let done = apply_all(&mut doc, changes.take().unwrap_or_default());
-            if done.is_empty() {
-                return Ok(());
-            }
-            let written = self.write(&doc);
-            if let Ok(bytes) = &written {
-                self.remember(doc, bytes);
-            }
-            let err = written.as_ref().err();
-            for told in done {
-                told(err);
-            }
-            Ok(())
-        });
-        if let (Err(err), Some(unapplied)) = (result, changes) {
-            abandon_all(unapplied, &err);
-        }
-    }
-
-    /// Creates the vault file with `init`'s content if it does not exist yet;
-    /// true when this call created it.
-    pub fn create_if_missing(
+    /// See [`VaultFile::create_if_missing`].
+    fn create_if_missing(
         &self,
         init: impl FnOnce(&mut Document) -> Result<(), LocalError>,
     ) -> Result<bool, LocalError> {
@@ -386,59 +413,6 @@ mod tests {
         assert_eq!(
             theirs_view.read("b", Stage::Current).expect("b").expose(),
             "three"
-        );
-    }
-
-    #[test]
-    fn concurrent_changes_share_writes_and_a_failing_one_changes_nothing() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("vault.enc");
-        let file = Arc::new(VaultFile::new(path.clone(), &[9u8; 32]));
-        put(&file, "base", "0");
-        let start = Arc::new(std::sync::Barrier::new(32));
-        let threads: Vec<_> = (0..32)
-            .map(|i| {
-                let (file, start) = (Arc::clone(&file), Arc::clone(&start));
-                std::thread::spawn(move || {
-                    start.wait();
-                    if i == 7 {
-                        // Changes the document, then fails: none of it may stay.
-                        let failed = file.update(|doc| {
-                            doc.put_current(
-                                "poison",
-                                SecretValue::new("x".into()),
-                                &BTreeMap::new(),
-                                Utc::now(),
-                            );
-                            Err::<(), _>(LocalError::Task)
-                        });
-                        assert!(failed.is_err());
-                    } else {
-                        put(&file, &format!("s{i}"), &i.to_string());
-                    }
-                })
-            })
-            .collect();
-        for thread in threads {
-            thread.join().expect("join");
-        }
-        let writes = file.writes.load(std::sync::atomic::Ordering::Relaxed);
-        assert!(writes < 32, "32 changes made {writes} writes");
-        // Read back from disk, not from the cache.
-        let fresh = VaultFile::new(path, &[9u8; 32]);
-        let doc = fresh.read().expect("read").expect("doc");
-        assert!(doc.read("poison", Stage::Current).is_err());
-        for i in (0..32).filter(|i| *i != 7) {
-            assert_eq!(
-                doc.read(&format!("s{i}"), Stage::Current)
-                    .expect("written")
-                    .expose(),
-                i.to_string()
-            );
-        }
-        assert_eq!(
-            doc.read("base", Stage::Current).expect("base").expose(),
-            "0"
         );
     }
 }

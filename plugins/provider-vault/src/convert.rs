@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use tenure_plugin_api::{PluginError, SecretValue, error_chain};
+use tenure_plugin_api::{ErrorKind, PluginError, SecretValue, error_chain};
 use vaultrs::error::ClientError;
 
 /// The KV map for a value: the object itself, or `{"value": ...}`.
@@ -42,21 +42,17 @@ pub fn error(context: &str, err: ClientError) -> PluginError {
         {
             PluginError::conflict(format!("{context}: a concurrent writer changed the secret"))
         }
-        ClientError::APIError {
-            code: 401 | 403,
-            errors,
-        } => PluginError::unauthorized(format!(
-            "{context}: permission denied: {}",
-            errors.join("; ")
-        )),
-        ClientError::APIError { code, errors } if code >= 500 || code == 429 => {
-            PluginError::retryable(format!(
-                "{context}: server error {code}: {}",
-                errors.join("; ")
-            ))
-        }
         ClientError::APIError { code, errors } => {
-            PluginError::permanent(format!("{context}: error {code}: {}", errors.join("; ")))
+            let errors = errors.join("; ");
+            match ErrorKind::from_http_status(code) {
+                ErrorKind::Unauthorized => {
+                    PluginError::unauthorized(format!("{context}: permission denied: {errors}"))
+                }
+                ErrorKind::Retryable => {
+                    PluginError::retryable(format!("{context}: server error {code}: {errors}"))
+                }
+                kind => PluginError::new(kind, format!("{context}: error {code}: {errors}")),
+            }
         }
         other => PluginError::retryable(format!("{context}: {}", error_chain(&other))),
     }

@@ -3,7 +3,7 @@
 //! the same address, TLS settings, token and namespace.
 
 use serde_json::{Map, Value, json};
-use tenure_plugin_api::PluginError;
+use tenure_plugin_api::{ErrorKind, PluginError};
 use vaultrs::client::{Client, VaultClient};
 
 /// A request to `/v1/<path>` with the client's token and namespace.
@@ -32,12 +32,7 @@ pub fn request(
 pub fn status_error(context: &str, status: u16, body: &str) -> PluginError {
     let detail: String = body.chars().take(300).collect();
     let message = format!("{context}: HTTP {status}: {detail}");
-    match status {
-        404 => PluginError::not_found(message),
-        401 | 403 => PluginError::unauthorized(message),
-        429 | 500.. => PluginError::retryable(message),
-        _ => PluginError::permanent(message),
-    }
+    PluginError::new(ErrorKind::from_http_status(status), message)
 }
 
 /// Merges `changes` into the custom metadata of `mount/path` in one request

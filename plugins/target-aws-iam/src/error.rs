@@ -3,7 +3,7 @@
 
 use aws_sdk_iam::config::http::HttpResponse;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
-use tenure_plugin_api::{PluginError, error_chain};
+use tenure_plugin_api::{ErrorKind, PluginError, error_chain, is_aws_retryable};
 
 /// The AWS error code of a service error, if it is one.
 pub fn code<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<&str> {
@@ -103,11 +103,15 @@ pub fn error<E: ProvideErrorMetadata>(
         "EntityAlreadyExists" | "LimitExceeded" | "ConcurrentModification" => {
             PluginError::conflict(text)
         }
-        "Throttling" | "ServiceFailure" | "ServiceUnavailable" | "InternalFailure" => {
-            PluginError::retryable(text)
-        }
+        c if is_aws_retryable(c) => PluginError::retryable(text),
         c if is_refusal(Some(c)) => PluginError::unauthorized(text),
-        _ if service.raw().status().as_u16() >= 500 => PluginError::retryable(text),
-        _ => PluginError::permanent(text),
+        // AWS names every error by its code (above); by its status alone,
+        // only a transient failure (408, 429, 5xx) is told apart: a 409
+        // `DeleteConflict` is no concurrent change, and anything else is
+        // permanent.
+        _ => match ErrorKind::from_http_status(service.raw().status().as_u16()) {
+            ErrorKind::Retryable => PluginError::retryable(text),
+            _ => PluginError::permanent(text),
+        },
     }
 }

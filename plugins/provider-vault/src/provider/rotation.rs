@@ -145,7 +145,7 @@ impl VaultProvider {
             // kept in history as the previous version; the tested one goes
             // on top, with check-and-set on theirs.
             let current = from_map(self.read_map(path, Some(meta.current)).await?);
-            if current.expose() == value.expose() {
+            if current.ct_eq(value) {
                 meta.current.saturating_sub(1)
             } else {
                 self.write(path, value, meta.current).await?;

@@ -9,7 +9,7 @@ use tenure_plugin_api::{
 
 use super::RedisTarget;
 use super::connection::{Login, redis_error};
-use super::rotation::hash;
+use super::rotation::{hash, same_digest};
 use crate::acl::{flags, passwords};
 
 impl RedisTarget {
@@ -71,7 +71,7 @@ impl RedisTarget {
                         .as_ref()
                         .filter(|k| &k.username == login)
                         .map(|k| hash(&k.password));
-                    held.retain(|h| Some(h) != current.as_ref());
+                    held.retain(|h| !current.as_ref().is_some_and(|c| same_digest(h, c)));
                     match (on, nopass, held.len()) {
                         (false, ..) => (false, "flags: off".to_owned()),
                         (true, true, _) => (true, "flags: on, nopass".to_owned()),

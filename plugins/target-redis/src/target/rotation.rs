@@ -7,6 +7,12 @@ use tenure_plugin_api::{DbCredential, PluginError, SecretValue};
 use super::RedisTarget;
 use crate::acl::passwords;
 
+/// Whether two password digests are the same, in constant time.
+pub(super) fn same_digest(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
 /// The SHA-256 form Redis accepts for `#<hash>` and `!<hash>`.
 pub(super) fn hash(password: &SecretValue) -> String {
     hex::encode(Sha256::digest(password.expose().as_bytes()))
@@ -64,7 +70,10 @@ impl RedisTarget {
         let Some(reply) = self.get_user(user).await? else {
             return Ok(false);
         };
-        Ok(passwords(&reply).contains(&hash(password)))
+        let digest = hash(password);
+        Ok(passwords(&reply)
+            .iter()
+            .any(|held| same_digest(held, &digest)))
     }
 
     async fn remove_password(&self, user: &str, password: &SecretValue) -> Result<(), PluginError> {
