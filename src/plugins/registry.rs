@@ -104,7 +104,6 @@ pub(crate) fn parse_target(
 fn parse_provider_as<P: ProviderPlugin>(table: &mut PluginTable<'_, '_>) -> Option<ProviderConfig> {
     let config = table.read::<P::Config>()?;
     Some(ProviderConfig {
-        type_name: P::TYPE,
         config: Box::new(Typed::<P, P::Config>::new(config)),
     })
 }
@@ -112,7 +111,6 @@ fn parse_provider_as<P: ProviderPlugin>(table: &mut PluginTable<'_, '_>) -> Opti
 fn parse_target_as<P: TargetPlugin>(table: &mut PluginTable<'_, '_>) -> Option<TargetConfig> {
     let config = table.read::<P::Config>()?;
     Some(TargetConfig {
-        type_name: P::TYPE,
         config: Box::new(Typed::<P, P::Config>::new(config)),
     })
 }
@@ -146,6 +144,7 @@ impl<P, C: std::fmt::Debug> std::fmt::Debug for Typed<P, C> {
 
 /// A provider config whose type only its plugin knows.
 trait AnyProviderConfig: std::fmt::Debug + Send + Sync {
+    fn type_name(&self) -> &'static str;
     fn clone_box(&self) -> Box<dyn AnyProviderConfig>;
     fn capabilities(&self) -> ProviderCapabilities;
     fn resolve_paths(&mut self, dir: ConfigDir<'_>);
@@ -154,6 +153,9 @@ trait AnyProviderConfig: std::fmt::Debug + Send + Sync {
 }
 
 impl<P: ProviderPlugin> AnyProviderConfig for Typed<P, P::Config> {
+    fn type_name(&self) -> &'static str {
+        P::TYPE
+    }
     fn clone_box(&self) -> Box<dyn AnyProviderConfig> {
         Box::new(self.clone())
     }
@@ -173,6 +175,7 @@ impl<P: ProviderPlugin> AnyProviderConfig for Typed<P, P::Config> {
 
 /// A target config whose type only its plugin knows.
 trait AnyTargetConfig: std::fmt::Debug + Send + Sync {
+    fn type_name(&self) -> &'static str;
     fn clone_box(&self) -> Box<dyn AnyTargetConfig>;
     fn capabilities(&self) -> TargetCapabilities;
     fn account_syntax(&self) -> Option<AccountSyntax>;
@@ -183,6 +186,9 @@ trait AnyTargetConfig: std::fmt::Debug + Send + Sync {
 }
 
 impl<P: TargetPlugin> AnyTargetConfig for Typed<P, P::Config> {
+    fn type_name(&self) -> &'static str {
+        P::TYPE
+    }
     fn clone_box(&self) -> Box<dyn AnyTargetConfig> {
         Box::new(self.clone())
     }
@@ -209,14 +215,12 @@ impl<P: TargetPlugin> AnyTargetConfig for Typed<P, P::Config> {
 /// A `[providers.<name>]` table, parsed by its plugin.
 #[derive(Debug)]
 pub struct ProviderConfig {
-    type_name: &'static str,
     config: Box<dyn AnyProviderConfig>,
 }
 
 impl Clone for ProviderConfig {
     fn clone(&self) -> Self {
         Self {
-            type_name: self.type_name,
             config: self.config.clone_box(),
         }
     }
@@ -225,7 +229,7 @@ impl Clone for ProviderConfig {
 impl ProviderConfig {
     /// The type name.
     pub fn type_name(&self) -> &'static str {
-        self.type_name
+        self.config.type_name()
     }
 
     /// What the provider can do.
@@ -252,14 +256,12 @@ impl ProviderConfig {
 /// A `[targets.<name>]` table, parsed by its plugin.
 #[derive(Debug)]
 pub struct TargetConfig {
-    type_name: &'static str,
     config: Box<dyn AnyTargetConfig>,
 }
 
 impl Clone for TargetConfig {
     fn clone(&self) -> Self {
         Self {
-            type_name: self.type_name,
             config: self.config.clone_box(),
         }
     }
@@ -268,7 +270,7 @@ impl Clone for TargetConfig {
 impl TargetConfig {
     /// The type name.
     pub fn type_name(&self) -> &'static str {
-        self.type_name
+        self.config.type_name()
     }
 
     /// What the target can do.

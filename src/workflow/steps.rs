@@ -5,9 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::SecondsFormat;
 use serde_json::json;
-use tenure_plugin_api::{PluginError, Promotion, Stage, TargetContext, VersionId};
+use tenure_plugin_api::{PluginError, Promotion, Stage, TargetContext, VersionId, stamp};
 
 use super::context::{
     StepContext, StepDone, guard, provider_of, read_current, read_version, required, target_of,
@@ -65,10 +64,7 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
             }
             let value = target.issue(tctx, current.as_ref()).await?;
             let mut annotations = BTreeMap::new();
-            annotations.insert(
-                "rotated_at".to_owned(),
-                ctx.now.to_rfc3339_opts(SecondsFormat::Secs, true),
-            );
+            annotations.insert("rotated_at".to_owned(), stamp(ctx.now));
             annotations.insert("reason".to_owned(), run.reasons.join(","));
             annotations.insert("run".to_owned(), run.id.clone());
             let version = provider
@@ -157,7 +153,7 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
             let retire_at = ctx.now + grace;
             let mut done = StepDone::to(Phase::Retire).evidence(json!({
                 "current_version": pending_id.0,
-                "retire_after": retire_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                "retire_after": stamp(retire_at),
             }));
             done.not_before = Some(retire_at);
             Ok(done)
