@@ -2,28 +2,13 @@
 //! and the `mysql.*` grant tables.
 
 use sqlx::Row;
-use tenure_plugin_api::{DbCredential, PluginError, SecretValue};
+use tenure_plugin_api::PluginError;
 
 use super::MysqlTarget;
 use super::connection::admin_error;
 use crate::privileges::{Account, GRANT_OPTION, Level, RoutineKind, Scope};
 
 impl MysqlTarget {
-    /// [`Target::privileges`](tenure_plugin_api::Target::privileges).
-    pub(super) async fn held_privileges(
-        &self,
-        current: &SecretValue,
-    ) -> Result<Option<Vec<String>>, PluginError> {
-        let credential = DbCredential::parse(current)?;
-        Ok(Some(
-            self.held(&credential.username)
-                .await?
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-        ))
-    }
-
     /// Everything `user` holds, as scopes: global, database, table and
     /// column privileges with the grant option of each level (from
     /// `information_schema` and `mysql.tables_priv`), routine privileges

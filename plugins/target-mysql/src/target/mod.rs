@@ -1,5 +1,7 @@
 //! [`MysqlTarget`]: the struct, its construction and account naming, and
-//! the [`Target`] impl, which hands each method to the module for its job.
+//! the [`Target`] impl: what each method does, in the words of the helpers
+//! the modules for each job provide (connections, rotation, privileges,
+//! narrowing, revocation, logins).
 
 mod connection;
 mod held;
@@ -8,15 +10,20 @@ mod narrowing;
 mod revocation;
 mod rotation;
 
+use std::collections::BTreeSet;
+
+use sqlx::Row;
 use tenure_plugin_api::{
-    DbCredential, LoginOutcome, LoginState, NarrowReport, PluginError, SecretValue, Target,
+    DbCredential, LoginOutcome, LoginState, NarrowReport, PluginError, Proof, SecretValue, Target,
     TargetCapabilities, TargetContext, async_trait,
 };
 use tokio::sync::OnceCell;
 
-use crate::config::MysqlConfig;
-use crate::privileges::literal;
-use connection::{Admin, admin_error};
+use crate::config::{MysqlConfig, RevokeMode};
+use crate::privileges::{Account, Scope, literal};
+use connection::{Admin, Login, admin_error};
+use logins::locked_query;
+use narrowing::revoke_rank;
 
 /// The mysql target.
 pub struct MysqlTarget {
@@ -79,7 +86,11 @@ impl Target for MysqlTarget {
         _ctx: TargetContext<'_>,
         current: Option<&SecretValue>,
     ) -> Result<SecretValue, PluginError> {
-        self.issue_password(current).await
+        let current = DbCredential::from_current(current)?;
+        let password = DbCredential::fresh_password(self.config.password_length)?;
+        Ok(current
+            .with_login(current.username.clone(), password)
+            .to_value())
     }
 
     async fn apply(
@@ -88,16 +99,38 @@ impl Target for MysqlTarget {
         _current: Option<&SecretValue>,
         pending: &SecretValue,
     ) -> Result<(), PluginError> {
-        self.apply_password(pending).await
+        let pending = DbCredential::parse(pending)?;
+        if !self.exists(&pending.username).await? {
+            return Err(PluginError::not_found(format!(
+                "account {} does not exist",
+                self.grantee(&pending.username)
+            )));
+        }
+        self.set_password(&pending.username, &pending.password)
+            .await
     }
 
+    /// current password back, or without one the account locked.
     async fn rollback(
         &self,
         _ctx: TargetContext<'_>,
         current: Option<&SecretValue>,
         pending: &SecretValue,
     ) -> Result<(), PluginError> {
-        self.rollback_password(current, pending).await
+        let pending = DbCredential::parse(pending)?;
+        match current.map(DbCredential::parse).transpose()? {
+            Some(current) => {
+                self.set_password(&current.username, &current.password)
+                    .await
+            }
+            None => {
+                self.execute(&format!(
+                    "ALTER USER {} ACCOUNT LOCK",
+                    self.account(&pending.username)
+                ))
+                .await
+            }
+        }
     }
 
     async fn retire(
@@ -115,7 +148,14 @@ impl Target for MysqlTarget {
         _ctx: TargetContext<'_>,
         current: &SecretValue,
     ) -> Result<Option<Vec<String>>, PluginError> {
-        self.held_privileges(current).await
+        let credential = DbCredential::parse(current)?;
+        Ok(Some(
+            self.held(&credential.username)
+                .await?
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        ))
     }
 
     async fn narrow(
@@ -123,7 +163,100 @@ impl Target for MysqlTarget {
         ctx: TargetContext<'_>,
         current: &SecretValue,
     ) -> Result<NarrowReport, PluginError> {
-        self.narrow_account(ctx, current).await
+        let credential = DbCredential::parse(current)?;
+        let user = &credential.username;
+        let account = self.account(user);
+        let mariadb = self.admin().await?.mariadb;
+        let approved: BTreeSet<Scope> = ctx.scopes.iter().filter_map(|s| s.parse().ok()).collect();
+        // An admin option is approved only with its role, PROXY's grant
+        // option only with PROXY: neither can be held alone.
+        let approved: BTreeSet<Scope> = approved
+            .iter()
+            .filter(|s| s.requires().is_none_or(|r| approved.contains(&r)))
+            .cloned()
+            .collect();
+
+        let before = self.held(user).await?;
+        let mut after = before.clone();
+        // A second round takes what a restore brought with it (MariaDB
+        // grants the global grant option with `PROXY ... WITH GRANT
+        // OPTION`); a third is never needed, and what is still wrong then
+        // is an error below.
+        for _ in 0..2 {
+            let excess: Vec<&Scope> = after.iter().filter(|s| !approved.contains(*s)).collect();
+            if excess.is_empty() {
+                break;
+            }
+            let mut order = excess.clone();
+            order.sort_by_key(|s| revoke_rank(s));
+            for scope in order {
+                // Revoking the role (or PROXY) takes its option with it.
+                if scope.requires().is_some_and(|r| excess.contains(&&r)) {
+                    continue;
+                }
+                self.revoke_scope(scope, &account).await?;
+            }
+            after = self.held(user).await?;
+            // A table privilege's revoke also takes that privilege on the
+            // table's columns; MySQL revokes an admin option with its role
+            // and either server PROXY's grant option with PROXY. Whatever
+            // approved went with them is granted back, exactly as it was.
+            let lost: Vec<&Scope> = before
+                .iter()
+                .filter(|s| approved.contains(*s) && !after.contains(s))
+                .collect();
+            if lost.is_empty() {
+                continue;
+            }
+            for scope in &lost {
+                if scope.requires().is_some_and(|r| lost.contains(&&r)) {
+                    continue;
+                }
+                let option = match scope {
+                    Scope::Role(role) => Some(Scope::RoleAdmin(role.clone())),
+                    Scope::Proxy(proxied) => Some(Scope::ProxyGrant(proxied.clone())),
+                    _ => None,
+                };
+                let with_option = option.as_ref().is_some_and(|o| lost.contains(&o));
+                self.execute(&scope.grant_statement(&account, mariadb, with_option))
+                    .await
+                    .map_err(|e| {
+                        e.context(format!("restoring approved {scope}, which a revoke took"))
+                    })?;
+            }
+            after = self.held(user).await?;
+        }
+        if let Some(extra) = after.iter().find(|s| !approved.contains(*s)) {
+            return Err(PluginError::permanent(format!(
+                "narrowing left {extra}, which is not approved"
+            )));
+        }
+        if let Some(missing) = before
+            .iter()
+            .find(|s| approved.contains(*s) && !after.contains(s))
+        {
+            return Err(PluginError::permanent(format!(
+                "narrowing lost approved {missing}"
+            )));
+        }
+        // A default role the account no longer holds would come back with
+        // the role if it were ever granted again: it goes too.
+        if mariadb
+            && let Some(role) = self.default_role(user).await?
+            && !after.contains(&Scope::Role(Account::new(role.clone(), None)))
+        {
+            self.execute(&format!("SET DEFAULT ROLE NONE FOR {account}"))
+                .await?;
+            tracing::info!(role = %role, "Cleared a default role the account no longer holds.");
+        }
+        Ok(NarrowReport {
+            removed: before
+                .iter()
+                .filter(|s| !after.contains(s))
+                .map(ToString::to_string)
+                .collect(),
+            remaining: after.iter().map(ToString::to_string).collect(),
+        })
     }
 
     async fn revoke(
@@ -131,7 +264,20 @@ impl Target for MysqlTarget {
         _ctx: TargetContext<'_>,
         current: &SecretValue,
     ) -> Result<(), PluginError> {
-        self.revoke_account(current).await
+        let credential = DbCredential::parse(current)?;
+        match self.config.revoke {
+            RevokeMode::Lock => self.lock(&credential.username).await,
+            RevokeMode::Drop => {
+                if self.exists(&credential.username).await? {
+                    self.execute(&format!(
+                        "DROP USER IF EXISTS {}",
+                        self.account(&credential.username)
+                    ))
+                    .await?;
+                }
+                self.kill_connections(&credential.username).await
+            }
+        }
     }
 
     async fn try_login(
@@ -139,7 +285,17 @@ impl Target for MysqlTarget {
         _ctx: TargetContext<'_>,
         value: &SecretValue,
     ) -> Result<LoginOutcome, PluginError> {
-        self.try_credential(value).await
+        let credential = DbCredential::parse(value)?;
+        Ok(match self.login(&credential).await? {
+            Login::Accepted(user) => LoginOutcome::Accepted(Proof::new(
+                "login",
+                format!("a fresh connection logged in as {user}"),
+            )),
+            Login::Refused(code, message) => LoginOutcome::Refused(Proof::new(
+                "login",
+                format!("refused with error {code}: {message}"),
+            )),
+        })
     }
 
     fn account(&self, value: &SecretValue) -> Result<Option<String>, PluginError> {
@@ -156,7 +312,38 @@ impl Target for MysqlTarget {
         logins: &[String],
         except: Option<&SecretValue>,
     ) -> Result<Vec<LoginState>, PluginError> {
-        self.account_login_states(logins, except).await
+        let admin = self.admin().await?;
+        let kept = DbCredential::username_of(except)?;
+        let rows = sqlx::query(locked_query(admin.mariadb))
+            .bind(&self.config.account_host)
+            .fetch_all(&admin.pool)
+            .await
+            .map_err(admin_error)?;
+        let mut locked = std::collections::HashMap::new();
+        for row in rows {
+            let user: String = row.try_get(0).map_err(admin_error)?;
+            let flag: String = row.try_get(1).map_err(admin_error)?;
+            locked.insert(user, flag);
+        }
+        Ok(logins
+            .iter()
+            .map(|login| {
+                let (enabled, detail) = match locked.get(login).map(String::as_str) {
+                    None => (false, "absent".to_owned()),
+                    // One password per account: the current one is the only one.
+                    Some("N") if kept.as_deref() == Some(login.as_str()) => (
+                        false,
+                        "account_locked=N, with the current credential only".to_owned(),
+                    ),
+                    Some(flag) => (flag != "Y", format!("account_locked={flag}")),
+                };
+                LoginState {
+                    login: login.clone(),
+                    enabled,
+                    detail,
+                }
+            })
+            .collect())
     }
 
     async fn disable_logins(
@@ -165,10 +352,43 @@ impl Target for MysqlTarget {
         logins: &[String],
         except: Option<&SecretValue>,
     ) -> Result<(), PluginError> {
-        self.lock_logins(logins, except).await
+        let kept = DbCredential::username_of(except)?;
+        for user in logins {
+            if kept.as_deref() != Some(user.as_str()) {
+                self.lock(user).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn list_logins(&self) -> Result<Vec<String>, PluginError> {
-        self.unlocked_accounts().await
+        let admin = self.admin().await?;
+        let own = self.admin_user().await?;
+        // Unlocked accounts of the managed host, without the server's own
+        // (root, mariadb.sys, mysql.*, PUBLIC) and the admin's.
+        let rows = sqlx::query(locked_query(admin.mariadb))
+            .bind(&self.config.account_host)
+            .fetch_all(&admin.pool)
+            .await
+            .map_err(admin_error)?;
+        let system = [
+            "",
+            "root",
+            "mariadb.sys",
+            "mysql.sys",
+            "mysql.session",
+            "mysql.infoschema",
+            "PUBLIC",
+        ];
+        let mut users = Vec::new();
+        for row in rows {
+            let user: String = row.try_get(0).map_err(admin_error)?;
+            let locked: String = row.try_get(1).map_err(admin_error)?;
+            if locked == "N" && user != own && !system.contains(&user.as_str()) {
+                users.push(user);
+            }
+        }
+        users.sort();
+        Ok(users)
     }
 }

@@ -1,49 +1,11 @@
-//! Revocation: locking (or dropping) the account and ending its
-//! connections, and a login attempt that proves the refusal.
+//! Revocation helpers: locking an account and ending its connections.
 
-use tenure_plugin_api::{DbCredential, LoginOutcome, PluginError, Proof, SecretValue};
+use tenure_plugin_api::PluginError;
 
 use super::MysqlTarget;
-use super::connection::{Login, admin_error, number};
-use crate::config::RevokeMode;
+use super::connection::{admin_error, number};
 
 impl MysqlTarget {
-    /// [`Target::revoke`](tenure_plugin_api::Target::revoke).
-    pub(super) async fn revoke_account(&self, current: &SecretValue) -> Result<(), PluginError> {
-        let credential = DbCredential::parse(current)?;
-        match self.config.revoke {
-            RevokeMode::Lock => self.lock(&credential.username).await,
-            RevokeMode::Drop => {
-                if self.exists(&credential.username).await? {
-                    self.execute(&format!(
-                        "DROP USER IF EXISTS {}",
-                        self.account(&credential.username)
-                    ))
-                    .await?;
-                }
-                self.kill_connections(&credential.username).await
-            }
-        }
-    }
-
-    /// [`Target::try_login`](tenure_plugin_api::Target::try_login).
-    pub(super) async fn try_credential(
-        &self,
-        value: &SecretValue,
-    ) -> Result<LoginOutcome, PluginError> {
-        let credential = DbCredential::parse(value)?;
-        Ok(match self.login(&credential).await? {
-            Login::Accepted(user) => LoginOutcome::Accepted(Proof::new(
-                "login",
-                format!("a fresh connection logged in as {user}"),
-            )),
-            Login::Refused(code, message) => LoginOutcome::Refused(Proof::new(
-                "login",
-                format!("refused with error {code}: {message}"),
-            )),
-        })
-    }
-
     /// Locks `user` and ends its connections. Already gone is success.
     pub(super) async fn lock(&self, user: &str) -> Result<(), PluginError> {
         if self.exists(user).await? {
@@ -53,7 +15,7 @@ impl MysqlTarget {
         self.kill_connections(user).await
     }
 
-    async fn kill_connections(&self, user: &str) -> Result<(), PluginError> {
+    pub(super) async fn kill_connections(&self, user: &str) -> Result<(), PluginError> {
         let admin = self.admin().await?;
         let ids: Vec<String> = sqlx::query_scalar(
             "SELECT CAST(ID AS CHAR) FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()",

@@ -1,5 +1,5 @@
-//! Connections: the admin pool, and fresh logins with exactly what a
-//! credential holds.
+//! Connections: the admin pool and its own role, and fresh logins with
+//! exactly what a credential holds.
 
 use std::str::FromStr;
 
@@ -122,5 +122,14 @@ impl PostgresTarget {
             ))),
             Ok(Err(other)) => Err(PluginError::retryable(format!("login failed: {other}"))),
         }
+    }
+
+    /// The admin connection's own role, never listed nor disabled.
+    pub(super) async fn admin_role(&self) -> Result<String, PluginError> {
+        let admin = self.admin().await?;
+        sqlx::query_scalar("SELECT current_user::text")
+            .fetch_one(&admin.pool)
+            .await
+            .map_err(admin_error)
     }
 }

@@ -1,8 +1,8 @@
-//! Privileges: what the roles of a credential hold (from the catalog, see
-//! [`crate::privileges`]), and narrowing it to the approved scopes; an
-//! ownership is never taken away.
+//! Privilege helpers: the approved scopes, the roles whose privileges a
+//! credential uses, and what they hold (from the catalog, see
+//! [`crate::privileges`]).
 
-use tenure_plugin_api::{DbCredential, PluginError, SecretValue, TargetContext};
+use tenure_plugin_api::{DbCredential, PluginError};
 
 use super::PostgresTarget;
 use super::rotation::dual_names;
@@ -11,7 +11,7 @@ use crate::privileges::{Scope, held};
 
 /// The approved scopes; approving a privilege with its grant option
 /// approves the privilege too, so narrowing never takes it away.
-fn approved(scopes: &[String]) -> Vec<Scope> {
+pub(super) fn approved(scopes: &[String]) -> Vec<Scope> {
     let mut approved: Vec<Scope> = scopes.iter().filter_map(|s| s.parse().ok()).collect();
     let implied: Vec<Scope> = approved
         .iter()
@@ -25,62 +25,6 @@ fn approved(scopes: &[String]) -> Vec<Scope> {
 }
 
 impl PostgresTarget {
-    /// [`Target::privileges`](tenure_plugin_api::Target::privileges).
-    pub(super) async fn held_privileges(
-        &self,
-        current: &SecretValue,
-    ) -> Result<Option<Vec<String>>, PluginError> {
-        let credential = DbCredential::parse(current)?;
-        let held = self.held_by(&credential).await?;
-        Ok(Some(
-            held.into_iter()
-                .map(|(scope, _)| scope.to_string())
-                .collect(),
-        ))
-    }
-
-    /// [`Target::narrow`](tenure_plugin_api::Target::narrow).
-    pub(super) async fn narrow_roles(
-        &self,
-        ctx: TargetContext<'_>,
-        current: &SecretValue,
-    ) -> Result<tenure_plugin_api::NarrowReport, PluginError> {
-        let credential = DbCredential::parse(current)?;
-        let approved = approved(ctx.scopes);
-        let mut report = tenure_plugin_api::NarrowReport::default();
-        let mut kept_ownership = Vec::new();
-        for (scope, holder) in self.held_by(&credential).await? {
-            if approved.contains(&scope) {
-                report.remaining.push(scope.to_string());
-                continue;
-            }
-            // A grant option held on an approved privilege: only the option
-            // goes; on an unapproved one, the privilege goes with it.
-            let (kept, revoked) = match &scope {
-                Scope::GrantOption(inner) if approved.contains(inner) => {
-                    (Some(inner.to_string()), &scope)
-                }
-                Scope::GrantOption(inner) => (None, &**inner),
-                _ => (None, &scope),
-            };
-            match revoked.revoke_statement(&holder) {
-                Some(statement) => {
-                    self.execute(&statement).await?;
-                    report.removed.push(scope.to_string());
-                    report.remaining.extend(kept);
-                }
-                None => kept_ownership.push(scope.to_string()),
-            }
-        }
-        if !kept_ownership.is_empty() {
-            return Err(PluginError::permanent(format!(
-                "{} holds {kept_ownership:?}, which no scope approves; Tenure never takes ownership away (transfer it with ALTER ... OWNER TO, or approve it as a scope); removed meanwhile: {:?}",
-                credential.username, report.removed
-            )));
-        }
-        Ok(report)
-    }
-
     /// The roles whose privileges a credential exercises: the login role, and
     /// for the dual strategy the group role both logins belong to.
     fn holders(&self, credential: &DbCredential) -> Vec<String> {
@@ -100,7 +44,7 @@ impl PostgresTarget {
     /// Every scope held, with the role that holds it (one catalog query);
     /// the dual pair's own membership in its group is structural, not a
     /// privilege.
-    async fn held_by(
+    pub(super) async fn held_by(
         &self,
         credential: &DbCredential,
     ) -> Result<Vec<(Scope, String)>, PluginError> {

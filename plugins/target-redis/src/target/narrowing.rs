@@ -1,41 +1,14 @@
-//! Narrowing: the user's ACL cut down to the approved scopes, with
-//! `ACL DRYRUN` proof that no deny rule lost its effect.
+//! Narrowing helpers: reading a user's ACL and setting it, with `ACL
+//! DRYRUN` proof that no deny rule lost its effect.
 
-use tenure_plugin_api::{DbCredential, NarrowReport, PluginError, SecretValue, TargetContext};
+use tenure_plugin_api::PluginError;
 
 use super::RedisTarget;
 use super::connection::redis_error;
 use crate::acl::Acl;
 use crate::dryrun;
-use crate::scope::Scope;
 
 impl RedisTarget {
-    /// [`Target::narrow`](tenure_plugin_api::Target::narrow).
-    pub(super) async fn narrow_user(
-        &self,
-        ctx: TargetContext<'_>,
-        current: &SecretValue,
-    ) -> Result<NarrowReport, PluginError> {
-        let credential = DbCredential::parse(current)?;
-        let user = credential.username.as_str();
-        let approved = ctx
-            .scopes
-            .iter()
-            .map(|scope| scope.parse::<Scope>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| PluginError::permanent(format!("scopes: {e}")))?;
-        let before = self.acl_of(user).await?;
-        let after = before.narrowed(&approved);
-        let (remaining, removed): (Vec<String>, Vec<String>) = before
-            .privileges()
-            .into_iter()
-            .partition(|p| after.privileges().contains(p));
-        if !removed.is_empty() {
-            self.set_acl(user, &after, &before).await?;
-        }
-        Ok(NarrowReport { removed, remaining })
-    }
-
     /// The user's ACL; a user that does not exist is not found.
     pub(super) async fn acl_of(&self, user: &str) -> Result<Acl, PluginError> {
         let reply = self
@@ -48,7 +21,12 @@ impl RedisTarget {
     /// Replaces the user's rules with `after`, and proves with `ACL DRYRUN`
     /// that every command a deny rule refused under `before` is still
     /// refused; if one is not, `before` is put back and the narrowing fails.
-    async fn set_acl(&self, user: &str, after: &Acl, before: &Acl) -> Result<(), PluginError> {
+    pub(super) async fn set_acl(
+        &self,
+        user: &str,
+        after: &Acl,
+        before: &Acl,
+    ) -> Result<(), PluginError> {
         let mut connection = self.admin().await?.connection.clone();
         let denials: Vec<String> = before.denials().map(str::to_owned).collect();
         let probes = dryrun::denied(&mut connection, &denials)
