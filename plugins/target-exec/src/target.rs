@@ -16,12 +16,31 @@ pub struct ExecTarget {
     config: ExecConfig,
 }
 
+/// The values a request carries: each operation sends only its own.
 #[derive(Default)]
 struct Values<'a> {
     current: Option<&'a SecretValue>,
     pending: Option<&'a SecretValue>,
     previous: Option<&'a SecretValue>,
     value: Option<&'a SecretValue>,
+}
+
+impl<'a> Values<'a> {
+    /// Only the current credential.
+    fn current(current: &'a SecretValue) -> Self {
+        Self {
+            current: Some(current),
+            ..Self::default()
+        }
+    }
+
+    /// Only the value under test.
+    fn value(value: &'a SecretValue) -> Self {
+        Self {
+            value: Some(value),
+            ..Self::default()
+        }
+    }
 }
 
 impl ExecTarget {
@@ -53,7 +72,14 @@ impl ExecTarget {
         run(&self.config, &self.name, &request).await
     }
 
-    fn proof(&self, response: Response, operation: &str) -> Result<Proof, PluginError> {
+    /// Calls an operation whose response must carry a proof.
+    async fn prove(
+        &self,
+        operation: &str,
+        ctx: TargetContext<'_>,
+        value: &SecretValue,
+    ) -> Result<Proof, PluginError> {
+        let response = self.call(operation, ctx, Values::value(value)).await?;
         response.proof.ok_or_else(|| {
             PluginError::permanent(format!(
                 "{} {operation}: the response has no proof",
@@ -78,16 +104,11 @@ impl Target for ExecTarget {
         ctx: TargetContext<'_>,
         current: Option<&SecretValue>,
     ) -> Result<SecretValue, PluginError> {
-        let response = self
-            .call(
-                "issue",
-                ctx,
-                Values {
-                    current,
-                    ..Values::default()
-                },
-            )
-            .await?;
+        let values = Values {
+            current,
+            ..Values::default()
+        };
+        let response = self.call("issue", ctx, values).await?;
         response.value.map(SecretValue::new).ok_or_else(|| {
             PluginError::permanent(format!("{} issue: the response has no value", self.name))
         })
@@ -108,17 +129,7 @@ impl Target for ExecTarget {
         ctx: TargetContext<'_>,
         value: &SecretValue,
     ) -> Result<Proof, PluginError> {
-        let response = self
-            .call(
-                "test",
-                ctx,
-                Values {
-                    value: Some(value),
-                    ..Values::default()
-                },
-            )
-            .await?;
-        self.proof(response, "test")
+        self.prove("test", ctx, value).await
     }
 
     async fn rollback(
@@ -168,14 +179,7 @@ impl Target for ExecTarget {
             return Ok(None);
         }
         let response = self
-            .call(
-                "privileges",
-                ctx,
-                Values {
-                    current: Some(current),
-                    ..Values::default()
-                },
-            )
+            .call("privileges", ctx, Values::current(current))
             .await?;
         Ok(response.privileges)
     }
@@ -191,16 +195,7 @@ impl Target for ExecTarget {
                 self.name
             )));
         }
-        let response = self
-            .call(
-                "narrow",
-                ctx,
-                Values {
-                    current: Some(current),
-                    ..Values::default()
-                },
-            )
-            .await?;
+        let response = self.call("narrow", ctx, Values::current(current)).await?;
         Ok(response.report.unwrap_or_default())
     }
 
@@ -209,16 +204,9 @@ impl Target for ExecTarget {
         ctx: TargetContext<'_>,
         current: &SecretValue,
     ) -> Result<(), PluginError> {
-        self.call(
-            "revoke",
-            ctx,
-            Values {
-                current: Some(current),
-                ..Values::default()
-            },
-        )
-        .await
-        .map(drop)
+        self.call("revoke", ctx, Values::current(current))
+            .await
+            .map(drop)
     }
 
     async fn verify_revoked(
@@ -226,17 +214,7 @@ impl Target for ExecTarget {
         ctx: TargetContext<'_>,
         value: &SecretValue,
     ) -> Result<Proof, PluginError> {
-        let response = self
-            .call(
-                "verify_revoked",
-                ctx,
-                Values {
-                    value: Some(value),
-                    ..Values::default()
-                },
-            )
-            .await?;
-        self.proof(response, "verify_revoked")
+        self.prove("verify_revoked", ctx, value).await
     }
 
     /// `test`, and when it fails `verify_revoked`: the protocol has no
