@@ -12,7 +12,8 @@ use redis::Value;
 
 use crate::scope::{Scope, canonical_selector};
 
-fn text(value: &Value) -> Option<String> {
+/// A reply's text, whichever string type carries it.
+pub(crate) fn text(value: &Value) -> Option<String> {
     match value {
         Value::BulkString(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
         Value::SimpleString(s) => Some(s.clone()),

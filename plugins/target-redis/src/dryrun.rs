@@ -5,6 +5,8 @@
 use redis::Value;
 use redis::aio::MultiplexedConnection;
 
+use crate::acl::text;
+
 /// At most this many commands are probed (a denied category such as
 /// `@write` holds a few dozen); all in one round trip.
 const MAX_PROBES: usize = 512;
@@ -18,15 +20,6 @@ pub struct Probe {
     /// `keys`, `config|set`.
     pub command: String,
     args: Vec<String>,
-}
-
-fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::BulkString(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
-        Value::SimpleString(s) => Some(s.clone()),
-        Value::VerbatimString { text, .. } => Some(text.clone()),
-        _ => None,
-    }
 }
 
 fn integer(value: &Value) -> Option<i64> {

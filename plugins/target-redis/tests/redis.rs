@@ -40,6 +40,36 @@ async fn admin(url: &str) -> redis::aio::MultiplexedConnection {
         .expect("admin")
 }
 
+/// An ACL user created for one test, `on` with the password
+/// `initial-password`, and the admin connection that made it.
+struct Bed {
+    url: String,
+    admin: redis::aio::MultiplexedConnection,
+    user: String,
+}
+
+impl Bed {
+    /// `None` when no Redis is configured (outside CI).
+    async fn new(prefix: &str, rules: &[&str]) -> Option<Self> {
+        let url = admin_url()?;
+        let mut admin = admin(&url).await;
+        let user = unique(prefix);
+        let mut args = vec!["SETUSER", &user, "on", ">initial-password"];
+        args.extend_from_slice(rules);
+        acl(&mut admin, &args, "create user").await;
+        Some(Self { url, admin, user })
+    }
+}
+
+/// Runs `ACL <args>` as the admin; `what` names the step in a failure.
+async fn acl(admin: &mut redis::aio::MultiplexedConnection, args: &[&str], what: &str) {
+    let _: () = redis::cmd("ACL")
+        .arg(args)
+        .query_async(admin)
+        .await
+        .expect(what);
+}
+
 async fn user_connection(
     url: &str,
     user: &str,
@@ -53,24 +83,14 @@ async fn user_connection(
 
 #[tokio::test]
 async fn acl_users_pass_the_conformance_suite() {
-    let Some(url) = admin_url() else { return };
-    let mut admin = admin(&url).await;
-    let user = unique("t_redis");
-    let _: () = redis::cmd("ACL")
-        .arg(&[
-            "SETUSER",
-            &user,
-            "on",
-            ">initial-password",
-            "~app:*",
-            "~other:*",
-            "+@read",
-            "+set",
-            "+del",
-        ])
-        .query_async(&mut admin)
-        .await
-        .expect("create user");
+    let Some(Bed {
+        url,
+        mut admin,
+        user,
+    }) = Bed::new("t_redis", &["~app:*", "~other:*", "+@read", "+set", "+del"]).await
+    else {
+        return;
+    };
     let target = target();
     let scopes = vec!["+@read".to_owned(), "~app:*".to_owned()];
     let address: SecretAddress = "local:cache/app".parse().expect("address");
@@ -96,30 +116,19 @@ async fn acl_users_pass_the_conformance_suite() {
             .await
             .is_err()
     );
-    let _: () = redis::cmd("ACL")
-        .arg(&["DELUSER", &user])
-        .query_async(&mut admin)
-        .await
-        .expect("cleanup");
+    acl(&mut admin, &["DELUSER", &user], "cleanup").await;
 }
 
 #[tokio::test]
 async fn both_passwords_work_during_grace_and_revoke_kills_sessions() {
-    let Some(url) = admin_url() else { return };
-    let mut admin = admin(&url).await;
-    let user = unique("t_redis");
-    let _: () = redis::cmd("ACL")
-        .arg(&[
-            "SETUSER",
-            &user,
-            "on",
-            ">initial-password",
-            "~app:*",
-            "+@read",
-        ])
-        .query_async(&mut admin)
-        .await
-        .expect("create user");
+    let Some(Bed {
+        url,
+        mut admin,
+        user,
+    }) = Bed::new("t_redis", &["~app:*", "+@read"]).await
+    else {
+        return;
+    };
     let target = target();
     let address: SecretAddress = "local:cache/app".parse().expect("address");
     let ctx = TargetContext {
@@ -176,11 +185,7 @@ async fn both_passwords_work_during_grace_and_revoke_kills_sessions() {
     assert!(after.is_err(), "a session survived the revocation");
     let proof = target.verify_revoked(ctx, &pending).await.expect("proof");
     assert!(proof.detail.starts_with("refused:"), "{}", proof.detail);
-    let _: () = redis::cmd("ACL")
-        .arg(&["DELUSER", &user])
-        .query_async(&mut admin)
-        .await
-        .expect("cleanup");
+    acl(&mut admin, &["DELUSER", &user], "cleanup").await;
 }
 
 /// `ACL DRYRUN <user> <args>`: `None` when allowed, else the refusal.
@@ -206,15 +211,13 @@ async fn dryrun(
 
 #[tokio::test]
 async fn narrowing_keeps_deny_rules_and_removes_unapproved_selectors_and_patterns() {
-    let Some(url) = admin_url() else { return };
-    let mut admin = admin(&url).await;
-    let user = unique("t_redis_deny");
-    let _: () = redis::cmd("ACL")
-        .arg(&[
-            "SETUSER",
-            &user,
-            "on",
-            ">initial-password",
+    let Some(Bed {
+        url,
+        mut admin,
+        user,
+    }) = Bed::new(
+        "t_redis_deny",
+        &[
             "+@read",
             "-keys",
             "-@dangerous",
@@ -225,10 +228,12 @@ async fn narrowing_keeps_deny_rules_and_removes_unapproved_selectors_and_pattern
             "&other:*",
             "(+del ~tmp:*)",
             "(+get ~approved:*)",
-        ])
-        .query_async(&mut admin)
-        .await
-        .expect("create user");
+        ],
+    )
+    .await
+    else {
+        return;
+    };
     let target = target();
     let address: SecretAddress = "local:cache/app".parse().expect("address");
     let scopes: Vec<String> = [
@@ -299,9 +304,5 @@ async fn narrowing_keeps_deny_rules_and_removes_unapproved_selectors_and_pattern
             .await
             .is_ok()
     );
-    let _: () = redis::cmd("ACL")
-        .arg(&["DELUSER", &user])
-        .query_async(&mut admin)
-        .await
-        .expect("cleanup");
+    acl(&mut admin, &["DELUSER", &user], "cleanup").await;
 }
