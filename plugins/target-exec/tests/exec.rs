@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use tenure_plugin_api::{ErrorKind, SecretAddress, SecretValue, Target, TargetContext};
+use tenure_plugin_api::{
+    ErrorKind, PluginError, Proof, SecretAddress, SecretValue, Target, TargetContext,
+};
 use tenure_target_exec::{ExecConfig, ExecTarget};
 use tenure_testkit::run_target_suite;
 
@@ -24,27 +26,12 @@ fn config(state: &Path) -> ExecConfig {
     }
 }
 
-fn init_user(state: &Path, user: &str, password: &str, privileges: &[&str]) {
+/// Runs the example program on `state` with `args`, the password on its
+/// stdin; whether it succeeded.
+fn example_succeeds(state: &Path, args: &[&str], password: &str) -> bool {
     let mut child = Command::new(example())
         .arg(state)
-        .args(["--init", user])
-        .args(privileges)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(password.as_bytes())
-        .expect("write");
-    assert!(child.wait().expect("wait").success());
-}
-
-fn logs_in(state: &Path, user: &str, password: &str) -> bool {
-    let mut child = Command::new(example())
-        .arg(state)
-        .args(["--check", user])
+        .args(args)
         .stdin(Stdio::piped())
         .spawn()
         .expect("spawn");
@@ -57,10 +44,40 @@ fn logs_in(state: &Path, user: &str, password: &str) -> bool {
     child.wait().expect("wait").success()
 }
 
+fn init_user(state: &Path, user: &str, password: &str, privileges: &[&str]) {
+    let mut args = vec!["--init", user];
+    args.extend_from_slice(privileges);
+    assert!(example_succeeds(state, &args, password));
+}
+
+fn logs_in(state: &Path, user: &str, password: &str) -> bool {
+    example_succeeds(state, &["--check", user], password)
+}
+
 fn credential(user: &str, password: &str) -> SecretValue {
     SecretValue::new(format!(
         r#"{{"username":"{user}","password":"{password}"}}"#
     ))
+}
+
+/// A config whose program is `sh -c script`.
+fn shell(script: impl Into<String>) -> ExecConfig {
+    let mut cfg = config(Path::new("unused"));
+    cfg.command = vec!["sh".into(), "-c".into(), script.into()];
+    cfg
+}
+
+/// Runs `test` of a target with `cfg`, for a throwaway credential.
+async fn test_with(cfg: ExecConfig) -> Result<Proof, PluginError> {
+    let address = address();
+    let ctx = TargetContext {
+        address: &address,
+        run_id: "r",
+        scopes: &[],
+    };
+    ExecTarget::new("t", cfg)
+        .test(ctx, &credential("a", "b"))
+        .await
 }
 
 fn address() -> SecretAddress {
@@ -141,20 +158,10 @@ async fn secrets_never_reach_argv_or_the_environment() {
 
 #[tokio::test]
 async fn a_slow_program_times_out_as_retryable() {
-    let mut cfg = config(Path::new("unused"));
-    cfg.command = vec!["sh".into(), "-c".into(), "sleep 5".into()];
+    let mut cfg = shell("sleep 5");
     cfg.timeout = Duration::from_millis(200);
-    let target = ExecTarget::new("slow", cfg);
     let started = std::time::Instant::now();
-    let ctx = TargetContext {
-        address: &address(),
-        run_id: "r",
-        scopes: &[],
-    };
-    let err = target
-        .test(ctx, &credential("a", "b"))
-        .await
-        .expect_err("timeout");
+    let err = test_with(cfg).await.expect_err("timeout");
     assert_eq!(err.kind(), ErrorKind::Retryable);
     assert!(err.message().contains("timed out after 200ms"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -162,16 +169,7 @@ async fn a_slow_program_times_out_as_retryable() {
 
 #[tokio::test]
 async fn exit_codes_and_reported_errors_map_to_kinds() {
-    let ctx_address = address();
-    let ctx = TargetContext {
-        address: &ctx_address,
-        run_id: "r",
-        scopes: &[],
-    };
-    let mut cfg = config(Path::new("unused"));
-    cfg.command = vec!["sh".into(), "-c".into(), "cat >/dev/null; exit 3".into()];
-    let err = ExecTarget::new("t", cfg.clone())
-        .test(ctx, &credential("a", "b"))
+    let err = test_with(shell("cat >/dev/null; exit 3"))
         .await
         .expect_err("exit 3");
     assert_eq!(err.kind(), ErrorKind::Retryable);
@@ -180,25 +178,15 @@ async fn exit_codes_and_reported_errors_map_to_kinds() {
         "{err}"
     );
 
-    cfg.command = vec![
-        "sh".into(),
-        "-c".into(),
-        r#"cat >/dev/null; echo '{"protocol":1,"ok":false,"error":{"kind":"unauthorized","message":"password refused"}}'"#.into(),
-    ];
-    let err = ExecTarget::new("t", cfg.clone())
-        .test(ctx, &credential("a", "b"))
-        .await
-        .expect_err("refused");
+    let err = test_with(shell(
+        r#"cat >/dev/null; echo '{"protocol":1,"ok":false,"error":{"kind":"unauthorized","message":"password refused"}}'"#,
+    ))
+    .await
+    .expect_err("refused");
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
     assert!(err.message().ends_with("test: password refused"), "{err}");
 
-    cfg.command = vec![
-        "sh".into(),
-        "-c".into(),
-        r#"cat >/dev/null; echo '{"protocol":2,"ok":true}'"#.into(),
-    ];
-    let err = ExecTarget::new("t", cfg)
-        .test(ctx, &credential("a", "b"))
+    let err = test_with(shell(r#"cat >/dev/null; echo '{"protocol":2,"ok":true}'"#))
         .await
         .expect_err("version");
     assert_eq!(err.kind(), ErrorKind::Permanent);
@@ -211,30 +199,18 @@ async fn exit_codes_and_reported_errors_map_to_kinds() {
 /// A program that writes `stderr_bytes` to stderr before it reads its
 /// request, then answers a passing test.
 fn flooding(stderr_bytes: usize, stdout_bytes: usize) -> ExecConfig {
-    let mut cfg = config(Path::new("unused"));
+    let mut cfg = shell(format!(
+        "head -c {stderr_bytes} /dev/zero >&2; cat >/dev/null; head -c {stdout_bytes} /dev/zero; \
+         echo '{{\"protocol\":1,\"ok\":true,\"proof\":{{\"method\":\"login\",\"detail\":\"accepted\"}}}}'"
+    ));
     cfg.timeout = Duration::from_secs(10);
-    cfg.command = vec![
-        "sh".into(),
-        "-c".into(),
-        format!(
-            "head -c {stderr_bytes} /dev/zero >&2; cat >/dev/null; head -c {stdout_bytes} /dev/zero; \
-             echo '{{\"protocol\":1,\"ok\":true,\"proof\":{{\"method\":\"login\",\"detail\":\"accepted\"}}}}'"
-        ),
-    ];
     cfg
 }
 
 #[tokio::test]
 async fn a_program_that_floods_stderr_before_reading_still_answers() {
-    let ctx_address = address();
-    let ctx = TargetContext {
-        address: &ctx_address,
-        run_id: "r",
-        scopes: &[],
-    };
     let started = std::time::Instant::now();
-    let proof = ExecTarget::new("t", flooding(4 << 20, 0))
-        .test(ctx, &credential("a", "b"))
+    let proof = test_with(flooding(4 << 20, 0))
         .await
         .expect("4 MiB of stderr is drained, not a deadlock");
     assert_eq!(proof.detail, "accepted");
@@ -243,15 +219,8 @@ async fn a_program_that_floods_stderr_before_reading_still_answers() {
 
 #[tokio::test]
 async fn an_oversized_response_is_refused_without_waiting_for_the_timeout() {
-    let ctx_address = address();
-    let ctx = TargetContext {
-        address: &ctx_address,
-        run_id: "r",
-        scopes: &[],
-    };
     let started = std::time::Instant::now();
-    let err = ExecTarget::new("t", flooding(0, 3 << 20))
-        .test(ctx, &credential("a", "b"))
+    let err = test_with(flooding(0, 3 << 20))
         .await
         .expect_err("3 MiB of stdout");
     assert_eq!(err.kind(), ErrorKind::Permanent);
