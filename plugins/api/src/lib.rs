@@ -21,6 +21,7 @@
 
 mod address;
 mod credential;
+pub mod defaults;
 mod error;
 mod plugin;
 mod provider;

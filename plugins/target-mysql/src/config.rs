@@ -16,14 +16,6 @@ pub enum RevokeMode {
     Drop,
 }
 
-fn default_password_length() -> usize {
-    32
-}
-
-fn default_timeout() -> Duration {
-    Duration::from_secs(10)
-}
-
 fn default_account_host() -> String {
     "%".to_owned()
 }
@@ -42,11 +34,11 @@ pub struct MysqlConfig {
     #[serde(default)]
     pub revoke: RevokeMode,
     /// Length of generated passwords (16 to 80). Default: 32.
-    #[serde(default = "default_password_length")]
+    #[serde(default = "tenure_plugin_api::defaults::password_length")]
     pub password_length: usize,
     /// Connect timeout. Default: 10s.
     #[serde(
-        default = "default_timeout",
+        default = "tenure_plugin_api::defaults::connect_timeout",
         deserialize_with = "tenure_plugin_api::serde_duration::deserialize"
     )]
     pub connect_timeout: Duration,

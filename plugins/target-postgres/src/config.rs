@@ -27,14 +27,6 @@ pub enum RevokeMode {
     Drop,
 }
 
-fn default_password_length() -> usize {
-    32
-}
-
-fn default_timeout() -> Duration {
-    Duration::from_secs(10)
-}
-
 /// The postgres target's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,11 +41,11 @@ pub struct PostgresConfig {
     #[serde(default)]
     pub revoke: RevokeMode,
     /// Length of generated passwords (16 to 256). Default: 32.
-    #[serde(default = "default_password_length")]
+    #[serde(default = "tenure_plugin_api::defaults::password_length")]
     pub password_length: usize,
     /// Connect timeout for admin and test connections. Default: 10s.
     #[serde(
-        default = "default_timeout",
+        default = "tenure_plugin_api::defaults::connect_timeout",
         deserialize_with = "tenure_plugin_api::serde_duration::deserialize"
     )]
     pub connect_timeout: Duration,

@@ -5,14 +5,6 @@ use std::time::Duration;
 use serde::Deserialize;
 use tenure_plugin_api::SecretSource;
 
-fn default_password_length() -> usize {
-    32
-}
-
-fn default_timeout() -> Duration {
-    Duration::from_secs(10)
-}
-
 /// The redis target's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,11 +18,11 @@ pub struct RedisConfig {
     #[serde(default)]
     pub ca_file: Option<std::path::PathBuf>,
     /// Length of generated passwords (16 to 256). Default: 32.
-    #[serde(default = "default_password_length")]
+    #[serde(default = "tenure_plugin_api::defaults::password_length")]
     pub password_length: usize,
     /// Connect timeout. Default: 10s.
     #[serde(
-        default = "default_timeout",
+        default = "tenure_plugin_api::defaults::connect_timeout",
         deserialize_with = "tenure_plugin_api::serde_duration::deserialize"
     )]
     pub connect_timeout: Duration,
