@@ -137,8 +137,16 @@ pub trait TargetPlugin: 'static {
     /// The table's other keys.
     type Config: DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static;
 
-    /// What a target of this type can do, known before it is built.
-    fn capabilities(config: &Self::Config) -> TargetCapabilities;
+    /// What a target of this type can do at most.
+    const CAPABILITIES: TargetCapabilities;
+
+    /// What a target with `config` can do, known before it is built. The
+    /// default is [`Self::CAPABILITIES`]; a target whose config can turn a
+    /// capability off says so here.
+    fn capabilities(config: &Self::Config) -> TargetCapabilities {
+        let _ = config;
+        Self::CAPABILITIES
+    }
 
     /// The syntax of the target's account names, for a target with the
     /// `logins` capability; `None` accepts any name.

@@ -13,15 +13,12 @@ pub struct Plugin;
 impl TargetPlugin for Plugin {
     const TYPE: &'static str = "aws_iam";
     type Config = IamConfig;
+    const CAPABILITIES: TargetCapabilities = TargetCapabilities::ALL;
 
     const ACCOUNT_SYNTAX: Option<AccountSyntax> =
         Some(AccountSyntax::new("an IAM user name", 64, |c| {
             c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
         }));
-
-    fn capabilities(_config: &IamConfig) -> TargetCapabilities {
-        TargetCapabilities::ALL
-    }
 
     fn validate(config: &IamConfig) -> Result<(), String> {
         config.validate()

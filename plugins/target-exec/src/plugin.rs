@@ -28,13 +28,20 @@ impl TargetPlugin for Plugin {
         }
     }
 
+    /// Narrowing only with `narrow = true`: the program says it
+    /// implements `privileges` and `narrow`.
+    const CAPABILITIES: TargetCapabilities = TargetCapabilities {
+        rotate: true,
+        narrow: true,
+        revoke: true,
+        login: true,
+        logins: false,
+    };
+
     fn capabilities(config: &ExecConfig) -> TargetCapabilities {
         TargetCapabilities {
-            rotate: true,
             narrow: config.narrow,
-            revoke: true,
-            login: true,
-            logins: false,
+            ..Self::CAPABILITIES
         }
     }
 

@@ -14,15 +14,15 @@ impl TargetPlugin for Plugin {
     const TYPE: &'static str = "generate";
     type Config = GenerateConfig;
 
-    fn capabilities(_config: &GenerateConfig) -> TargetCapabilities {
-        TargetCapabilities {
-            rotate: true,
-            narrow: false,
-            revoke: true,
-            login: false,
-            logins: false,
-        }
-    }
+    /// A revocation is the vault's alone: no system outside it accepts the
+    /// value.
+    const CAPABILITIES: TargetCapabilities = TargetCapabilities {
+        rotate: true,
+        narrow: false,
+        revoke: true,
+        login: false,
+        logins: false,
+    };
 
     fn validate(config: &GenerateConfig) -> Result<(), String> {
         config.validate()

@@ -15,6 +15,7 @@ pub struct Plugin;
 impl TargetPlugin for Plugin {
     const TYPE: &'static str = "mysql";
     type Config = MysqlConfig;
+    const CAPABILITIES: TargetCapabilities = TargetCapabilities::ALL;
 
     const ACCOUNT_SYNTAX: Option<AccountSyntax> =
         Some(AccountSyntax::new("a MariaDB/MySQL user name", 80, |c| {
@@ -27,10 +28,6 @@ impl TargetPlugin for Plugin {
 
     fn resolve_paths(config: &mut MysqlConfig, dir: ConfigDir<'_>) {
         dir.source(&mut config.admin_url);
-    }
-
-    fn capabilities(_config: &MysqlConfig) -> TargetCapabilities {
-        TargetCapabilities::ALL
     }
 
     fn validate(config: &MysqlConfig) -> Result<(), String> {

@@ -15,6 +15,7 @@ pub struct Plugin;
 impl TargetPlugin for Plugin {
     const TYPE: &'static str = "postgres";
     type Config = PostgresConfig;
+    const CAPABILITIES: TargetCapabilities = TargetCapabilities::ALL;
 
     const ACCOUNT_SYNTAX: Option<AccountSyntax> =
         Some(AccountSyntax::new("a PostgreSQL role name", 63, |c| {
@@ -27,10 +28,6 @@ impl TargetPlugin for Plugin {
 
     fn resolve_paths(config: &mut PostgresConfig, dir: ConfigDir<'_>) {
         dir.source(&mut config.admin_url);
-    }
-
-    fn capabilities(_config: &PostgresConfig) -> TargetCapabilities {
-        TargetCapabilities::ALL
     }
 
     fn validate(config: &PostgresConfig) -> Result<(), String> {

@@ -15,6 +15,7 @@ pub struct Plugin;
 impl TargetPlugin for Plugin {
     const TYPE: &'static str = "redis";
     type Config = RedisConfig;
+    const CAPABILITIES: TargetCapabilities = TargetCapabilities::ALL;
 
     const ACCOUNT_SYNTAX: Option<AccountSyntax> =
         Some(AccountSyntax::new("a Redis ACL user name", 128, |c| {
@@ -30,10 +31,6 @@ impl TargetPlugin for Plugin {
         if let Some(ca) = &mut config.ca_file {
             dir.path(ca);
         }
-    }
-
-    fn capabilities(_config: &RedisConfig) -> TargetCapabilities {
-        TargetCapabilities::ALL
     }
 
     fn validate(config: &RedisConfig) -> Result<(), String> {
