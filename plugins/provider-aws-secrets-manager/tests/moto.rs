@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use tenure_plugin_api::{ErrorKind, Provider, Revocation as _, SecretValue, Stage};
+use tenure_plugin_api::{
+    Attributes, Catalog, ErrorKind, Reads, Revocation as _, SecretValue, Stage, Writes,
+};
 use tenure_provider_aws_secrets_manager::{AwsConfig, AwsSecretsManagerProvider};
 use tenure_testkit::{run_provider_suite, service_url, unique_name};
 

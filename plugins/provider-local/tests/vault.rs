@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use tenure_plugin_api::{Provider, SecretSource, SecretValue, Stage};
+use tenure_plugin_api::{Attributes, Catalog, Reads, SecretSource, SecretValue, Stage, Writes};
 use tenure_provider_local::{LocalConfig, LocalVault};
 
 const CHILD_DIR: &str = "TENURE_VAULT_STRESS_DIR";

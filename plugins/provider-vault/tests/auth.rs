@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use tenure_plugin_api::{ErrorKind, Provider, SecretSource, SecretValue, Stage};
+use tenure_plugin_api::{Catalog, ErrorKind, Reads, SecretSource, SecretValue, Stage, Writes};
 use tenure_provider_vault::{VaultAuth, VaultConfig, VaultProvider};
 use tenure_testkit::{service_url, unique_name};
 use vaultrs::api::auth::approle::requests::SetAppRoleRequest;

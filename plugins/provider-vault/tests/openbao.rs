@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use tenure_plugin_api::{ErrorKind, Provider, SecretSource, SecretValue, Stage};
+use tenure_plugin_api::{Catalog, ErrorKind, Reads, SecretSource, SecretValue, Stage, Writes};
 use tenure_provider_vault::{VaultAuth, VaultConfig, VaultProvider};
 use tenure_testkit::{run_provider_suite, service_url, unique_name};
 

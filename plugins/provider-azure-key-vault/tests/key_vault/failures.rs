@@ -8,7 +8,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
 use azure_core::time::{Duration, OffsetDateTime};
-use tenure_plugin_api::{ErrorKind, Provider, Stage};
+use tenure_plugin_api::{Attributes, Catalog, ErrorKind, Reads, Stage, Writes};
 use tenure_provider_azure_key_vault::{AzureKeyVaultConfig, AzureKeyVaultProvider};
 use tenure_testkit::azure_standin::{CLIENT_SECRET, StandIn};
 

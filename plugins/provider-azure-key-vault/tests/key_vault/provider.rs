@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration as StdDuration;
 
 use chrono::Utc;
-use tenure_plugin_api::{ErrorKind, Provider, Stage, VaultEvents as _};
+use tenure_plugin_api::{Attributes, Catalog, ErrorKind, Reads, Stage, VaultEvents as _, Writes};
 use tenure_provider_azure_key_vault::{AzureKeyVaultConfig, name_of};
 use tenure_testkit::azure_standin::{CLIENT_SECRET, StandIn};
 
