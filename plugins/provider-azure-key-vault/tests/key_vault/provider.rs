@@ -9,8 +9,9 @@ use chrono::Utc;
 use tenure_plugin_api::{Attributes, Catalog, ErrorKind, Reads, Stage, VaultEvents as _, Writes};
 use tenure_provider_azure_key_vault::{AzureKeyVaultConfig, name_of};
 use tenure_testkit::azure_standin::{CLIENT_SECRET, StandIn};
+use tenure_testkit::provider_steps::{put, read_text, stage, value};
 
-use super::{provider, provider_with, value};
+use super::{provider, provider_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_suite_passes() {
@@ -55,11 +56,11 @@ async fn rotation_writes_a_new_version_with_a_new_expiry_and_revoke_disables() {
         .unwrap();
     // Consumers still read the old value; the pending one is readable by id.
     assert_eq!(
-        provider.read(path, Stage::Current).await.unwrap().expose(),
+        read_text(&provider, path, Stage::Current).await,
         "old-value"
     );
     assert_eq!(
-        provider.read(path, Stage::Pending).await.unwrap().expose(),
+        read_text(&provider, path, Stage::Pending).await,
         "new-value"
     );
     assert_eq!(
@@ -85,11 +86,11 @@ async fn rotation_writes_a_new_version_with_a_new_expiry_and_revoke_disables() {
         after.tags
     );
     assert_eq!(
-        provider.read(path, Stage::Current).await.unwrap().expose(),
+        read_text(&provider, path, Stage::Current).await,
         "new-value"
     );
     assert_eq!(
-        provider.read(path, Stage::Previous).await.unwrap().expose(),
+        read_text(&provider, path, Stage::Previous).await,
         "old-value"
     );
 
@@ -139,7 +140,7 @@ async fn rotation_writes_a_new_version_with_a_new_expiry_and_revoke_disables() {
     // Enabling again restores it.
     provider.set_enabled(path, true).await.unwrap();
     assert_eq!(
-        provider.read(path, Stage::Current).await.unwrap().expose(),
+        read_text(&provider, path, Stage::Current).await,
         "new-value"
     );
 }
@@ -151,10 +152,7 @@ async fn a_configured_lifetime_sets_exp_on_every_write() {
     config.expires_after = Some(StdDuration::from_secs(90 * 86_400));
     let provider = provider_with(&standin, config, CLIENT_SECRET);
     let now = Utc::now().timestamp();
-    provider
-        .put_current("svc-token", &value("v1"), &BTreeMap::new())
-        .await
-        .unwrap();
+    put(&provider, "svc-token", "v1").await;
     let exp = provider
         .describe("svc-token")
         .await
@@ -179,10 +177,7 @@ async fn inventory_follows_next_links() {
             .await
             .unwrap();
     }
-    provider
-        .stage_pending("k", "run-9", &value("y"), &BTreeMap::new())
-        .await
-        .unwrap();
+    stage(&provider, "k", "run-9", "y").await;
     // A name no Tenure path maps to, written by someone else.
     standin.seed("weird----name", "z");
 
