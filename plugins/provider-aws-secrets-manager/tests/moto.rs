@@ -8,7 +8,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use tenure_plugin_api::{Attributes, Catalog, ErrorKind, Reads, Revocation as _, Stage, Writes};
 use tenure_provider_aws_secrets_manager::{AwsConfig, AwsSecretsManagerProvider};
-use tenure_testkit::provider_steps::{put, read_text, stage, value};
+use tenure_testkit::provider_steps::{assert_reads, put, read_text, stage, value};
 use tenure_testkit::{run_provider_suite, service_url, unique_name};
 
 fn sdk(endpoint: &str) -> SdkConfig {
@@ -55,8 +55,12 @@ async fn a_rotation_leaves_current_previous_and_no_pending() {
         meta.version(Stage::Current).map(|v| v.id.0.as_str()),
         Some(run)
     );
-    assert_eq!(read_text(&provider, &path, Stage::Previous).await, "old");
-    assert_eq!(read_text(&provider, &path, Stage::Current).await, "new");
+    assert_reads(
+        &provider,
+        &path,
+        &[(Stage::Previous, "old"), (Stage::Current, "new")],
+    )
+    .await;
 }
 
 #[tokio::test]

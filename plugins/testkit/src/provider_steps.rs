@@ -1,7 +1,7 @@
 //! One-line steps for a provider's own tests, beyond the conformance suite:
 //! a value from text, a current value written without tags, a value staged
-//! without annotations, a stage read as text. Each panics with the step's
-//! name and the error when it fails.
+//! without annotations, a stage read as text, and what each stage reads
+//! asserted. Each panics with the step's name and the error when it fails.
 
 use std::collections::BTreeMap;
 
@@ -37,4 +37,12 @@ pub async fn read_text(provider: &dyn Provider, path: &str, stage: Stage) -> Str
         .unwrap_or_else(|e| panic!("read {} of {path}: {e}", stage.as_str()))
         .expose()
         .to_owned()
+}
+
+/// Asserts what each of the stages of `path` reads.
+pub async fn assert_reads(provider: &dyn Provider, path: &str, expected: &[(Stage, &str)]) {
+    for &(stage, want) in expected {
+        let text = read_text(provider, path, stage).await;
+        assert_eq!(text, want, "{} of {path}", stage.as_str());
+    }
 }

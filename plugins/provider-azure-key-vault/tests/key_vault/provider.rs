@@ -9,7 +9,7 @@ use chrono::Utc;
 use tenure_plugin_api::{Attributes, Catalog, ErrorKind, Reads, Stage, VaultEvents as _, Writes};
 use tenure_provider_azure_key_vault::{AzureKeyVaultConfig, name_of};
 use tenure_testkit::azure_standin::{CLIENT_SECRET, StandIn};
-use tenure_testkit::provider_steps::{put, read_text, stage, value};
+use tenure_testkit::provider_steps::{assert_reads, put, read_text, stage, value};
 
 use super::{provider, provider_with};
 
@@ -55,14 +55,12 @@ async fn rotation_writes_a_new_version_with_a_new_expiry_and_revoke_disables() {
         .await
         .unwrap();
     // Consumers still read the old value; the pending one is readable by id.
-    assert_eq!(
-        read_text(&provider, path, Stage::Current).await,
-        "old-value"
-    );
-    assert_eq!(
-        read_text(&provider, path, Stage::Pending).await,
-        "new-value"
-    );
+    assert_reads(
+        &provider,
+        path,
+        &[(Stage::Current, "old-value"), (Stage::Pending, "new-value")],
+    )
+    .await;
     assert_eq!(
         provider
             .read_version(path, &pending)
@@ -85,14 +83,15 @@ async fn rotation_writes_a_new_version_with_a_new_expiry_and_revoke_disables() {
         "{:?}",
         after.tags
     );
-    assert_eq!(
-        read_text(&provider, path, Stage::Current).await,
-        "new-value"
-    );
-    assert_eq!(
-        read_text(&provider, path, Stage::Previous).await,
-        "old-value"
-    );
+    assert_reads(
+        &provider,
+        path,
+        &[
+            (Stage::Current, "new-value"),
+            (Stage::Previous, "old-value"),
+        ],
+    )
+    .await;
 
     // The new version keeps the 10-day lifetime from now, and starts now.
     let attributes = standin.attributes(&name);

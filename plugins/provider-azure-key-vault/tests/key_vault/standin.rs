@@ -40,6 +40,12 @@ impl Raw<'_> {
         self.call(method, url, body).await
     }
 
+    /// The secret list, `max` secrets a page.
+    async fn list(&self, max: u32) -> (u16, Value) {
+        let url = format!("{}/secrets?{API}&maxresults={max}", self.vault);
+        self.call(Method::GET, url, None).await
+    }
+
     async fn get(&self, path: &str) -> (u16, Value) {
         self.at(Method::GET, path, None).await
     }
@@ -170,25 +176,13 @@ async fn the_stand_in_answers_like_the_service() {
         raw.put(&format!("secrets/page-{i}"), json!({ "value": "x" }))
             .await;
     }
-    let (status, body) = raw
-        .call(
-            Method::GET,
-            format!("{vault}/secrets?{API}&maxresults=3"),
-            None,
-        )
-        .await;
+    let (status, body) = raw.list(3).await;
     assert_eq!(status, 200);
     assert_eq!(body["value"].as_array().unwrap().len(), 3);
     let next = body["nextLink"].as_str().unwrap().to_owned();
     let (_, body) = raw.call(Method::GET, next, None).await;
     assert_eq!(body["value"].as_array().unwrap().len(), 1);
     assert!(body["nextLink"].is_null());
-    let (status, _) = raw
-        .call(
-            Method::GET,
-            format!("{vault}/secrets?{API}&maxresults=26"),
-            None,
-        )
-        .await;
+    let (status, _) = raw.list(26).await;
     assert_eq!(status, 400);
 }
