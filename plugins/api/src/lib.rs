@@ -41,7 +41,7 @@ pub use plugin::{
 pub use provider::{
     Attributes, Catalog, ConsumerRead, LeaseRevocation, Leases, Promotion, Provider,
     ProviderCapabilities, ProviderInfo, Reads, Revocation, SecretMetadata, Stage, VaultEvents,
-    VersionId, VersionInfo, Writes,
+    VersionId, VersionInfo, Writes, debug_provider,
 };
 pub use retry::{AWS_RETRYABLE_CODES, is_aws_retryable};
 pub use source::{SecretSource, SourceError};

@@ -207,7 +207,25 @@ pub trait Provider: ProviderInfo + Catalog + Reads + Writes + Attributes + 'stat
     }
 }
 
-/// Which provider this is: what every job may need to know about itself.
+/// A provider's `Debug`: its type, its configured name and the one field
+/// that tells it apart (a region, a mount, a URL, a path), and never a
+/// client or a credential.
+pub fn debug_provider(
+    f: &mut std::fmt::Formatter<'_>,
+    type_name: &str,
+    name: &str,
+    (field, value): (&str, &dyn std::fmt::Debug),
+) -> std::fmt::Result {
+    f.debug_struct(type_name)
+        .field("name", &name)
+        .field(field, value)
+        .finish_non_exhaustive()
+}
+
+/// Which provider this is: its name and what it supports. The job traits
+/// whose defaults need to know (`Writes::promote_with` consults the
+/// capabilities, `Attributes::set_tags` names the provider) build on it;
+/// [`Provider`] cannot be their base, being made of them.
 pub trait ProviderInfo: Send + Sync {
     /// The configured name: the part of an address before the `:`.
     fn name(&self) -> &str;

@@ -9,6 +9,7 @@ use chrono::Utc;
 use tenure_plugin_api::{
     Attributes, Catalog, PluginError, Provider, ProviderCapabilities, ProviderInfo, Reads,
     SecretMetadata, SecretSource, SecretValue, Stage, VersionId, Writes, async_trait,
+    debug_provider,
 };
 
 use crate::LocalConfig;
@@ -26,10 +27,7 @@ pub struct LocalVault {
 
 impl std::fmt::Debug for LocalVault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalVault")
-            .field("name", &self.name)
-            .field("path", &self.file.path())
-            .finish()
+        debug_provider(f, "LocalVault", &self.name, ("path", &self.file.path()))
     }
 }
 

@@ -15,6 +15,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_secretsmanager::Client;
 use tenure_plugin_api::{
     PluginError, Provider, ProviderCapabilities, ProviderInfo, Revocation, async_trait,
+    debug_provider,
 };
 use tokio::sync::OnceCell;
 
@@ -32,10 +33,12 @@ pub struct AwsSecretsManagerProvider {
 
 impl std::fmt::Debug for AwsSecretsManagerProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AwsSecretsManagerProvider")
-            .field("name", &self.name)
-            .field("region", &self.config.region)
-            .finish_non_exhaustive()
+        debug_provider(
+            f,
+            "AwsSecretsManagerProvider",
+            &self.name,
+            ("region", &self.config.region),
+        )
     }
 }
 

@@ -19,6 +19,7 @@ use azure_core::credentials::TokenCredential;
 use azure_core::http::ClientOptions;
 use tenure_plugin_api::{
     ErrorKind, PluginError, Provider, ProviderCapabilities, ProviderInfo, VaultEvents,
+    debug_provider,
 };
 
 use crate::client::KeyVaultClient;
@@ -37,10 +38,12 @@ pub struct AzureKeyVaultProvider {
 
 impl std::fmt::Debug for AzureKeyVaultProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AzureKeyVaultProvider")
-            .field("name", &self.name)
-            .field("vault_url", &self.vault_url)
-            .finish_non_exhaustive()
+        debug_provider(
+            f,
+            "AzureKeyVaultProvider",
+            &self.name,
+            ("vault_url", &self.vault_url),
+        )
     }
 }
 

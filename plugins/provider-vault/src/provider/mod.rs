@@ -12,7 +12,8 @@ mod rotation;
 
 use serde_json::Value;
 use tenure_plugin_api::{
-    LeaseRevocation, Leases, PluginError, Provider, ProviderCapabilities, ProviderInfo, async_trait,
+    LeaseRevocation, Leases, PluginError, Provider, ProviderCapabilities, ProviderInfo,
+    async_trait, debug_provider,
 };
 
 use crate::config::VaultConfig;
@@ -42,10 +43,12 @@ pub struct VaultProvider {
 
 impl std::fmt::Debug for VaultProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VaultProvider")
-            .field("name", &self.name)
-            .field("mount", &self.config.mount)
-            .finish_non_exhaustive()
+        debug_provider(
+            f,
+            "VaultProvider",
+            &self.name,
+            ("mount", &self.config.mount),
+        )
     }
 }
 
