@@ -15,7 +15,7 @@ use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Tra
 use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
 use serde_json::json;
 use tenure::plugins::Plugins;
-use tenure_plugin_api::{Provider, Stage};
+use tenure_plugin_api::{Provider, Reads, Stage};
 use tenure_provider_azure_key_vault::{AzureKeyVaultConfig, AzureKeyVaultProvider};
 use tenure_testkit::azure_standin::{CLIENT_ID, CLIENT_SECRET, StandIn, TENANT, VAULT_HOST};
 

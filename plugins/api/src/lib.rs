@@ -40,8 +40,9 @@ pub use plugin::{
     AccountSyntax, ConfigDir, ProviderPlugin, TargetPlugin, canonical_scope, resolve_path,
 };
 pub use provider::{
-    ConsumerRead, LeaseRevocation, Leases, Promotion, Provider, ProviderCapabilities, Revocation,
-    SecretMetadata, Stage, VaultEvents, VersionId, VersionInfo,
+    Attributes, Catalog, ConsumerRead, LeaseRevocation, Leases, Promotion, Provider,
+    ProviderCapabilities, ProviderInfo, Reads, Revocation, SecretMetadata, Stage, VaultEvents,
+    VersionId, VersionInfo, Writes, debug_provider,
 };
 pub use retry::{AWS_RETRYABLE_CODES, is_aws_retryable};
 pub use source::{SecretSource, SourceError};

@@ -1,4 +1,7 @@
-//! [`Provider`]: a vault that stores secrets, with versions and stages.
+//! [`Provider`]: a vault that stores secrets, with versions and stages: the
+//! types it speaks in, the job traits it is made of ([`ProviderInfo`],
+//! [`Catalog`], [`Reads`], [`Writes`], [`Attributes`]) and the hooks of
+//! vendor-only features ([`Leases`], [`VaultEvents`], [`Revocation`]).
 //!
 //! Stages follow AWS Secrets Manager's model: at most one version is
 //! `current` (what consumers read), at most one `pending` (staged by a
@@ -99,8 +102,8 @@ impl SecretMetadata {
 }
 
 /// What a provider declares it supports: the plugin's factory
-/// ([`crate::ProviderPlugin::capabilities`]) says it once, before the
-/// provider is built, and [`Provider::capabilities`] answers the same.
+/// ([`crate::ProviderPlugin::CAPABILITIES`]) says it once, before the
+/// provider is built, and [`ProviderInfo::capabilities`] answers the same.
 /// The workflow consults `destroy_versions` (whether a retired version can
 /// be made unreadable, or only loses its stage) and `tags`; the config
 /// loader consults `leases`. What a provider lacks fails with
@@ -131,6 +134,18 @@ impl ProviderCapabilities {
         destroy_versions: false,
         leases: false,
     };
+
+    /// A vault that keeps versions and stages: a pending stage, disable,
+    /// tags and destroying one version, no leases. A provider that differs
+    /// names only the difference:
+    /// `ProviderCapabilities { leases: true, ..ProviderCapabilities::STAGED }`.
+    pub const STAGED: Self = Self {
+        pending_stage: true,
+        disable: true,
+        tags: true,
+        destroy_versions: true,
+        ..Self::NONE
+    };
 }
 
 /// What a consumer reading a secret's current value gets now.
@@ -153,33 +168,85 @@ pub struct LeaseRevocation {
     pub remaining: usize,
 }
 
-/// What the caller of [`Provider::promote_with`] already holds, so a
+/// What the caller of [`Writes::promote_with`] already holds, so a
 /// provider can promote without reading it back.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Promotion<'a> {
     /// The pending version's value, exactly as it was staged.
     pub value: Option<&'a SecretValue>,
-    /// Tags to merge once promoted (as [`Provider::set_tags`]); ignored by
+    /// Tags to merge once promoted (as [`Attributes::set_tags`]); ignored by
     /// providers without tags.
     pub tags: Option<&'a BTreeMap<String, String>>,
 }
 
-/// A vault. Every method is idempotent: calling it twice with the same
+/// A vault: its name and capabilities, the jobs it does ([`Catalog`],
+/// [`Reads`], [`Writes`], [`Attributes`]) and the hooks of vendor-only
+/// features. Every job method is idempotent: calling it twice with the same
 /// arguments leaves the same state as calling it once.
-#[async_trait::async_trait]
-pub trait Provider: Send + Sync + 'static {
+///
+/// All the job methods are callable on a `dyn Provider`; on a concrete
+/// provider type, import the job trait.
+pub trait Provider: ProviderInfo + Catalog + Reads + Writes + Attributes + 'static {
+    /// The dynamic-secret leases hook, for a provider with the `leases`
+    /// capability (OpenBao / Vault).
+    fn leases(&self) -> Option<&dyn Leases> {
+        None
+    }
+
+    /// The vault-events hook, for a provider whose vault sends events that
+    /// name its secrets (Azure Event Grid).
+    fn vault_events(&self) -> Option<&dyn VaultEvents> {
+        None
+    }
+
+    /// The revocation hook, for a provider that revokes otherwise than by
+    /// disabling (AWS Secrets Manager deletes with a recovery window).
+    /// Without it a revocation disables the secret.
+    fn revocation(&self) -> Option<&dyn Revocation> {
+        None
+    }
+}
+
+/// A provider's `Debug`: its type, its configured name and the one field
+/// that tells it apart (a region, a mount, a URL, a path), and never a
+/// client or a credential.
+pub fn debug_provider(
+    f: &mut std::fmt::Formatter<'_>,
+    type_name: &str,
+    name: &str,
+    (field, value): (&str, &dyn std::fmt::Debug),
+) -> std::fmt::Result {
+    f.debug_struct(type_name)
+        .field("name", &name)
+        .field(field, value)
+        .finish_non_exhaustive()
+}
+
+/// Which provider this is: its name and what it supports. The job traits
+/// whose defaults need to know (`Writes::promote_with` consults the
+/// capabilities, `Attributes::set_tags` names the provider) build on it;
+/// [`Provider`] cannot be their base, being made of them.
+pub trait ProviderInfo: Send + Sync {
     /// The configured name: the part of an address before the `:`.
     fn name(&self) -> &str;
 
     /// What this provider supports.
     fn capabilities(&self) -> ProviderCapabilities;
+}
 
-    /// Inventory: every secret the provider exposes to Tenure.
+/// Inventory: which secrets the provider holds, and what it knows of each.
+#[async_trait::async_trait]
+pub trait Catalog: Send + Sync {
+    /// Every secret the provider exposes to Tenure.
     async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError>;
 
     /// One secret's metadata.
     async fn describe(&self, path: &str) -> Result<SecretMetadata, PluginError>;
+}
 
+/// Reading a secret's values: by stage, by version, and as a consumer.
+#[async_trait::async_trait]
+pub trait Reads: Send + Sync {
     /// Reads the version carrying `stage`.
     async fn read(&self, path: &str, stage: Stage) -> Result<SecretValue, PluginError>;
 
@@ -190,6 +257,26 @@ pub trait Provider: Send + Sync + 'static {
         version: &VersionId,
     ) -> Result<SecretValue, PluginError>;
 
+    /// Reads the current value as a consumer would, through the vault's own
+    /// access rules and not through any bookkeeping of Tenure's, to prove a
+    /// disabled secret stays unreadable. An error means the vault could not
+    /// be asked. The default reads the current stage.
+    async fn consumer_read(&self, path: &str) -> Result<ConsumerRead, PluginError> {
+        match self.read(path, Stage::Current).await {
+            Ok(_) => Ok(ConsumerRead::Served),
+            Err(err) if err.kind() == crate::ErrorKind::Retryable => Err(err),
+            Err(err) => Ok(ConsumerRead::Refused(format!(
+                "a read of the current value was refused ({})",
+                err.kind()
+            ))),
+        }
+    }
+}
+
+/// Writing a secret's versions: the current value, and a rotation's
+/// pending version staged, promoted, discarded, and the old one retired.
+#[async_trait::async_trait]
+pub trait Writes: Attributes {
     /// Writes a new current version directly (used to create secrets, not by rotations).
     async fn put_current(
         &self,
@@ -216,7 +303,7 @@ pub trait Provider: Send + Sync + 'static {
     /// version that is already current is success.
     async fn promote(&self, path: &str, version: &VersionId) -> Result<(), PluginError>;
 
-    /// [`Provider::promote`], then merges `promotion.tags`. A provider that
+    /// [`Writes::promote`], then merges `promotion.tags`. A provider that
     /// can use what `promotion` holds to make fewer calls overrides this;
     /// the outcome must be the same.
     async fn promote_with(
@@ -240,24 +327,13 @@ pub trait Provider: Send + Sync + 'static {
     /// Destroys the value of `version` once it is no longer current (end of
     /// the grace period). Already gone is success.
     async fn retire(&self, path: &str, version: &VersionId) -> Result<(), PluginError>;
+}
 
+/// A secret's own attributes: whether it is enabled, and its tags.
+#[async_trait::async_trait]
+pub trait Attributes: ProviderInfo {
     /// Enables or disables the secret (a disabled secret cannot be read).
     async fn set_enabled(&self, path: &str, enabled: bool) -> Result<(), PluginError>;
-
-    /// Reads the current value as a consumer would, through the vault's own
-    /// access rules and not through any bookkeeping of Tenure's, to prove a
-    /// disabled secret stays unreadable. An error means the vault could not
-    /// be asked. The default reads the current stage.
-    async fn consumer_read(&self, path: &str) -> Result<ConsumerRead, PluginError> {
-        match self.read(path, Stage::Current).await {
-            Ok(_) => Ok(ConsumerRead::Served),
-            Err(err) if err.kind() == crate::ErrorKind::Retryable => Err(err),
-            Err(err) => Ok(ConsumerRead::Refused(format!(
-                "a read of the current value was refused ({})",
-                err.kind()
-            ))),
-        }
-    }
 
     /// Merges `tags` into the secret's tags (a rotation records the record's
     /// owner this way). Providers without tags keep the default, which
@@ -272,25 +348,6 @@ pub trait Provider: Send + Sync + 'static {
             "provider {} does not store tags",
             self.name()
         )))
-    }
-
-    /// The dynamic-secret leases hook, for a provider with the `leases`
-    /// capability (OpenBao / Vault).
-    fn leases(&self) -> Option<&dyn Leases> {
-        None
-    }
-
-    /// The vault-events hook, for a provider whose vault sends events that
-    /// name its secrets (Azure Event Grid).
-    fn vault_events(&self) -> Option<&dyn VaultEvents> {
-        None
-    }
-
-    /// The revocation hook, for a provider that revokes otherwise than by
-    /// disabling (AWS Secrets Manager deletes with a recovery window).
-    /// Without it a revocation disables the secret.
-    fn revocation(&self) -> Option<&dyn Revocation> {
-        None
     }
 }
 

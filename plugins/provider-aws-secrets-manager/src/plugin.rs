@@ -15,11 +15,8 @@ impl ProviderPlugin for Plugin {
     type Config = AwsConfig;
 
     const CAPABILITIES: ProviderCapabilities = ProviderCapabilities {
-        pending_stage: true,
-        disable: true,
-        tags: true,
         destroy_versions: false,
-        leases: false,
+        ..ProviderCapabilities::STAGED
     };
 
     fn validate(config: &AwsConfig) -> Result<(), String> {

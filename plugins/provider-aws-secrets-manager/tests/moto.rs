@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use tenure_plugin_api::{ErrorKind, Provider, Revocation as _, SecretValue, Stage};
+use tenure_plugin_api::{Attributes, Catalog, ErrorKind, Reads, Revocation as _, Stage, Writes};
 use tenure_provider_aws_secrets_manager::{AwsConfig, AwsSecretsManagerProvider};
+use tenure_testkit::provider_steps::{assert_reads, put, read_text, stage, value};
 use tenure_testkit::{run_provider_suite, service_url, unique_name};
 
 fn sdk(endpoint: &str) -> SdkConfig {
@@ -30,10 +31,6 @@ fn provider() -> Option<AwsSecretsManagerProvider> {
     ))
 }
 
-fn value(text: &str) -> SecretValue {
-    SecretValue::new(text.to_owned())
-}
-
 #[tokio::test]
 async fn moto_passes_the_provider_conformance_suite() {
     let Some(provider) = provider() else { return };
@@ -46,15 +43,9 @@ async fn moto_passes_the_provider_conformance_suite() {
 async fn a_rotation_leaves_current_previous_and_no_pending() {
     let Some(provider) = provider() else { return };
     let path = format!("{}/db", unique_name("labels"));
-    provider
-        .put_current(&path, &value("old"), &BTreeMap::new())
-        .await
-        .expect("create");
+    put(&provider, &path, "old").await;
     let run = "0f8fad5b-d9cb-469f-a165-70867728950e";
-    let pending = provider
-        .stage_pending(&path, run, &value("new"), &BTreeMap::new())
-        .await
-        .expect("stage");
+    let pending = stage(&provider, &path, run, "new").await;
     // The version id is the rotation's id: a retry is idempotent.
     assert_eq!(pending.0, run);
     provider.promote(&path, &pending).await.expect("promote");
@@ -64,37 +55,21 @@ async fn a_rotation_leaves_current_previous_and_no_pending() {
         meta.version(Stage::Current).map(|v| v.id.0.as_str()),
         Some(run)
     );
-    assert_eq!(
-        provider
-            .read(&path, Stage::Previous)
-            .await
-            .expect("previous")
-            .expose(),
-        "old"
-    );
-    assert_eq!(
-        provider
-            .read(&path, Stage::Current)
-            .await
-            .expect("current")
-            .expose(),
-        "new"
-    );
+    assert_reads(
+        &provider,
+        &path,
+        &[(Stage::Previous, "old"), (Stage::Current, "new")],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_stale_pending_version_is_detected_and_can_be_cleared() {
     let Some(provider) = provider() else { return };
     let path = format!("{}/api", unique_name("stale"));
-    provider
-        .put_current(&path, &value("v1"), &BTreeMap::new())
-        .await
-        .expect("create");
+    put(&provider, &path, "v1").await;
     // A rotation that failed after staging leaves AWSPENDING behind.
-    let stale = provider
-        .stage_pending(&path, "failed-run", &value("v2"), &BTreeMap::new())
-        .await
-        .expect("stage");
+    let stale = stage(&provider, &path, "failed-run", "v2").await;
     let err = provider
         .stage_pending(&path, "next-run", &value("v3"), &BTreeMap::new())
         .await
@@ -110,10 +85,8 @@ async fn a_stale_pending_version_is_detected_and_can_be_cleared() {
         .discard_pending(&path, &stale)
         .await
         .expect("discard");
-    provider
-        .stage_pending(&path, "next-run", &value("v3"), &BTreeMap::new())
-        .await
-        .expect("the next rotation stages");
+    // The next rotation stages.
+    stage(&provider, &path, "next-run", "v3").await;
 }
 
 #[tokio::test]
@@ -142,12 +115,5 @@ async fn disabling_schedules_deletion_and_inventory_still_shows_it() {
     );
     assert!(provider.read(&path, Stage::Current).await.is_err());
     provider.set_enabled(&path, true).await.expect("restore");
-    assert_eq!(
-        provider
-            .read(&path, Stage::Current)
-            .await
-            .expect("readable")
-            .expose(),
-        "x"
-    );
+    assert_eq!(read_text(&provider, &path, Stage::Current).await, "x");
 }

@@ -89,8 +89,8 @@
 //!   type, `nbf` and `exp` of each write).
 //! - `client/`: the SDK calls, within the rate budget, errors mapped with
 //!   what was being done; `models` turns SDK models into the model's.
-//! - `provider`: the [`Provider`](tenure_plugin_api::Provider) trait impl,
-//!   delegating to the above.
+//! - `provider/`: the provider traits ([`Provider`](tenure_plugin_api::Provider)
+//!   and the job traits it is made of), one module a job, over the above.
 
 mod client;
 mod config;

@@ -14,13 +14,7 @@ impl ProviderPlugin for Plugin {
     const TYPE: &'static str = "azure_key_vault";
     type Config = AzureKeyVaultConfig;
 
-    const CAPABILITIES: ProviderCapabilities = ProviderCapabilities {
-        pending_stage: true,
-        disable: true,
-        tags: true,
-        destroy_versions: true,
-        leases: false,
-    };
+    const CAPABILITIES: ProviderCapabilities = ProviderCapabilities::STAGED;
 
     fn resolve_paths(config: &mut AzureKeyVaultConfig, dir: ConfigDir<'_>) {
         if let VaultUrl::Source(source) = &mut config.vault_url {

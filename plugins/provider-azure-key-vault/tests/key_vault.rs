@@ -18,7 +18,6 @@ use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
 use azure_core::time::Duration;
 use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
-use tenure_plugin_api::SecretValue;
 use tenure_provider_azure_key_vault::{AzureKeyVaultConfig, AzureKeyVaultProvider};
 use tenure_testkit::azure_standin::{CLIENT_ID, CLIENT_SECRET, StandIn, TENANT};
 
@@ -76,8 +75,4 @@ fn provider(standin: &StandIn) -> AzureKeyVaultProvider {
         AzureKeyVaultConfig::new(standin.vault_url()),
         CLIENT_SECRET,
     )
-}
-
-fn value(text: &str) -> SecretValue {
-    SecretValue::new(text.to_owned())
 }

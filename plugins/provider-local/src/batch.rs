@@ -101,22 +101,11 @@ impl Commit for Changes {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
-    use chrono::Utc;
-    use tenure_plugin_api::{SecretValue, Stage};
+    use tenure_plugin_api::Stage;
 
     use super::*;
     use crate::file::VaultFile;
-
-    fn put(file: &VaultFile, path: &str, value: &str) {
-        let (path, value) = (path.to_owned(), value.to_owned());
-        file.update(move |doc| {
-            doc.put_current(&path, SecretValue::new(value), &BTreeMap::new(), Utc::now());
-            Ok(())
-        })
-        .expect("update");
-    }
+    use crate::file::tests::put;
 
     #[test]
     fn concurrent_changes_share_writes_and_a_failing_one_changes_nothing() {
@@ -133,12 +122,7 @@ mod tests {
                     if i == 7 {
                         // Changes the document, then fails: none of it may stay.
                         let failed = file.update(|doc| {
-                            doc.put_current(
-                                "poison",
-                                SecretValue::new("x".into()),
-                                &BTreeMap::new(),
-                                Utc::now(),
-                            );
+                            doc.put_text("poison", "x");
                             Err::<(), _>(LocalError::Task)
                         });
                         assert!(failed.is_err());
@@ -158,17 +142,9 @@ mod tests {
         let doc = fresh.read().expect("read").expect("doc");
         assert!(doc.read("poison", Stage::Current).is_err());
         for i in (0..32).filter(|i| *i != 7) {
-            assert_eq!(
-                doc.read(&format!("s{i}"), Stage::Current)
-                    .expect("written")
-                    .expose(),
-                i.to_string()
-            );
+            assert_eq!(doc.text(&format!("s{i}"), Stage::Current), i.to_string());
         }
-        assert_eq!(
-            doc.read("base", Stage::Current).expect("base").expose(),
-            "0"
-        );
+        assert_eq!(doc.text("base", Stage::Current), "0");
     }
 
     #[test]
@@ -181,12 +157,7 @@ mod tests {
                 std::thread::spawn(move || {
                     let got = file
                         .update(move |doc| {
-                            doc.put_current(
-                                &format!("k{i}"),
-                                SecretValue::new(i.to_string()),
-                                &BTreeMap::new(),
-                                Utc::now(),
-                            );
+                            doc.put_text(&format!("k{i}"), &i.to_string());
                             Ok(i * 10)
                         })
                         .expect("update");

@@ -12,7 +12,7 @@
 //! - `file`: encryption, keys, locking and atomic writes.
 //! - `batch`: group commit of concurrent changes into one write.
 //! - `seed`: the optional seed file applied when the vault is created.
-//! - `provider`: the [`tenure_plugin_api::Provider`] implementation.
+//! - `provider`: the [`tenure_plugin_api::Provider`] traits over the file.
 
 mod batch;
 mod error;

@@ -14,13 +14,7 @@ impl ProviderPlugin for Plugin {
     const TYPE: &'static str = "local";
     type Config = LocalConfig;
 
-    const CAPABILITIES: ProviderCapabilities = ProviderCapabilities {
-        pending_stage: true,
-        disable: true,
-        tags: true,
-        destroy_versions: true,
-        leases: false,
-    };
+    const CAPABILITIES: ProviderCapabilities = ProviderCapabilities::STAGED;
 
     fn resolve_paths(config: &mut LocalConfig, dir: ConfigDir<'_>) {
         dir.path(&mut config.path);

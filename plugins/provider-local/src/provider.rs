@@ -1,12 +1,15 @@
-//! [`LocalVault`]: the [`Provider`] implementation over the vault file.
+//! [`LocalVault`]: the vault file opened, and the provider traits over it
+//! ([`Provider`] and its jobs: [`Catalog`], [`Reads`], [`Writes`],
+//! [`Attributes`]), each a read of the document or a change to it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::Utc;
 use tenure_plugin_api::{
-    PluginError, Provider, ProviderCapabilities, SecretMetadata, SecretSource, SecretValue, Stage,
-    VersionId, async_trait,
+    Attributes, Catalog, PluginError, Provider, ProviderCapabilities, ProviderInfo, Reads,
+    SecretMetadata, SecretSource, SecretValue, Stage, VersionId, Writes, async_trait,
+    debug_provider,
 };
 
 use crate::LocalConfig;
@@ -24,10 +27,7 @@ pub struct LocalVault {
 
 impl std::fmt::Debug for LocalVault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalVault")
-            .field("name", &self.name)
-            .field("path", &self.file.path())
-            .finish()
+        debug_provider(f, "LocalVault", &self.name, ("path", &self.file.path()))
     }
 }
 
@@ -93,8 +93,7 @@ impl LocalVault {
     }
 }
 
-#[async_trait]
-impl Provider for LocalVault {
+impl ProviderInfo for LocalVault {
     fn name(&self) -> &str {
         &self.name
     }
@@ -102,7 +101,13 @@ impl Provider for LocalVault {
     fn capabilities(&self) -> ProviderCapabilities {
         <crate::Plugin as tenure_plugin_api::ProviderPlugin>::CAPABILITIES
     }
+}
 
+/// No vendor-only hooks.
+impl Provider for LocalVault {}
+
+#[async_trait]
+impl Catalog for LocalVault {
     async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError> {
         self.with_doc(|doc| Ok(doc.list())).await
     }
@@ -111,7 +116,10 @@ impl Provider for LocalVault {
         let path = path.to_owned();
         self.with_doc(move |doc| Ok(doc.describe(&path)?)).await
     }
+}
 
+#[async_trait]
+impl Reads for LocalVault {
     async fn read(&self, path: &str, stage: Stage) -> Result<SecretValue, PluginError> {
         let path = path.to_owned();
         self.with_doc(move |doc| Ok(doc.read(&path, stage)?)).await
@@ -126,7 +134,10 @@ impl Provider for LocalVault {
         self.with_doc(move |doc| Ok(doc.read_version(&path, &version)?))
             .await
     }
+}
 
+#[async_trait]
+impl Writes for LocalVault {
     async fn put_current(
         &self,
         path: &str,
@@ -181,7 +192,10 @@ impl Provider for LocalVault {
         let (p, v) = (path.to_owned(), version.clone());
         self.change(move |doc| Ok(doc.retire(&p, &v)?)).await
     }
+}
 
+#[async_trait]
+impl Attributes for LocalVault {
     async fn set_enabled(&self, path: &str, enabled: bool) -> Result<(), PluginError> {
         let p = path.to_owned();
         self.change(move |doc| Ok(doc.set_enabled(&p, enabled)?))

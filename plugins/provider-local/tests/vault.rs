@@ -1,15 +1,15 @@
 //! Local vault tests through the public API: durability under `kill -9`,
 //! concurrent writers, file permissions, encryption at rest, and keys.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use tenure_plugin_api::{Provider, SecretSource, SecretValue, Stage};
+use tenure_plugin_api::{Attributes, Catalog, Reads, SecretSource, Stage, Writes};
 use tenure_provider_local::{LocalConfig, LocalVault};
+use tenure_testkit::provider_steps::{put, read_text, stage};
 
 const CHILD_DIR: &str = "TENURE_VAULT_STRESS_DIR";
 const CHILD_START: &str = "TENURE_VAULT_STRESS_START";
@@ -47,7 +47,7 @@ fn stress_writer_child() {
     let mut out = std::io::stdout();
     for counter in start.. {
         let path = format!("s{}", counter % PATHS);
-        let value = SecretValue::new(value_of(counter));
+        let value = value_of(counter);
         if counter % 3 == 0 {
             // Exercise the rotation path too: stage then promote. A pending
             // version left by a kill is stale: discard it, as the engine does.
@@ -56,18 +56,10 @@ fn stress_writer_child() {
                 rt.block_on(vault.discard_pending(&path, &stale.id))
                     .expect("discard");
             }
-            let id = rt
-                .block_on(vault.stage_pending(
-                    &path,
-                    &counter.to_string(),
-                    &value,
-                    &BTreeMap::new(),
-                ))
-                .expect("stage");
+            let id = rt.block_on(stage(&vault, &path, &counter.to_string(), &value));
             rt.block_on(vault.promote(&path, &id)).expect("promote");
         } else {
-            rt.block_on(vault.put_current(&path, &value, &BTreeMap::new()))
-                .expect("put");
+            rt.block_on(put(&vault, &path, &value));
         }
         writeln!(out, "committed {counter}").expect("stdout");
         out.flush().expect("flush");
@@ -81,12 +73,7 @@ fn vault_survives_kill_9_during_writes() {
     let vault = LocalVault::open("local", &config(dir.path())).expect("open");
     let rt = runtime();
     for k in 0..PATHS {
-        rt.block_on(vault.put_current(
-            &format!("s{k}"),
-            &SecretValue::new(value_of(k)),
-            &BTreeMap::new(),
-        ))
-        .expect("put");
+        rt.block_on(put(&vault, &format!("s{k}"), &value_of(k)));
     }
     let mut next = PATHS;
     let mut total = 0usize;
@@ -149,11 +136,8 @@ fn vault_survives_kill_9_during_writes() {
                 1,
                 "round {round}: {meta:?}"
             );
-            let value = rt
-                .block_on(vault.read(&path, Stage::Current))
-                .expect("read");
+            let value = rt.block_on(read_text(&vault, &path, Stage::Current));
             let counter: u64 = value
-                .expose()
                 .trim_start_matches("value-")
                 .parse()
                 .expect("a written value");
@@ -192,12 +176,11 @@ fn two_writers_lose_no_update() {
                 let vault = LocalVault::open("local", &cfg).expect("open");
                 let rt = runtime();
                 for i in 0..100 {
-                    rt.block_on(vault.put_current(
+                    rt.block_on(put(
+                        &vault,
                         &format!("{prefix}/{i}"),
-                        &SecretValue::new(format!("{prefix}{i}")),
-                        &BTreeMap::new(),
-                    ))
-                    .expect("put");
+                        &format!("{prefix}{i}"),
+                    ));
                 }
             })
         })
@@ -211,10 +194,8 @@ fn two_writers_lose_no_update() {
     let rt = runtime();
     for prefix in ["a", "b"] {
         for i in [0, 57, 99] {
-            let value = rt
-                .block_on(vault.read(&format!("{prefix}/{i}"), Stage::Current))
-                .expect("read");
-            assert_eq!(value.expose(), format!("{prefix}{i}"));
+            let value = rt.block_on(read_text(&vault, &format!("{prefix}/{i}"), Stage::Current));
+            assert_eq!(value, format!("{prefix}{i}"));
         }
     }
 }
@@ -224,9 +205,7 @@ fn files_are_private_and_hold_no_plaintext() {
     let dir = tempfile::tempdir().expect("tempdir");
     let vault = LocalVault::open("local", &config(dir.path())).expect("open");
     let secret = "plaintext-must-not-appear-0123456789";
-    runtime()
-        .block_on(vault.put_current("db/x", &SecretValue::new(secret.into()), &BTreeMap::new()))
-        .expect("put");
+    runtime().block_on(put(&vault, "db/x", secret));
     for file in ["vault.tvault", "vault.key"] {
         let mode = std::fs::metadata(dir.path().join(file))
             .expect("meta")

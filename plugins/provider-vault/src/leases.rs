@@ -7,7 +7,7 @@ use serde::Deserialize;
 use tenure_plugin_api::{LeaseRevocation, PluginError};
 use vaultrs::client::VaultClient;
 
-use crate::raw::{request, status_error};
+use crate::raw::{request, send, send_ok, status_error};
 
 #[derive(Deserialize)]
 struct ListData {
@@ -41,10 +41,8 @@ pub async fn count(client: &VaultClient, prefix: &str) -> Result<usize, PluginEr
     let mut folders = vec![prefix.to_owned()];
     while let Some(folder) = folders.pop() {
         let context = format!("list leases under {folder}");
-        let response = request(client, "LIST", &format!("sys/leases/lookup/{folder}/"))?
-            .send()
-            .await
-            .map_err(|e| PluginError::retryable(format!("{context}: {e}")))?;
+        let list = request(client, "LIST", &format!("sys/leases/lookup/{folder}/"))?;
+        let response = send(list, &context).await?;
         let status = response.status().as_u16();
         let body = response
             .text()
@@ -76,15 +74,8 @@ pub async fn revoke_prefix(
     let found = count(client, &prefix).await?;
     let context = format!("revoke leases under {prefix}");
     // revoke-prefix is synchronous by default (`sync=true`).
-    let response = request(client, "PUT", &format!("sys/leases/revoke-prefix/{prefix}"))?
-        .send()
-        .await
-        .map_err(|e| PluginError::retryable(format!("{context}: {e}")))?;
-    let status = response.status().as_u16();
-    if !(200..300).contains(&status) {
-        let body = response.text().await.unwrap_or_default();
-        return Err(status_error(&context, status, &body));
-    }
+    let revoke = request(client, "PUT", &format!("sys/leases/revoke-prefix/{prefix}"))?;
+    send_ok(revoke, &context).await?;
     let remaining = count(client, &prefix).await?;
     if remaining > 0 {
         return Err(PluginError::retryable(format!(

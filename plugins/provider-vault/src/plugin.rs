@@ -15,11 +15,8 @@ impl ProviderPlugin for Plugin {
     type Config = VaultConfig;
 
     const CAPABILITIES: ProviderCapabilities = ProviderCapabilities {
-        pending_stage: true,
-        disable: true,
-        tags: true,
-        destroy_versions: true,
         leases: true,
+        ..ProviderCapabilities::STAGED
     };
 
     fn resolve_paths(config: &mut VaultConfig, dir: ConfigDir<'_>) {

@@ -35,6 +35,29 @@ pub fn status_error(context: &str, status: u16, body: &str) -> PluginError {
     PluginError::new(ErrorKind::from_http_status(status), message)
 }
 
+/// Sends `request`; a failure to reach the server is retryable, and says
+/// what `context` was doing.
+pub async fn send(
+    request: reqwest::RequestBuilder,
+    context: &str,
+) -> Result<reqwest::Response, PluginError> {
+    request
+        .send()
+        .await
+        .map_err(|e| PluginError::retryable(format!("{context}: {e}")))
+}
+
+/// Sends `request`; any status but a success is an error.
+pub async fn send_ok(request: reqwest::RequestBuilder, context: &str) -> Result<(), PluginError> {
+    let response = send(request, context).await?;
+    let status = response.status().as_u16();
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let body = response.text().await.unwrap_or_default();
+    Err(status_error(context, status, &body))
+}
+
 /// Merges `changes` into the custom metadata of `mount/path` in one request
 /// (`PATCH <mount>/metadata/<path>`, JSON merge patch: a `null` removes the
 /// key; other keys are left as they are). Needs Vault 1.9+ or OpenBao.
@@ -44,17 +67,8 @@ pub async fn patch_custom_metadata(
     path: &str,
     changes: Map<String, Value>,
 ) -> Result<(), PluginError> {
-    let context = format!("patch metadata of {path}");
-    let response = request(client, "PATCH", &format!("{mount}/metadata/{path}"))?
+    let patch = request(client, "PATCH", &format!("{mount}/metadata/{path}"))?
         .header("Content-Type", "application/merge-patch+json")
-        .body(json!({ "custom_metadata": changes }).to_string())
-        .send()
-        .await
-        .map_err(|e| PluginError::retryable(format!("{context}: {e}")))?;
-    let status = response.status().as_u16();
-    if (200..300).contains(&status) {
-        return Ok(());
-    }
-    let body = response.text().await.unwrap_or_default();
-    Err(status_error(&context, status, &body))
+        .body(json!({ "custom_metadata": changes }).to_string());
+    send_ok(patch, &format!("patch metadata of {path}")).await
 }

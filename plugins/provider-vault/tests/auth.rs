@@ -5,7 +5,8 @@
 //! API on 127.0.0.1, which OpenBao's kubernetes auth method calls to check
 //! the service-account JWT, as it would call a real API server.
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -13,40 +14,19 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use tenure_plugin_api::{ErrorKind, Provider, SecretSource, SecretValue, Stage};
-use tenure_provider_vault::{VaultAuth, VaultConfig, VaultProvider};
-use tenure_testkit::{service_url, unique_name};
+use common::{config, dev_address, provider_with, root, root_token};
+use tenure_plugin_api::{Catalog, ErrorKind, Reads, SecretSource, Stage};
+use tenure_provider_vault::{VaultAuth, VaultProvider};
+use tenure_testkit::provider_steps::{put, read_text};
+use tenure_testkit::{bao, service_url, unique_name};
 use vaultrs::api::auth::approle::requests::SetAppRoleRequest;
 use vaultrs::api::auth::kubernetes::requests::{
     ConfigureKubernetesAuthRequest, CreateKubernetesRoleRequest,
 };
-use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
+use vaultrs::client::VaultClient;
 
 const POLICY: &str =
     r#"path "secret/*" { capabilities = ["create", "read", "update", "patch", "delete", "list"] }"#;
-
-fn root() -> Option<VaultClient> {
-    let address = service_url("TENURE_TEST_VAULT_ADDR")?;
-    let token = std::env::var("TENURE_TEST_VAULT_TOKEN").expect("TENURE_TEST_VAULT_TOKEN");
-    let settings = VaultClientSettingsBuilder::default()
-        .address(address)
-        .token(token)
-        .build()
-        .expect("settings");
-    Some(VaultClient::new(settings).expect("client"))
-}
-
-fn config(address: SecretSource, auth: VaultAuth) -> VaultConfig {
-    VaultConfig {
-        address,
-        auth,
-        mount: "secret".into(),
-        prefix: None,
-        staging: ".tenure-pending".into(),
-        namespace: None,
-        ca_file: None,
-    }
-}
 
 /// Enables an auth method (already enabled is fine) and the KV policy.
 async fn prepare(root: &VaultClient, path: &str, kind: &str) {
@@ -67,14 +47,28 @@ fn file(dir: &tempfile::TempDir, name: &str, content: &str) -> PathBuf {
     path
 }
 
+/// The role id of `role` of the AppRole method at `approle-tenure`.
+async fn role_id(root: &VaultClient, role: &str) -> String {
+    vaultrs::auth::approle::role::read_id(root, "approle-tenure", role)
+        .await
+        .expect("role id")
+        .role_id
+}
+
+/// A provider logging in through `approle-tenure` with `role_id` and
+/// `secret_id`, each from a file in `dir`.
+fn approle_provider(dir: &tempfile::TempDir, role_id: &str, secret_id: &str) -> VaultProvider {
+    provider_with(VaultAuth::AppRole {
+        mount: "approle-tenure".into(),
+        role_id: SecretSource::File(file(dir, "role-id", role_id)),
+        secret_id: Some(SecretSource::File(file(dir, "secret-id", secret_id))),
+    })
+}
+
 /// Writes and reads a secret through `provider`.
 async fn round_trip(provider: &VaultProvider, path: &str, text: &str) {
-    provider
-        .put_current(path, &SecretValue::new(text.into()), &BTreeMap::new())
-        .await
-        .expect("write through the provider");
-    let read = provider.read(path, Stage::Current).await.expect("read");
-    assert_eq!(read.expose(), text);
+    put(provider, path, text).await;
+    assert_eq!(read_text(provider, path, Stage::Current).await, text);
 }
 
 #[tokio::test]
@@ -94,27 +88,14 @@ async fn approle_logs_in_renews_its_token_and_logs_in_again_at_max_ttl() {
     )
     .await
     .expect("role");
-    let role_id = vaultrs::auth::approle::role::read_id(&root, "approle-tenure", "tenure")
-        .await
-        .expect("role id")
-        .role_id;
+    let role_id = role_id(&root, "tenure").await;
     let secret_id =
         vaultrs::auth::approle::role::secret::generate(&root, "approle-tenure", "tenure", None)
             .await
             .expect("secret id")
             .secret_id;
     let dir = tempfile::tempdir().expect("dir");
-    let provider = VaultProvider::new(
-        "vault",
-        config(
-            SecretSource::Env("TENURE_TEST_VAULT_ADDR".into()),
-            VaultAuth::AppRole {
-                mount: "approle-tenure".into(),
-                role_id: SecretSource::File(file(&dir, "role-id", &role_id)),
-                secret_id: Some(SecretSource::File(file(&dir, "secret-id", &secret_id))),
-            },
-        ),
-    );
+    let provider = approle_provider(&dir, &role_id, &secret_id);
     let path = format!("{}/app", unique_name("approle"));
     // 9 s of work with a 3 s token that lives at most 7 s: without renewal
     // and a second login, calls would fail after 3 s and after 7 s.
@@ -134,26 +115,9 @@ async fn a_wrong_approle_secret_id_is_unauthorized() {
     vaultrs::auth::approle::role::set(&root, "approle-tenure", "tenure-bad", None)
         .await
         .expect("role");
-    let role_id = vaultrs::auth::approle::role::read_id(&root, "approle-tenure", "tenure-bad")
-        .await
-        .expect("role id")
-        .role_id;
+    let role_id = role_id(&root, "tenure-bad").await;
     let dir = tempfile::tempdir().expect("dir");
-    let provider = VaultProvider::new(
-        "vault",
-        config(
-            SecretSource::Env("TENURE_TEST_VAULT_ADDR".into()),
-            VaultAuth::AppRole {
-                mount: "approle-tenure".into(),
-                role_id: SecretSource::File(file(&dir, "role-id", &role_id)),
-                secret_id: Some(SecretSource::File(file(
-                    &dir,
-                    "secret-id",
-                    "00000000-0000-0000-0000-000000000000",
-                ))),
-            },
-        ),
-    );
+    let provider = approle_provider(&dir, &role_id, "00000000-0000-0000-0000-000000000000");
     let err = provider
         .list()
         .await
@@ -272,13 +236,7 @@ async fn kubernetes_auth_logs_in_with_the_service_account_jwt_file() {
         role: role.into(),
         jwt_file,
     };
-    let provider = VaultProvider::new(
-        "vault",
-        config(
-            SecretSource::Env("TENURE_TEST_VAULT_ADDR".into()),
-            auth("tenure", file(&dir, "token", &jwt)),
-        ),
-    );
+    let provider = provider_with(auth("tenure", file(&dir, "token", &jwt)));
     round_trip(&provider, &format!("{}/app", unique_name("k8s")), "ok").await;
     assert!(
         reviews.load(Ordering::SeqCst) >= 1,
@@ -286,13 +244,7 @@ async fn kubernetes_auth_logs_in_with_the_service_account_jwt_file() {
     );
 
     // A JWT the API server does not accept is refused.
-    let forged = VaultProvider::new(
-        "vault",
-        config(
-            SecretSource::Env("TENURE_TEST_VAULT_ADDR".into()),
-            auth("tenure", file(&dir, "forged", &format!("{jwt}x"))),
-        ),
-    );
+    let forged = provider_with(auth("tenure", file(&dir, "forged", &format!("{jwt}x"))));
     let err = forged.list().await.expect_err("a forged JWT logs in");
     assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
 }
@@ -333,25 +285,11 @@ async fn tls_is_verified_against_the_configured_ca_file() {
 
 #[tokio::test]
 async fn a_namespace_scopes_every_request() {
-    let Some(address) = service_url("TENURE_TEST_VAULT_ADDR") else {
+    if service_url("TENURE_TEST_VAULT_ADDR").is_none() {
         return;
-    };
-    let token = std::env::var("TENURE_TEST_VAULT_TOKEN").expect("TENURE_TEST_VAULT_TOKEN");
+    }
     let namespace = unique_name("ns");
     // OpenBao has namespaces too; vaultrs has no namespace API, so the CLI makes one.
-    let bao = |args: &[&str]| {
-        let out = std::process::Command::new("bao")
-            .args(args)
-            .env("VAULT_ADDR", &address)
-            .env("VAULT_TOKEN", &token)
-            .output()
-            .expect("bao");
-        assert!(
-            out.status.success(),
-            "bao {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
     bao(&["namespace", "create", &namespace]);
     bao(&[
         "secrets",
@@ -360,26 +298,13 @@ async fn a_namespace_scopes_every_request() {
         "-path=secret",
         "kv-v2",
     ]);
-    let mut scoped = config(
-        SecretSource::Env("TENURE_TEST_VAULT_ADDR".into()),
-        VaultAuth::Token {
-            token: SecretSource::Env("TENURE_TEST_VAULT_TOKEN".into()),
-        },
-    );
+    let mut scoped = config(dev_address(), root_token());
     scoped.namespace = Some(namespace.clone());
     let provider = VaultProvider::new("vault", scoped);
     let path = format!("{}/app", unique_name("in-ns"));
     round_trip(&provider, &path, "namespaced").await;
     // The same path at the root namespace does not exist.
-    let root_view = VaultProvider::new(
-        "vault",
-        config(
-            SecretSource::Env("TENURE_TEST_VAULT_ADDR".into()),
-            VaultAuth::Token {
-                token: SecretSource::Env("TENURE_TEST_VAULT_TOKEN".into()),
-            },
-        ),
-    );
+    let root_view = common::provider();
     let err = root_view
         .read(&path, Stage::Current)
         .await

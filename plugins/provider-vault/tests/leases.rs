@@ -3,39 +3,13 @@
 //! set by scripts/services): a decommissioned workload's leases are revoked
 //! by prefix, none remain, and the database users they held are gone.
 
-use tenure_plugin_api::{ErrorKind, Leases as _, SecretSource};
-use tenure_provider_vault::{VaultAuth, VaultConfig, VaultProvider};
+mod common;
+
+use common::{provider, root};
+use tenure_plugin_api::{ErrorKind, Leases as _};
 use tenure_testkit::{service_url, unique_name};
 use vaultrs::api::database::requests::{PostgreSQLConnectionRequest, SetRoleRequest};
-use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
-
-fn root() -> Option<VaultClient> {
-    let address = service_url("TENURE_TEST_VAULT_ADDR")?;
-    let token = std::env::var("TENURE_TEST_VAULT_TOKEN").expect("TENURE_TEST_VAULT_TOKEN");
-    let settings = VaultClientSettingsBuilder::default()
-        .address(address)
-        .token(token)
-        .build()
-        .expect("settings");
-    Some(VaultClient::new(settings).expect("client"))
-}
-
-fn provider() -> VaultProvider {
-    VaultProvider::new(
-        "vault",
-        VaultConfig {
-            address: SecretSource::Env("TENURE_TEST_VAULT_ADDR".into()),
-            auth: VaultAuth::Token {
-                token: SecretSource::Env("TENURE_TEST_VAULT_TOKEN".into()),
-            },
-            mount: "secret".into(),
-            prefix: None,
-            staging: ".tenure-pending".into(),
-            namespace: None,
-            ca_file: None,
-        },
-    )
-}
+use vaultrs::client::VaultClient;
 
 /// The admin user, password and host:port of the scram cluster's URL
 /// (`postgres://user:password@host:port/db`).
@@ -70,6 +44,12 @@ async fn database_engine(root: &VaultClient, mount: &str, role: &str) {
     )
     .await
     .expect("connection");
+    database_role(root, mount, role).await;
+}
+
+/// A dynamic role of the engine at `mount` whose credentials are new
+/// PostgreSQL login roles, valid for an hour.
+async fn database_role(root: &VaultClient, mount: &str, role: &str) {
     vaultrs::database::role::set(
         root,
         mount,
@@ -92,7 +72,7 @@ async fn a_workloads_leases_are_revoked_by_prefix_and_none_remain() {
     let Some(root) = root() else { return };
     let mount = unique_name("db");
     database_engine(&root, &mount, "orders").await;
-    database_engine_role_other(&root, &mount).await;
+    database_role(&root, &mount, "billing").await;
     let mut users = Vec::new();
     for _ in 0..3 {
         let creds = vaultrs::database::role::creds(&root, &mount, "orders")
@@ -138,24 +118,6 @@ async fn a_workloads_leases_are_revoked_by_prefix_and_none_remain() {
                 .expect("query");
         assert!(!exists.0, "{name} still exists");
     }
-}
-
-async fn database_engine_role_other(root: &VaultClient, mount: &str) {
-    vaultrs::database::role::set(
-        root,
-        mount,
-        "billing",
-        Some(
-            SetRoleRequest::builder()
-                .db_name("pg")
-                .creation_statements(vec![
-                    r#"CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"#.into(),
-                ])
-                .default_ttl("1h"),
-        ),
-    )
-    .await
-    .expect("role");
 }
 
 #[tokio::test]

@@ -1,28 +1,18 @@
 //! The vault provider against a real OpenBao dev server (address and token in
 //! TENURE_TEST_VAULT_ADDR / TENURE_TEST_VAULT_TOKEN, set by scripts/services).
 
+mod common;
+
 use std::collections::BTreeMap;
 
-use tenure_plugin_api::{ErrorKind, Provider, SecretSource, SecretValue, Stage};
-use tenure_provider_vault::{VaultAuth, VaultConfig, VaultProvider};
+use tenure_plugin_api::{Catalog, ErrorKind, Stage, Writes};
+use tenure_provider_vault::VaultProvider;
+use tenure_testkit::provider_steps::{put, read_text, stage, value};
 use tenure_testkit::{run_provider_suite, service_url, unique_name};
 
 fn provider() -> Option<VaultProvider> {
     service_url("TENURE_TEST_VAULT_ADDR")?;
-    Some(VaultProvider::new(
-        "vault",
-        VaultConfig {
-            address: SecretSource::Env("TENURE_TEST_VAULT_ADDR".into()),
-            auth: VaultAuth::Token {
-                token: SecretSource::Env("TENURE_TEST_VAULT_TOKEN".into()),
-            },
-            mount: "secret".into(),
-            prefix: None,
-            staging: ".tenure-pending".into(),
-            namespace: None,
-            ca_file: None,
-        },
-    ))
+    Some(common::provider())
 }
 
 #[tokio::test]
@@ -37,44 +27,31 @@ async fn openbao_kv2_passes_the_provider_conformance_suite() {
 async fn a_concurrent_writer_is_never_silently_overwritten() {
     let Some(provider) = provider() else { return };
     let path = format!("{}/db", unique_name("cas"));
-    provider
-        .put_current(
-            &path,
-            &SecretValue::new(r#"{"username":"app","password":"one"}"#.into()),
-            &BTreeMap::new(),
-        )
-        .await
-        .expect("put");
-    let pending = provider
-        .stage_pending(
-            &path,
-            "run-1",
-            &SecretValue::new(r#"{"username":"app","password":"two"}"#.into()),
-            &BTreeMap::new(),
-        )
-        .await
-        .expect("stage");
+    put(&provider, &path, r#"{"username":"app","password":"one"}"#).await;
+    let pending = stage(
+        &provider,
+        &path,
+        "run-1",
+        r#"{"username":"app","password":"two"}"#,
+    )
+    .await;
     // Someone else writes the secret between staging and promotion.
-    provider
-        .put_current(
-            &path,
-            &SecretValue::new(r#"{"username":"app","password":"theirs"}"#.into()),
-            &BTreeMap::new(),
-        )
-        .await
-        .expect("their write");
+    put(
+        &provider,
+        &path,
+        r#"{"username":"app","password":"theirs"}"#,
+    )
+    .await;
     // The check-and-set write still wins only over the version it saw: the
     // promotion reads the latest version number, so it lands on top of
     // theirs, and theirs stays in history as previous.
     provider.promote(&path, &pending).await.expect("promote");
-    let current = provider.read(&path, Stage::Current).await.expect("read");
-    assert_eq!(current.expose(), r#"{"password":"two","username":"app"}"#);
     assert_eq!(
-        provider
-            .read(&path, Stage::Previous)
-            .await
-            .expect("previous")
-            .expose(),
+        read_text(&provider, &path, Stage::Current).await,
+        r#"{"password":"two","username":"app"}"#
+    );
+    assert_eq!(
+        read_text(&provider, &path, Stage::Previous).await,
         r#"{"password":"theirs","username":"app"}"#
     );
     // Database-style secrets are stored as the KV map itself.
@@ -87,12 +64,7 @@ async fn a_concurrent_writer_is_never_silently_overwritten() {
         1
     );
     let err = provider
-        .stage_pending(
-            &path,
-            "bad/token",
-            &SecretValue::new("x".into()),
-            &BTreeMap::new(),
-        )
+        .stage_pending(&path, "bad/token", &value("x"), &BTreeMap::new())
         .await
         .expect_err("bad token");
     assert_eq!(err.kind(), ErrorKind::Permanent);
@@ -100,14 +72,7 @@ async fn a_concurrent_writer_is_never_silently_overwritten() {
 
 /// A root client for writing around the provider, as a crash would leave things.
 fn root() -> vaultrs::client::VaultClient {
-    vaultrs::client::VaultClient::new(
-        vaultrs::client::VaultClientSettingsBuilder::default()
-            .address(std::env::var("TENURE_TEST_VAULT_ADDR").expect("addr"))
-            .token(std::env::var("TENURE_TEST_VAULT_TOKEN").expect("token"))
-            .build()
-            .expect("settings"),
-    )
-    .expect("client")
+    common::root().expect("TENURE_TEST_VAULT_ADDR")
 }
 
 fn map(password: &str) -> serde_json::Map<String, serde_json::Value> {
@@ -117,17 +82,14 @@ fn map(password: &str) -> serde_json::Map<String, serde_json::Value> {
 }
 
 /// A database-style value holding `password`.
-fn put(password: &str) -> SecretValue {
-    SecretValue::new(format!(r#"{{"password":"{password}"}}"#))
+fn password(password: &str) -> String {
+    format!(r#"{{"password":"{password}"}}"#)
 }
 
 /// A new secret named after `name`, whose current password is "one".
 async fn seeded(provider: &VaultProvider, name: &str) -> String {
     let path = unique_name(name);
-    provider
-        .put_current(&path, &put("one"), &BTreeMap::new())
-        .await
-        .expect("put");
+    put(provider, &path, &password("one")).await;
     path
 }
 
@@ -153,25 +115,14 @@ async fn a_crash_between_staging_the_value_and_pointing_to_it_is_repaired_by_the
             .is_none()
     );
     // The retry issued a new value: that one is staged, not the orphan.
-    let pending = provider
-        .stage_pending(&path, "run-1", &put("retry"), &BTreeMap::new())
-        .await
-        .expect("stage");
+    let pending = stage(&provider, &path, "run-1", &password("retry")).await;
     assert_eq!(
-        provider
-            .read(&path, Stage::Pending)
-            .await
-            .expect("pending")
-            .expose(),
+        read_text(&provider, &path, Stage::Pending).await,
         r#"{"password":"retry"}"#
     );
     provider.promote(&path, &pending).await.expect("promote");
     assert_eq!(
-        provider
-            .read(&path, Stage::Current)
-            .await
-            .expect("current")
-            .expose(),
+        read_text(&provider, &path, Stage::Current).await,
         r#"{"password":"retry"}"#
     );
 }
@@ -180,10 +131,7 @@ async fn a_crash_between_staging_the_value_and_pointing_to_it_is_repaired_by_the
 async fn a_promotion_retried_after_a_crash_writes_no_second_version() {
     let Some(provider) = provider() else { return };
     let path = seeded(&provider, "promote-crash").await;
-    let pending = provider
-        .stage_pending(&path, "run-1", &put("two"), &BTreeMap::new())
-        .await
-        .expect("stage");
+    let pending = stage(&provider, &path, "run-1", &password("two")).await;
     // The first attempt wrote the new version, then died before its metadata.
     vaultrs::kv2::set(&root(), "secret", &path, &map("two"))
         .await
@@ -193,11 +141,7 @@ async fn a_promotion_retried_after_a_crash_writes_no_second_version() {
     assert_eq!(meta.versions.len(), 2, "no duplicate version");
     assert!(meta.version(Stage::Pending).is_none());
     assert_eq!(
-        provider
-            .read(&path, Stage::Previous)
-            .await
-            .expect("previous")
-            .expose(),
+        read_text(&provider, &path, Stage::Previous).await,
         r#"{"password":"one"}"#
     );
     // And a retry after everything was done is a no-op.

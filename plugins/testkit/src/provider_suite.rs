@@ -8,16 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use tenure_plugin_api::{
-    ConsumerRead, ErrorKind, Promotion, Provider, SecretValue, Stage, VersionId,
-};
+use tenure_plugin_api::{ConsumerRead, ErrorKind, Promotion, Provider, Stage, VersionId};
 
 use crate::failure::{Failure, behaviour, step, twice};
+use crate::provider_steps::value;
 use crate::services::unique_name;
-
-fn value(text: &str) -> SecretValue {
-    SecretValue::new(text.to_owned())
-}
 
 fn tag(key: &str, value: &str) -> BTreeMap<String, String> {
     BTreeMap::from([(key.to_owned(), value.to_owned())])

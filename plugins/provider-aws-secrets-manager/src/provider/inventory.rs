@@ -1,11 +1,13 @@
-//! Inventory: every secret under the prefix (`ListSecrets`, with those
+//! [`Catalog`]: every secret under the prefix (`ListSecrets`, with those
 //! scheduled for deletion, shown as disabled) and one secret's metadata,
 //! each with its versions by label.
 
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
 use chrono::Utc;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use tenure_plugin_api::{ErrorKind, PluginError, SecretMetadata, Stage, VersionId, VersionInfo};
+use tenure_plugin_api::{
+    Catalog, ErrorKind, PluginError, SecretMetadata, Stage, VersionId, VersionInfo, async_trait,
+};
 
 use super::AwsSecretsManagerProvider;
 use super::versions::{CURRENT, PENDING, PREVIOUS, Version};
@@ -62,9 +64,9 @@ fn metadata(path: &str, tags: &[Tag], deleted: bool, mut versions: Vec<Version>)
     }
 }
 
-impl AwsSecretsManagerProvider {
-    /// [`Provider::list`](tenure_plugin_api::Provider::list).
-    pub(super) async fn inventory(&self) -> Result<Vec<SecretMetadata>, PluginError> {
+#[async_trait]
+impl Catalog for AwsSecretsManagerProvider {
+    async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError> {
         let client = self.client().await;
         let mut entries = Vec::new();
         let mut next: Option<String> = None;
@@ -120,13 +122,14 @@ impl AwsSecretsManagerProvider {
             .await
     }
 
-    /// [`Provider::describe`](tenure_plugin_api::Provider::describe).
-    pub(super) async fn describe_secret(&self, path: &str) -> Result<SecretMetadata, PluginError> {
+    async fn describe(&self, path: &str) -> Result<SecretMetadata, PluginError> {
         let (tags, deleted) = self.head(path).await?;
         let versions = self.versions(path).await?;
         Ok(metadata(path, &tags, deleted, versions))
     }
+}
 
+impl AwsSecretsManagerProvider {
     /// The secret's tags and whether it is scheduled for deletion.
     pub(super) async fn head(&self, path: &str) -> Result<(Vec<Tag>, bool), PluginError> {
         self.budgets.acquire(Family::Read).await;

@@ -1,27 +1,26 @@
 //! [`AwsSecretsManagerProvider`]: the struct, its construction and client,
-//! and the [`Provider`] and [`Revocation`] impls, which hand each method to
-//! the module for its job.
+//! [`ProviderInfo`], [`Provider`] (its hook) and [`Revocation`]. Each job
+//! trait is implemented in the module for its job: `inventory`
+//! (`Catalog`), `versions` (`Reads`), `rotation` (`Writes`) and
+//! `attributes` (`Attributes`).
 
-mod disabling;
+mod attributes;
 mod inventory;
 mod rotation;
 mod versions;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_secretsmanager::Client;
 use tenure_plugin_api::{
-    PluginError, Provider, ProviderCapabilities, Revocation, SecretMetadata, SecretValue, Stage,
-    VersionId, async_trait,
+    PluginError, Provider, ProviderCapabilities, ProviderInfo, Revocation, async_trait,
+    debug_provider,
 };
 use tokio::sync::OnceCell;
 
 use crate::budget::Budgets;
 use crate::config::AwsConfig;
-use rotation::tags_of;
-use versions::stage_label;
 
 /// The AWS Secrets Manager provider.
 pub struct AwsSecretsManagerProvider {
@@ -34,10 +33,12 @@ pub struct AwsSecretsManagerProvider {
 
 impl std::fmt::Debug for AwsSecretsManagerProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AwsSecretsManagerProvider")
-            .field("name", &self.name)
-            .field("region", &self.config.region)
-            .finish_non_exhaustive()
+        debug_provider(
+            f,
+            "AwsSecretsManagerProvider",
+            &self.name,
+            ("region", &self.config.region),
+        )
     }
 }
 
@@ -82,8 +83,7 @@ impl AwsSecretsManagerProvider {
     }
 }
 
-#[async_trait]
-impl Provider for AwsSecretsManagerProvider {
+impl ProviderInfo for AwsSecretsManagerProvider {
     fn name(&self) -> &str {
         &self.name
     }
@@ -91,73 +91,11 @@ impl Provider for AwsSecretsManagerProvider {
     fn capabilities(&self) -> ProviderCapabilities {
         <crate::Plugin as tenure_plugin_api::ProviderPlugin>::CAPABILITIES
     }
+}
 
+impl Provider for AwsSecretsManagerProvider {
     fn revocation(&self) -> Option<&dyn Revocation> {
         Some(self)
-    }
-
-    async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError> {
-        self.inventory().await
-    }
-
-    async fn describe(&self, path: &str) -> Result<SecretMetadata, PluginError> {
-        self.describe_secret(path).await
-    }
-
-    async fn read(&self, path: &str, stage: Stage) -> Result<SecretValue, PluginError> {
-        // Always an explicit stage: a read without one may lag a promotion.
-        self.get_value(path, Some(stage_label(stage)), None).await
-    }
-
-    async fn read_version(
-        &self,
-        path: &str,
-        version: &VersionId,
-    ) -> Result<SecretValue, PluginError> {
-        self.get_value(path, None, Some(&version.0)).await
-    }
-
-    async fn put_current(
-        &self,
-        path: &str,
-        value: &SecretValue,
-        tags: &BTreeMap<String, String>,
-    ) -> Result<VersionId, PluginError> {
-        self.put_current_value(path, value, tags).await
-    }
-
-    async fn stage_pending(
-        &self,
-        path: &str,
-        token: &str,
-        value: &SecretValue,
-        _annotations: &BTreeMap<String, String>,
-    ) -> Result<VersionId, PluginError> {
-        self.stage_pending_value(path, token, value).await
-    }
-
-    async fn promote(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
-        self.promote_version(path, version).await
-    }
-
-    async fn discard_pending(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
-        self.discard_pending_version(path, version).await
-    }
-
-    async fn retire(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
-        self.retire_version(path, version).await
-    }
-
-    async fn set_enabled(&self, path: &str, enabled: bool) -> Result<(), PluginError> {
-        self.set_secret_enabled(path, enabled).await
-    }
-
-    async fn set_tags(
-        &self,
-        path: &str,
-        tags: &BTreeMap<String, String>,
-    ) -> Result<(), PluginError> {
-        self.tag(path, tags_of(tags)).await
     }
 }
 

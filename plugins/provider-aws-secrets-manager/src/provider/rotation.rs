@@ -1,13 +1,14 @@
-//! Writing and rotating: the current value written (or the secret
-//! created), a pending version staged under `AWSPENDING` with a request
-//! token derived from the rotation's, promoted by moving `AWSCURRENT`,
-//! discarded or retired by removing its label; and tags.
+//! [`Writes`]: the current value written (or the secret created), a
+//! pending version staged under `AWSPENDING` with a request token derived
+//! from the rotation's, promoted by moving `AWSCURRENT`, discarded or
+//! retired by removing its label; and tagging, which promotion and
+//! [`Attributes::set_tags`](tenure_plugin_api::Attributes::set_tags) share.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_secretsmanager::types::Tag;
 use chrono::Utc;
-use tenure_plugin_api::{ErrorKind, PluginError, SecretValue, VersionId};
+use tenure_plugin_api::{ErrorKind, PluginError, SecretValue, VersionId, Writes, async_trait};
 
 use super::AwsSecretsManagerProvider;
 use super::versions::{CURRENT, PENDING, PREVIOUS};
@@ -20,9 +21,9 @@ pub(super) fn tags_of(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
-impl AwsSecretsManagerProvider {
-    /// [`Provider::put_current`](tenure_plugin_api::Provider::put_current).
-    pub(super) async fn put_current_value(
+#[async_trait]
+impl Writes for AwsSecretsManagerProvider {
+    async fn put_current(
         &self,
         path: &str,
         value: &SecretValue,
@@ -48,15 +49,7 @@ impl AwsSecretsManagerProvider {
                     });
             }
             Err(e) => return Err(e),
-            Ok((_, true)) => {
-                self.budgets.acquire(Family::Write).await;
-                client
-                    .restore_secret()
-                    .secret_id(path)
-                    .send()
-                    .await
-                    .map_err(|e| error(&format!("restore {path}"), e))?;
-            }
+            Ok((_, true)) => self.restore(path).await?,
             Ok((_, false)) => {}
         }
         self.budgets.acquire(Family::Write).await;
@@ -73,12 +66,13 @@ impl AwsSecretsManagerProvider {
             .ok_or_else(|| PluginError::permanent(format!("write {path}: no version id")))
     }
 
-    /// [`Provider::stage_pending`](tenure_plugin_api::Provider::stage_pending).
-    pub(super) async fn stage_pending_value(
+    /// The annotations are not kept: the version id is the rotation's.
+    async fn stage_pending(
         &self,
         path: &str,
         token: &str,
         value: &SecretValue,
+        _annotations: &BTreeMap<String, String>,
     ) -> Result<VersionId, PluginError> {
         let request = request_token(token)?;
         let versions = self.versions(path).await?;
@@ -126,12 +120,7 @@ impl AwsSecretsManagerProvider {
         }
     }
 
-    /// [`Provider::promote`](tenure_plugin_api::Provider::promote).
-    pub(super) async fn promote_version(
-        &self,
-        path: &str,
-        version: &VersionId,
-    ) -> Result<(), PluginError> {
+    async fn promote(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
         let versions = self.versions(path).await?;
         let Some(target) = versions.iter().find(|v| v.id == version.0) else {
             return Err(PluginError::not_found(format!(
@@ -164,12 +153,7 @@ impl AwsSecretsManagerProvider {
         Ok(())
     }
 
-    /// [`Provider::discard_pending`](tenure_plugin_api::Provider::discard_pending).
-    pub(super) async fn discard_pending_version(
-        &self,
-        path: &str,
-        version: &VersionId,
-    ) -> Result<(), PluginError> {
+    async fn discard_pending(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
         match self.labelled(path, PENDING).await {
             Ok(Some(id)) if id == version.0 => {
                 self.move_label(path, PENDING, None, Some(&id)).await
@@ -180,12 +164,7 @@ impl AwsSecretsManagerProvider {
         }
     }
 
-    /// [`Provider::retire`](tenure_plugin_api::Provider::retire).
-    pub(super) async fn retire_version(
-        &self,
-        path: &str,
-        version: &VersionId,
-    ) -> Result<(), PluginError> {
+    async fn retire(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
         let versions = match self.versions(path).await {
             Ok(v) => v,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
@@ -207,7 +186,10 @@ impl AwsSecretsManagerProvider {
         }
         Ok(())
     }
+}
 
+impl AwsSecretsManagerProvider {
+    /// Adds `tags` to the secret; none is no request.
     pub(super) async fn tag(&self, path: &str, tags: Vec<Tag>) -> Result<(), PluginError> {
         if tags.is_empty() {
             return Ok(());

@@ -1,8 +1,8 @@
 //! A secret's versions and their staging labels: listing them, moving a
-//! label, and reading a value by label or by version.
+//! label, and [`Reads`]: a value read by label or by version.
 
 use chrono::Utc;
-use tenure_plugin_api::{PluginError, SecretValue, Stage};
+use tenure_plugin_api::{PluginError, Reads, SecretValue, Stage, VersionId, async_trait};
 
 use super::AwsSecretsManagerProvider;
 use crate::budget::Family;
@@ -19,11 +19,27 @@ pub(super) struct Version {
     pub(super) created: Option<chrono::DateTime<Utc>>,
 }
 
-pub(super) fn stage_label(stage: Stage) -> &'static str {
+fn stage_label(stage: Stage) -> &'static str {
     match stage {
         Stage::Current => CURRENT,
         Stage::Pending => PENDING,
         Stage::Previous => PREVIOUS,
+    }
+}
+
+#[async_trait]
+impl Reads for AwsSecretsManagerProvider {
+    async fn read(&self, path: &str, stage: Stage) -> Result<SecretValue, PluginError> {
+        // Always an explicit stage: a read without one may lag a promotion.
+        self.get_value(path, Some(stage_label(stage)), None).await
+    }
+
+    async fn read_version(
+        &self,
+        path: &str,
+        version: &VersionId,
+    ) -> Result<SecretValue, PluginError> {
+        self.get_value(path, None, Some(&version.0)).await
     }
 }
 
@@ -93,7 +109,8 @@ impl AwsSecretsManagerProvider {
             .map_err(|e| error(&format!("move {label} of {path}"), e))
     }
 
-    pub(super) async fn get_value(
+    /// The value of the version carrying `stage`, or of `version`.
+    async fn get_value(
         &self,
         path: &str,
         stage: Option<&str>,

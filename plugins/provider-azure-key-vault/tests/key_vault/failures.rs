@@ -8,20 +8,18 @@ use std::time::{Duration as StdDuration, Instant};
 
 use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
 use azure_core::time::{Duration, OffsetDateTime};
-use tenure_plugin_api::{ErrorKind, Provider, Stage};
+use tenure_plugin_api::{Attributes, Catalog, ErrorKind, Reads, Stage, Writes};
 use tenure_provider_azure_key_vault::{AzureKeyVaultConfig, AzureKeyVaultProvider};
 use tenure_testkit::azure_standin::{CLIENT_SECRET, StandIn};
+use tenure_testkit::provider_steps::{put, value};
 
-use super::{client_options, provider, provider_with, value};
+use super::{client_options, provider, provider_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_waits_for_retry_after_and_succeeds() {
     let standin = StandIn::start().await;
     let provider = provider(&standin);
-    provider
-        .put_current("throttled", &value("v"), &BTreeMap::new())
-        .await
-        .unwrap();
+    put(&provider, "throttled", "v").await;
     standin.throttle(2, 1);
     let start = Instant::now();
     let read = provider.read("throttled", Stage::Current).await.unwrap();
@@ -99,10 +97,7 @@ async fn no_secret_value_in_debug_output() {
     let provider = provider(&standin);
     let secret = "hunter2-do-not-print-me";
     let path = "debug/check";
-    provider
-        .put_current(path, &value(secret), &BTreeMap::new())
-        .await
-        .unwrap();
+    put(&provider, path, secret).await;
     let pending = provider
         .stage_pending(
             path,

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use std::time::Duration as StdDuration;
 
 use chrono::Utc;
-use tenure_plugin_api::{ErrorKind, Provider, Stage, VaultEvents as _};
+use tenure_plugin_api::{Attributes, Catalog, ErrorKind, Reads, Stage, VaultEvents as _, Writes};
 use tenure_provider_azure_key_vault::{AzureKeyVaultConfig, name_of};
 use tenure_testkit::azure_standin::{CLIENT_SECRET, StandIn};
+use tenure_testkit::provider_steps::{assert_reads, put, read_text, stage, value};
 
-use super::{provider, provider_with, value};
+use super::{provider, provider_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_suite_passes() {
@@ -54,14 +55,12 @@ async fn rotation_writes_a_new_version_with_a_new_expiry_and_revoke_disables() {
         .await
         .unwrap();
     // Consumers still read the old value; the pending one is readable by id.
-    assert_eq!(
-        provider.read(path, Stage::Current).await.unwrap().expose(),
-        "old-value"
-    );
-    assert_eq!(
-        provider.read(path, Stage::Pending).await.unwrap().expose(),
-        "new-value"
-    );
+    assert_reads(
+        &provider,
+        path,
+        &[(Stage::Current, "old-value"), (Stage::Pending, "new-value")],
+    )
+    .await;
     assert_eq!(
         provider
             .read_version(path, &pending)
@@ -84,14 +83,15 @@ async fn rotation_writes_a_new_version_with_a_new_expiry_and_revoke_disables() {
         "{:?}",
         after.tags
     );
-    assert_eq!(
-        provider.read(path, Stage::Current).await.unwrap().expose(),
-        "new-value"
-    );
-    assert_eq!(
-        provider.read(path, Stage::Previous).await.unwrap().expose(),
-        "old-value"
-    );
+    assert_reads(
+        &provider,
+        path,
+        &[
+            (Stage::Current, "new-value"),
+            (Stage::Previous, "old-value"),
+        ],
+    )
+    .await;
 
     // The new version keeps the 10-day lifetime from now, and starts now.
     let attributes = standin.attributes(&name);
@@ -139,7 +139,7 @@ async fn rotation_writes_a_new_version_with_a_new_expiry_and_revoke_disables() {
     // Enabling again restores it.
     provider.set_enabled(path, true).await.unwrap();
     assert_eq!(
-        provider.read(path, Stage::Current).await.unwrap().expose(),
+        read_text(&provider, path, Stage::Current).await,
         "new-value"
     );
 }
@@ -151,10 +151,7 @@ async fn a_configured_lifetime_sets_exp_on_every_write() {
     config.expires_after = Some(StdDuration::from_secs(90 * 86_400));
     let provider = provider_with(&standin, config, CLIENT_SECRET);
     let now = Utc::now().timestamp();
-    provider
-        .put_current("svc-token", &value("v1"), &BTreeMap::new())
-        .await
-        .unwrap();
+    put(&provider, "svc-token", "v1").await;
     let exp = provider
         .describe("svc-token")
         .await
@@ -179,10 +176,7 @@ async fn inventory_follows_next_links() {
             .await
             .unwrap();
     }
-    provider
-        .stage_pending("k", "run-9", &value("y"), &BTreeMap::new())
-        .await
-        .unwrap();
+    stage(&provider, "k", "run-9", "y").await;
     // A name no Tenure path maps to, written by someone else.
     standin.seed("weird----name", "z");
 

@@ -1,7 +1,75 @@
 //! The stand-in's own behaviour, checked over raw HTTP: what the README
 //! claims about it must hold without the SDK's help.
 
+use reqwest::Method;
+use serde_json::{Value, json};
 use tenure_testkit::azure_standin::{CLIENT_ID, CLIENT_SECRET, StandIn, TENANT};
+
+/// The API version every call names.
+const API: &str = "api-version=2025-07-01";
+
+/// Raw calls to the stand-in's vault with a bearer token; each answers with
+/// the status and the JSON body (null when there is none).
+struct Raw<'a> {
+    http: &'a reqwest::Client,
+    vault: &'a str,
+    bearer: String,
+}
+
+impl Raw<'_> {
+    async fn call(&self, method: Method, url: String, body: Option<Value>) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, url)
+            .header("authorization", &self.bearer);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        let body: Value = serde_json::from_str(&text).unwrap_or_default();
+        (status, body)
+    }
+
+    /// A call to `<vault>/<path>` with the API version.
+    async fn at(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}/{path}?{API}", self.vault);
+        self.call(method, url, body).await
+    }
+
+    /// The secret list, `max` secrets a page.
+    async fn list(&self, max: u32) -> (u16, Value) {
+        let url = format!("{}/secrets?{API}&maxresults={max}", self.vault);
+        self.call(Method::GET, url, None).await
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.at(Method::GET, path, None).await
+    }
+
+    async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.at(Method::PUT, path, Some(body)).await
+    }
+
+    async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        self.at(Method::PATCH, path, Some(body)).await
+    }
+
+    async fn delete(&self, path: &str) -> (u16, Value) {
+        self.at(Method::DELETE, path, None).await
+    }
+}
+
+/// An error answer: its status and Key Vault's error code.
+fn assert_error(status: u16, body: &Value, want_status: u16, code: &str) {
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (want_status, Some(code))
+    );
+}
 
 /// The stand-in's own behaviour, checked over raw HTTP (what the README
 /// claims about it must hold without the SDK's help).
@@ -10,11 +78,10 @@ async fn the_stand_in_answers_like_the_service() {
     let standin = StandIn::start().await;
     let http = standin.http_client();
     let vault = standin.vault_url();
-    let api = "api-version=2025-07-01";
 
     // No token: 401 with the challenge the SDK parses.
     let response = http
-        .get(format!("{vault}/secrets?{api}"))
+        .get(format!("{vault}/secrets?{API}"))
         .send()
         .await
         .unwrap();
@@ -30,7 +97,7 @@ async fn the_stand_in_answers_like_the_service() {
     );
 
     // A token from the token endpoint (client credentials grant).
-    let token: serde_json::Value = http
+    let token: Value = http
         .post(format!("{}/{TENANT}/oauth2/v2.0/token", standin.authority()))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!(
@@ -44,46 +111,26 @@ async fn the_stand_in_answers_like_the_service() {
         .await
         .map(|t| serde_json::from_str(&t).unwrap())
         .unwrap();
-    let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
-    let call = |method: reqwest::Method, url: String, body: Option<serde_json::Value>| {
-        let mut request = http.request(method, url).header("authorization", &bearer);
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        async move {
-            let response = request.send().await.unwrap();
-            let status = response.status().as_u16();
-            let text = response.text().await.unwrap_or_default();
-            let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-            (status, body)
-        }
+    let raw = Raw {
+        http: &http,
+        vault: &vault,
+        bearer: format!("Bearer {}", token["access_token"].as_str().unwrap()),
     };
 
-    let (status, body) = call(reqwest::Method::GET, format!("{vault}/secrets"), None).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("BadParameter"))
-    );
+    let (status, body) = raw
+        .call(Method::GET, format!("{vault}/secrets"), None)
+        .await;
+    assert_error(status, &body, 400, "BadParameter");
 
-    let (status, body) = call(
-        reqwest::Method::PUT,
-        format!("{vault}/secrets/bad_name?{api}"),
-        Some(serde_json::json!({ "value": "v" })),
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("BadParameter"))
-    );
+    let (status, body) = raw.put("secrets/bad_name", json!({ "value": "v" })).await;
+    assert_error(status, &body, 400, "BadParameter");
 
-    let (status, body) = call(
-        reqwest::Method::PUT,
-        format!("{vault}/secrets/Raw-Check?{api}"),
-        Some(serde_json::json!({ "value": "v1", "attributes": { "exp": 2_000_000_000 }, "tags": { "a": "b" } })),
-    )
-    .await;
+    let (status, body) = raw
+        .put(
+            "secrets/Raw-Check",
+            json!({ "value": "v1", "attributes": { "exp": 2_000_000_000 }, "tags": { "a": "b" } }),
+        )
+        .await;
     assert_eq!(status, 200);
     let id = body["id"].as_str().unwrap().to_owned();
     let version = id.rsplit('/').next().unwrap().to_owned();
@@ -94,23 +141,15 @@ async fn the_stand_in_answers_like_the_service() {
     assert!(body["attributes"]["created"].is_i64());
 
     // Names are compared without case; a disabled version is refused with 403.
-    let (status, _) = call(
-        reqwest::Method::PATCH,
-        format!("{vault}/secrets/raw-check/{version}?{api}"),
-        Some(serde_json::json!({ "attributes": { "enabled": false } })),
-    )
-    .await;
+    let (status, _) = raw
+        .patch(
+            &format!("secrets/raw-check/{version}"),
+            json!({ "attributes": { "enabled": false } }),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, body) = call(
-        reqwest::Method::GET,
-        format!("{vault}/secrets/raw-check?{api}"),
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (403, Some("Forbidden"))
-    );
+    let (status, body) = raw.get("secrets/raw-check").await;
+    assert_error(status, &body, 403, "Forbidden");
     assert!(
         body["error"]["message"]
             .as_str()
@@ -118,77 +157,32 @@ async fn the_stand_in_answers_like_the_service() {
             .contains("disabled secret")
     );
 
-    let (status, body) = call(
-        reqwest::Method::GET,
-        format!("{vault}/secrets/nope/{version}?{api}"),
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("SecretNotFound"))
-    );
+    let (status, body) = raw.get(&format!("secrets/nope/{version}")).await;
+    assert_error(status, &body, 404, "SecretNotFound");
 
     // Soft delete: the name cannot be reused until recovered or purged.
-    let (status, body) = call(
-        reqwest::Method::DELETE,
-        format!("{vault}/secrets/raw-check?{api}"),
-        None,
-    )
-    .await;
+    let (status, body) = raw.delete("secrets/raw-check").await;
     assert_eq!(status, 200);
     assert!(body["recoveryId"].is_string() && body["scheduledPurgeDate"].is_i64());
-    let (status, body) = call(
-        reqwest::Method::PUT,
-        format!("{vault}/secrets/raw-check?{api}"),
-        Some(serde_json::json!({ "value": "v2" })),
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (409, Some("Conflict"))
-    );
-    let (status, _) = call(
-        reqwest::Method::DELETE,
-        format!("{vault}/deletedsecrets/raw-check?{api}"),
-        None,
-    )
-    .await;
+    let (status, body) = raw.put("secrets/raw-check", json!({ "value": "v2" })).await;
+    assert_error(status, &body, 409, "Conflict");
+    let (status, _) = raw.delete("deletedsecrets/raw-check").await;
     assert_eq!(status, 204);
-    let (status, _) = call(
-        reqwest::Method::PUT,
-        format!("{vault}/secrets/raw-check?{api}"),
-        Some(serde_json::json!({ "value": "v2" })),
-    )
-    .await;
+    let (status, _) = raw.put("secrets/raw-check", json!({ "value": "v2" })).await;
     assert_eq!(status, 200);
 
     // Paging with maxresults and nextLink.
     for i in 0..3 {
-        call(
-            reqwest::Method::PUT,
-            format!("{vault}/secrets/page-{i}?{api}"),
-            Some(serde_json::json!({ "value": "x" })),
-        )
-        .await;
+        raw.put(&format!("secrets/page-{i}"), json!({ "value": "x" }))
+            .await;
     }
-    let (status, body) = call(
-        reqwest::Method::GET,
-        format!("{vault}/secrets?{api}&maxresults=3"),
-        None,
-    )
-    .await;
+    let (status, body) = raw.list(3).await;
     assert_eq!(status, 200);
     assert_eq!(body["value"].as_array().unwrap().len(), 3);
     let next = body["nextLink"].as_str().unwrap().to_owned();
-    let (_, body) = call(reqwest::Method::GET, next, None).await;
+    let (_, body) = raw.call(Method::GET, next, None).await;
     assert_eq!(body["value"].as_array().unwrap().len(), 1);
     assert!(body["nextLink"].is_null());
-    let (status, _) = call(
-        reqwest::Method::GET,
-        format!("{vault}/secrets?{api}&maxresults=26"),
-        None,
-    )
-    .await;
+    let (status, _) = raw.list(26).await;
     assert_eq!(status, 400);
 }

@@ -7,6 +7,19 @@ fn value(text: &str) -> SecretValue {
     SecretValue::new(text.to_owned())
 }
 
+/// Steps the crate's tests share.
+impl Document {
+    /// Writes `text` as the current value of `path`, untagged, now.
+    pub(crate) fn put_text(&mut self, path: &str, text: &str) -> VersionId {
+        self.put_current(path, value(text), &BTreeMap::new(), Utc::now())
+    }
+
+    /// The text of the version of `path` carrying `stage`.
+    pub(crate) fn text(&self, path: &str, stage: Stage) -> String {
+        self.read(path, stage).expect("read").expose().to_owned()
+    }
+}
+
 fn stages(doc: &Document, path: &str) -> Vec<(String, Vec<Stage>, bool)> {
     doc.secrets[path]
         .versions
@@ -30,14 +43,8 @@ fn put_current_moves_stages_along() {
             ("3".into(), vec![Stage::Current], true),
         ]
     );
-    assert_eq!(
-        doc.read("a", Stage::Current).expect("read").expose(),
-        "three"
-    );
-    assert_eq!(
-        doc.read("a", Stage::Previous).expect("read").expose(),
-        "two"
-    );
+    assert_eq!(doc.text("a", Stage::Current), "three");
+    assert_eq!(doc.text("a", Stage::Previous), "two");
 }
 
 #[test]
@@ -59,14 +66,11 @@ fn rotation_stages_are_idempotent() {
         Err(ModelError::Conflict(_))
     ));
     // Consumers reading current do not see the pending value.
-    assert_eq!(doc.read("a", Stage::Current).expect("read").expose(), "old");
+    assert_eq!(doc.text("a", Stage::Current), "old");
     doc.promote("a", &id).expect("promote");
     doc.promote("a", &id).expect("promote twice");
-    assert_eq!(doc.read("a", Stage::Current).expect("read").expose(), "new");
-    assert_eq!(
-        doc.read("a", Stage::Previous).expect("read").expose(),
-        "old"
-    );
+    assert_eq!(doc.text("a", Stage::Current), "new");
+    assert_eq!(doc.text("a", Stage::Previous), "old");
     let previous = VersionId("1".into());
     doc.retire("a", &previous).expect("retire");
     doc.retire("a", &previous).expect("retire twice");
@@ -92,7 +96,7 @@ fn discard_pending_is_idempotent() {
             .version(Stage::Pending)
             .is_none()
     );
-    assert_eq!(doc.read("a", Stage::Current).expect("read").expose(), "old");
+    assert_eq!(doc.text("a", Stage::Current), "old");
 }
 
 #[test]

@@ -1,20 +1,20 @@
-//! Inventory and reads: every secret under the prefix (the staging folder
-//! left out), one secret's metadata with its pending version, and reading
-//! a stage or a version.
+//! [`Catalog`]: every secret under the prefix (the staging folder left
+//! out), and one secret's metadata with its pending version, from one
+//! metadata read.
 
 use chrono::Utc;
 use tenure_plugin_api::{
-    PluginError, Provider, SecretMetadata, SecretValue, Stage, VersionId, VersionInfo,
+    Catalog, ErrorKind, PluginError, SecretMetadata, Stage, VersionId, VersionInfo, async_trait,
 };
 use vaultrs::kv2;
 
 use super::kv::Meta;
 use super::{DISABLED, PENDING, PENDING_AT, PREVIOUS, VaultProvider};
-use crate::convert::{error, from_map, is_not_found, time};
+use crate::convert::{error, is_not_found, time};
 
-impl VaultProvider {
-    /// [`Provider::list`].
-    pub(super) async fn inventory(&self) -> Result<Vec<SecretMetadata>, PluginError> {
+#[async_trait]
+impl Catalog for VaultProvider {
+    async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError> {
         let mut paths = Vec::new();
         let root = self.config.prefix.clone().unwrap_or_default();
         self.list_folder(root.trim_matches('/'), &mut paths).await?;
@@ -22,55 +22,20 @@ impl VaultProvider {
         for path in paths {
             match self.describe(&path).await {
                 Ok(meta) => all.push(meta),
-                Err(e) if e.kind() == tenure_plugin_api::ErrorKind::NotFound => {}
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
                 Err(e) => return Err(e),
             }
         }
         Ok(all)
     }
 
-    /// [`Provider::describe`].
-    pub(super) async fn describe_secret(&self, path: &str) -> Result<SecretMetadata, PluginError> {
+    async fn describe(&self, path: &str) -> Result<SecretMetadata, PluginError> {
         let meta = self.existing(path).await?;
         Ok(Self::to_metadata(path, &meta))
     }
+}
 
-    /// [`Provider::read`].
-    pub(super) async fn read_stage(
-        &self,
-        path: &str,
-        stage: Stage,
-    ) -> Result<SecretValue, PluginError> {
-        let meta = self.describe(path).await?;
-        if !meta.enabled {
-            return Err(PluginError::permanent(format!("secret {path} is disabled")));
-        }
-        let version = meta.version(stage).map(|v| v.id.clone()).ok_or_else(|| {
-            PluginError::not_found(format!("{} version of {path}", stage.as_str()))
-        })?;
-        self.read_version(path, &version).await
-    }
-
-    /// [`Provider::read_version`]:
-    /// a numbered version, or the staged value of a pending one.
-    pub(super) async fn read_version_value(
-        &self,
-        path: &str,
-        version: &VersionId,
-    ) -> Result<SecretValue, PluginError> {
-        let map = match Self::token_of(version) {
-            Some(token) => self.read_map(&self.staged(path, token), None).await?,
-            None => {
-                let n = version
-                    .0
-                    .parse()
-                    .map_err(|_| PluginError::not_found(format!("version {version} of {path}")))?;
-                self.read_map(path, Some(n)).await?
-            }
-        };
-        Ok(from_map(map))
-    }
-
+impl VaultProvider {
     /// The secret's metadata, from one metadata read: the staged version is
     /// named in the secret's own custom metadata.
     fn to_metadata(path: &str, meta: &Meta) -> SecretMetadata {

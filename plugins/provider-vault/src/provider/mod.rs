@@ -1,18 +1,19 @@
 //! [`VaultProvider`]: the struct and its construction, the custom metadata
-//! keys Tenure keeps, and the [`Provider`] and [`Leases`] impls, which hand
-//! each method to the module for its job.
+//! keys Tenure keeps, [`ProviderInfo`], [`Provider`] (its hook) and
+//! [`Leases`]. Each job trait is implemented in the module for its job:
+//! `inventory` (`Catalog`), `reads` (`Reads`), `rotation` (`Writes`) and
+//! `attributes` (`Attributes`); `kv` holds the KV v2 calls they share.
 
-mod disabling;
+mod attributes;
 mod inventory;
 mod kv;
+mod reads;
 mod rotation;
-
-use std::collections::BTreeMap;
 
 use serde_json::Value;
 use tenure_plugin_api::{
-    ConsumerRead, LeaseRevocation, Leases, PluginError, Promotion, Provider, ProviderCapabilities,
-    SecretMetadata, SecretValue, Stage, VersionId, async_trait,
+    LeaseRevocation, Leases, PluginError, Provider, ProviderCapabilities, ProviderInfo,
+    async_trait, debug_provider,
 };
 
 use crate::config::VaultConfig;
@@ -42,10 +43,12 @@ pub struct VaultProvider {
 
 impl std::fmt::Debug for VaultProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VaultProvider")
-            .field("name", &self.name)
-            .field("mount", &self.config.mount)
-            .finish_non_exhaustive()
+        debug_provider(
+            f,
+            "VaultProvider",
+            &self.name,
+            ("mount", &self.config.mount),
+        )
     }
 }
 
@@ -70,8 +73,7 @@ impl VaultProvider {
     }
 }
 
-#[async_trait]
-impl Provider for VaultProvider {
+impl ProviderInfo for VaultProvider {
     fn name(&self) -> &str {
         &self.name
     }
@@ -79,91 +81,15 @@ impl Provider for VaultProvider {
     fn capabilities(&self) -> ProviderCapabilities {
         <crate::Plugin as tenure_plugin_api::ProviderPlugin>::CAPABILITIES
     }
+}
 
+impl Provider for VaultProvider {
     fn leases(&self) -> Option<&dyn Leases> {
         Some(self)
     }
-
-    async fn list(&self) -> Result<Vec<SecretMetadata>, PluginError> {
-        self.inventory().await
-    }
-
-    async fn describe(&self, path: &str) -> Result<SecretMetadata, PluginError> {
-        self.describe_secret(path).await
-    }
-
-    async fn read(&self, path: &str, stage: Stage) -> Result<SecretValue, PluginError> {
-        self.read_stage(path, stage).await
-    }
-
-    async fn read_version(
-        &self,
-        path: &str,
-        version: &VersionId,
-    ) -> Result<SecretValue, PluginError> {
-        self.read_version_value(path, version).await
-    }
-
-    async fn put_current(
-        &self,
-        path: &str,
-        value: &SecretValue,
-        tags: &BTreeMap<String, String>,
-    ) -> Result<VersionId, PluginError> {
-        self.put_current_value(path, value, tags).await
-    }
-
-    async fn stage_pending(
-        &self,
-        path: &str,
-        token: &str,
-        value: &SecretValue,
-        annotations: &BTreeMap<String, String>,
-    ) -> Result<VersionId, PluginError> {
-        self.stage_pending_value(path, token, value, annotations)
-            .await
-    }
-
-    async fn promote(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
-        self.promote_with(path, version, Promotion::default()).await
-    }
-
-    async fn promote_with(
-        &self,
-        path: &str,
-        version: &VersionId,
-        promotion: Promotion<'_>,
-    ) -> Result<(), PluginError> {
-        self.promote_staged(path, version, promotion).await
-    }
-
-    async fn discard_pending(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
-        self.discard_pending_version(path, version).await
-    }
-
-    async fn retire(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
-        self.retire_version(path, version).await
-    }
-
-    async fn set_enabled(&self, path: &str, enabled: bool) -> Result<(), PluginError> {
-        self.set_secret_enabled(path, enabled).await
-    }
-
-    async fn consumer_read(&self, path: &str) -> Result<ConsumerRead, PluginError> {
-        self.read_as_consumer(path).await
-    }
-
-    async fn set_tags(
-        &self,
-        path: &str,
-        tags: &BTreeMap<String, String>,
-    ) -> Result<(), PluginError> {
-        let changes = tags.iter().map(|(k, v)| (k.clone(), text(v))).collect();
-        self.patch_custom(path, changes).await
-    }
 }
 
-#[async_trait::async_trait]
+#[async_trait]
 impl Leases for VaultProvider {
     async fn revoke_leases(&self, prefix: &str) -> Result<LeaseRevocation, PluginError> {
         let session = self.session.client().await?;

@@ -1,4 +1,4 @@
-//! Writing and rotating: the current value written, a pending value staged
+//! [`Writes`]: the current value written, a pending value staged
 //! (the value first, then the pointer to it in the secret's custom
 //! metadata), promoted with check-and-set, discarded, and the previous
 //! version retired (destroyed).
@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use serde_json::{Map, Value};
-use tenure_plugin_api::{PluginError, Promotion, Provider, SecretValue, VersionId};
+use tenure_plugin_api::{
+    ErrorKind, PluginError, Promotion, SecretValue, VersionId, Writes, async_trait,
+};
 use vaultrs::kv2;
 
 use super::{
@@ -20,9 +22,9 @@ fn now_stamp() -> String {
     tenure_plugin_api::stamp(Utc::now())
 }
 
-impl VaultProvider {
-    /// [`Provider::put_current`].
-    pub(super) async fn put_current_value(
+#[async_trait]
+impl Writes for VaultProvider {
+    async fn put_current(
         &self,
         path: &str,
         value: &SecretValue,
@@ -39,8 +41,7 @@ impl VaultProvider {
         Ok(VersionId(written.to_string()))
     }
 
-    /// [`Provider::stage_pending`].
-    pub(super) async fn stage_pending_value(
+    async fn stage_pending(
         &self,
         path: &str,
         token: &str,
@@ -68,7 +69,7 @@ impl VaultProvider {
         let staged = self.staged(path, token);
         match self.write(&staged, value, 0).await {
             Ok(_) => {}
-            Err(e) if e.kind() == tenure_plugin_api::ErrorKind::Conflict => {
+            Err(e) if e.kind() == ErrorKind::Conflict => {
                 let Some(orphan) = self.metadata(&staged).await? else {
                     return Err(e);
                 };
@@ -87,10 +88,14 @@ impl VaultProvider {
         Ok(version)
     }
 
+    async fn promote(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
+        self.promote_with(path, version, Promotion::default()).await
+    }
+
     /// One metadata read, the write, one metadata PATCH (with the tags) and
     /// the staged copy's deletion; the staged value is read back only when
     /// the caller does not hold it.
-    pub(super) async fn promote_staged(
+    async fn promote_with(
         &self,
         path: &str,
         version: &VersionId,
@@ -163,12 +168,7 @@ impl VaultProvider {
         self.delete_staged(path, token).await
     }
 
-    /// [`Provider::discard_pending`].
-    pub(super) async fn discard_pending_version(
-        &self,
-        path: &str,
-        version: &VersionId,
-    ) -> Result<(), PluginError> {
+    async fn discard_pending(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
         let Some(token) = Self::token_of(version) else {
             return Ok(());
         };
@@ -184,12 +184,7 @@ impl VaultProvider {
         self.patch_custom(path, changes).await
     }
 
-    /// [`Provider::retire`].
-    pub(super) async fn retire_version(
-        &self,
-        path: &str,
-        version: &VersionId,
-    ) -> Result<(), PluginError> {
+    async fn retire(&self, path: &str, version: &VersionId) -> Result<(), PluginError> {
         if Self::token_of(version).is_some() {
             return self.discard_pending(path, version).await;
         }

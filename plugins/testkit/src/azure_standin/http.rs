@@ -13,7 +13,7 @@ use super::secrets::{
     delete_secret, get_deleted, get_secret, list_secrets, list_versions, purge, recover,
     set_secret, update_secret,
 };
-use super::store::{State, random_hex};
+use super::store::random_hex;
 use super::{CLIENT_ID, CLIENT_SECRET, LOGIN_HOST, RESOURCE, Shared, TENANT, VAULT_HOST};
 
 pub(super) type Reply = Response<Full<Bytes>>;
@@ -209,9 +209,50 @@ pub(super) async fn handle(shared: &Shared, req: Request<Incoming>) -> Reply {
 
 fn token_endpoint(shared: &Shared, method: &Method, path: &str, body: &Bytes) -> Reply {
     let mut state = shared.lock();
-    let refuse = |state: &mut State, status: StatusCode, error: &str, code: u32, text: &str| {
+    let form = query_pairs(std::str::from_utf8(body).unwrap_or(""));
+    let field = |key: &str| form.get(key).map(String::as_str);
+    let scope = format!("{RESOURCE}/.default");
+    // Entra ID's refusals, in the order it checks: the first that applies answers.
+    let refusals = [
+        (
+            method != Method::POST || path != format!("/{TENANT}/oauth2/v2.0/token"),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90002,
+            "Tenant not found.",
+        ),
+        (
+            field("grant_type") != Some("client_credentials"),
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            70003,
+            "The app requested an unsupported grant type.",
+        ),
+        (
+            field("client_id") != Some(CLIENT_ID),
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+            "Application was not found in the directory.",
+        ),
+        (
+            field("client_secret") != Some(CLIENT_SECRET),
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            7000215,
+            "Invalid client secret provided.",
+        ),
+        (
+            field("scope") != Some(&scope),
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            1002012,
+            "The provided value for scope is not valid.",
+        ),
+    ];
+    if let Some((_, status, error, code, text)) = refusals.into_iter().find(|r| r.0) {
         state.counters.token_refusals += 1;
-        reply(
+        return reply(
             status,
             json!({
                 "error": error,
@@ -221,52 +262,6 @@ fn token_endpoint(shared: &Shared, method: &Method, path: &str, body: &Bytes) ->
                 "trace_id": random_hex(16),
                 "correlation_id": random_hex(16),
             }),
-        )
-    };
-    if method != Method::POST || path != format!("/{TENANT}/oauth2/v2.0/token") {
-        return refuse(
-            &mut state,
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            90002,
-            "Tenant not found.",
-        );
-    }
-    let form = query_pairs(std::str::from_utf8(body).unwrap_or(""));
-    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
-        return refuse(
-            &mut state,
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            70003,
-            "The app requested an unsupported grant type.",
-        );
-    }
-    if form.get("client_id").map(String::as_str) != Some(CLIENT_ID) {
-        return refuse(
-            &mut state,
-            StatusCode::BAD_REQUEST,
-            "unauthorized_client",
-            700016,
-            "Application was not found in the directory.",
-        );
-    }
-    if form.get("client_secret").map(String::as_str) != Some(CLIENT_SECRET) {
-        return refuse(
-            &mut state,
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7000215,
-            "Invalid client secret provided.",
-        );
-    }
-    if form.get("scope").map(String::as_str) != Some(&format!("{RESOURCE}/.default")) {
-        return refuse(
-            &mut state,
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            1002012,
-            "The provided value for scope is not valid.",
         );
     }
     let token = random_hex(32);

@@ -41,7 +41,6 @@ mod json;
 mod secrets;
 mod store;
 
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -51,7 +50,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use store::{State, StoredSecret, StoredVersion, now, random_hex};
+use store::{State, StoredVersion};
 
 /// The vault's host name.
 pub const VAULT_HOST: &str = "tenure-test.vault.azure.net";
@@ -218,27 +217,12 @@ impl StandIn {
 
     /// Stores a secret directly with `exp` and `nbf` (Unix seconds).
     pub fn seed_with(&self, name: &str, value: &str, exp: Option<i64>, nbf: Option<i64>) {
-        let mut state = self.shared.lock();
-        let t = now();
-        let entry = state
-            .secrets
-            .entry(name.to_ascii_lowercase())
-            .or_insert_with(|| StoredSecret {
-                name: name.to_owned(),
-                versions: Vec::new(),
-                deleted: None,
-            });
-        entry.versions.push(StoredVersion {
-            id: random_hex(16),
-            value: value.to_owned(),
-            content_type: None,
-            enabled: true,
+        let version = StoredVersion {
             exp,
             nbf,
-            created: t,
-            updated: t,
-            tags: BTreeMap::new(),
-        });
+            ..StoredVersion::new(value)
+        };
+        self.shared.lock().push_version(name, version);
     }
 
     /// `(enabled, exp, nbf)` of every version of `name`, oldest first.

@@ -13,7 +13,7 @@ use super::http::{Reply, bad_parameter, kv_error, not_found, reply};
 use super::json::{
     apply_attributes, bundle, deleted_json, page, parse_body, properties_json, tags_of,
 };
-use super::store::{State, StoredSecret, StoredVersion, live, now, random_hex, valid_name};
+use super::store::{State, StoredVersion, live, now, stored, stored_mut, valid_name};
 
 pub(super) fn list_secrets(
     state: &State,
@@ -68,14 +68,7 @@ pub(super) fn get_secret(
     let Some(secret) = live(state, name) else {
         return not_found(name);
     };
-    let found = match version {
-        None => secret.versions.last(),
-        Some(id) => secret
-            .versions
-            .iter()
-            .find(|v| v.id.eq_ignore_ascii_case(id)),
-    };
-    let Some(v) = found else {
+    let Some(v) = secret.position(version).map(|i| &secret.versions[i]) else {
         return not_found(&format!("{name}/{}", version.unwrap_or("")));
     };
     if !v.enabled {
@@ -107,8 +100,7 @@ pub(super) fn set_secret(state: &mut State, vault_url: &str, name: &str, body: &
         Ok(tags) => tags.unwrap_or_default(),
         Err(r) => return r,
     };
-    let key = name.to_ascii_lowercase();
-    if state.secrets.get(&key).is_some_and(|s| s.deleted.is_some()) {
+    if stored(state, name, true).is_some() {
         return kv_error(
             StatusCode::CONFLICT,
             "Conflict",
@@ -117,33 +109,20 @@ pub(super) fn set_secret(state: &mut State, vault_url: &str, name: &str, body: &
             ),
         );
     }
-    let t = now();
     let mut version = StoredVersion {
-        id: random_hex(16),
-        value: value.to_owned(),
         content_type: body
             .get("contentType")
             .and_then(Value::as_str)
             .map(str::to_owned),
-        enabled: true,
-        exp: None,
-        nbf: None,
-        created: t,
-        updated: t,
         tags,
+        ..StoredVersion::new(value)
     };
     if let Err(r) = apply_attributes(&mut version, &body) {
         return r;
     }
-    let secret = state.secrets.entry(key).or_insert_with(|| StoredSecret {
-        name: name.to_owned(),
-        versions: Vec::new(),
-        deleted: None,
-    });
-    secret.versions.push(version);
-    let stored_name = secret.name.clone();
+    let secret = state.push_version(name, version);
     let v = secret.versions.last().expect("the version just written");
-    reply(StatusCode::OK, bundle(vault_url, &stored_name, v, true))
+    reply(StatusCode::OK, bundle(vault_url, &secret.name, v, true))
 }
 
 pub(super) fn update_secret(
@@ -161,22 +140,11 @@ pub(super) fn update_secret(
         Ok(tags) => tags,
         Err(r) => return r,
     };
-    let Some(secret) = state
-        .secrets
-        .get_mut(&name.to_ascii_lowercase())
-        .filter(|s| s.deleted.is_none())
-    else {
+    let Some(secret) = stored_mut(state, name, false) else {
         return not_found(name);
     };
     let stored_name = secret.name.clone();
-    let found = match version {
-        None => secret.versions.last_mut(),
-        Some(id) => secret
-            .versions
-            .iter_mut()
-            .find(|v| v.id.eq_ignore_ascii_case(id)),
-    };
-    let Some(v) = found else {
+    let Some(v) = secret.position(version).map(|i| &mut secret.versions[i]) else {
         return not_found(&format!("{name}/{}", version.unwrap_or("")));
     };
     let mut updated = v.clone();
@@ -195,11 +163,7 @@ pub(super) fn update_secret(
 }
 
 pub(super) fn delete_secret(state: &mut State, vault_url: &str, name: &str) -> Reply {
-    let Some(secret) = state
-        .secrets
-        .get_mut(&name.to_ascii_lowercase())
-        .filter(|s| s.deleted.is_none())
-    else {
+    let Some(secret) = stored_mut(state, name, false) else {
         return not_found(name);
     };
     secret.deleted = Some(now());
@@ -207,22 +171,14 @@ pub(super) fn delete_secret(state: &mut State, vault_url: &str, name: &str) -> R
 }
 
 pub(super) fn get_deleted(state: &State, vault_url: &str, name: &str) -> Reply {
-    match state
-        .secrets
-        .get(&name.to_ascii_lowercase())
-        .filter(|s| s.deleted.is_some())
-    {
+    match stored(state, name, true) {
         Some(secret) => reply(StatusCode::OK, deleted_json(vault_url, secret)),
         None => not_found(name),
     }
 }
 
 pub(super) fn recover(state: &mut State, vault_url: &str, name: &str) -> Reply {
-    let Some(secret) = state
-        .secrets
-        .get_mut(&name.to_ascii_lowercase())
-        .filter(|s| s.deleted.is_some())
-    else {
+    let Some(secret) = stored_mut(state, name, true) else {
         return not_found(name);
     };
     secret.deleted = None;
@@ -233,11 +189,10 @@ pub(super) fn recover(state: &mut State, vault_url: &str, name: &str) -> Reply {
 }
 
 pub(super) fn purge(state: &mut State, name: &str) -> Reply {
-    let key = name.to_ascii_lowercase();
-    if state.secrets.get(&key).is_none_or(|s| s.deleted.is_none()) {
+    if stored(state, name, true).is_none() {
         return not_found(name);
     }
-    state.secrets.remove(&key);
+    state.secrets.remove(&name.to_ascii_lowercase());
     let mut response = Response::new(Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::NO_CONTENT;
     response

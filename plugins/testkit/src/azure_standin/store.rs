@@ -61,10 +61,72 @@ pub(super) fn valid_name(name: &str) -> bool {
     (1..=127).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+impl StoredVersion {
+    /// A new enabled version holding `value`, with a fresh id, created now.
+    pub(super) fn new(value: &str) -> Self {
+        let t = now();
+        Self {
+            id: random_hex(16),
+            value: value.to_owned(),
+            content_type: None,
+            enabled: true,
+            exp: None,
+            nbf: None,
+            created: t,
+            updated: t,
+            tags: BTreeMap::new(),
+        }
+    }
+}
+
+impl State {
+    /// Adds `version` to the secret `name`, created when missing; the
+    /// secret as stored.
+    pub(super) fn push_version(&mut self, name: &str, version: StoredVersion) -> &StoredSecret {
+        let secret = self
+            .secrets
+            .entry(name.to_ascii_lowercase())
+            .or_insert_with(|| StoredSecret {
+                name: name.to_owned(),
+                versions: Vec::new(),
+                deleted: None,
+            });
+        secret.versions.push(version);
+        secret
+    }
+}
+
+impl StoredSecret {
+    /// Where `version` is among the versions (compared without case), or
+    /// the newest when `None`.
+    pub(super) fn position(&self, version: Option<&str>) -> Option<usize> {
+        match version {
+            None => self.versions.len().checked_sub(1),
+            Some(id) => self
+                .versions
+                .iter()
+                .position(|v| v.id.eq_ignore_ascii_case(id)),
+        }
+    }
+}
+
+/// The secret named `name` (any case), when it is deleted or not as `deleted` says.
+pub(super) fn stored<'a>(state: &'a State, name: &str, deleted: bool) -> Option<&'a StoredSecret> {
+    let secret = state.secrets.get(&name.to_ascii_lowercase())?;
+    (secret.deleted.is_some() == deleted).then_some(secret)
+}
+
+/// [`stored`], to change.
+pub(super) fn stored_mut<'a>(
+    state: &'a mut State,
+    name: &str,
+    deleted: bool,
+) -> Option<&'a mut StoredSecret> {
+    let secret = state.secrets.get_mut(&name.to_ascii_lowercase())?;
+    (secret.deleted.is_some() == deleted).then_some(secret)
+}
+
 /// The secret named `name` (any case), unless deleted.
 pub(super) fn live<'a>(state: &'a State, name: &str) -> Option<&'a StoredSecret> {
-    state
-        .secrets
-        .get(&name.to_ascii_lowercase())
-        .filter(|s| s.deleted.is_none())
+    stored(state, name, false)
 }

@@ -1,19 +1,19 @@
-//! Disabling: Secrets Manager cannot disable a secret, so it is scheduled
-//! for deletion with a recovery window, and enabling restores it.
+//! [`Attributes`]: disabling (Secrets Manager cannot disable a secret, so
+//! it is scheduled for deletion with a recovery window, and enabling
+//! restores it) and tags.
 
-use tenure_plugin_api::PluginError;
+use std::collections::BTreeMap;
+
+use tenure_plugin_api::{Attributes, PluginError, async_trait};
 
 use super::AwsSecretsManagerProvider;
+use super::rotation::tags_of;
 use crate::budget::Family;
 use crate::convert::error;
 
-impl AwsSecretsManagerProvider {
-    /// [`Provider::set_enabled`](tenure_plugin_api::Provider::set_enabled).
-    pub(super) async fn set_secret_enabled(
-        &self,
-        path: &str,
-        enabled: bool,
-    ) -> Result<(), PluginError> {
+#[async_trait]
+impl Attributes for AwsSecretsManagerProvider {
+    async fn set_enabled(&self, path: &str, enabled: bool) -> Result<(), PluginError> {
         if !enabled {
             return self
                 .delete_with_window(path, self.config.recovery_window_days)
@@ -23,6 +23,21 @@ impl AwsSecretsManagerProvider {
         if !deleted {
             return Ok(());
         }
+        self.restore(path).await
+    }
+
+    async fn set_tags(
+        &self,
+        path: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), PluginError> {
+        self.tag(path, tags_of(tags)).await
+    }
+}
+
+impl AwsSecretsManagerProvider {
+    /// Cancels a scheduled deletion.
+    pub(super) async fn restore(&self, path: &str) -> Result<(), PluginError> {
         self.budgets.acquire(Family::Write).await;
         self.client()
             .await
