@@ -6,13 +6,13 @@
 use std::str::FromStr;
 
 use serde_json::{Value, json};
+use sqlx::MySqlConnection;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
-use sqlx::{Connection, MySqlConnection};
 use tenure_testkit::{service_url, unique_name};
 
 use crate::common;
 use crate::common::drift::{Bed, Server, scenarios};
-use crate::common::proxy::Proxy;
+use crate::common::sql::{logs_in, proxied, run_sql};
 
 struct Maria {
     url: String,
@@ -23,10 +23,7 @@ struct Maria {
 
 impl Maria {
     async fn sql(&self, statement: &str) {
-        sqlx::raw_sql(statement)
-            .execute(&self.pool)
-            .await
-            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        run_sql(&self.pool, statement).await;
     }
 
     fn account(&self) -> String {
@@ -100,14 +97,7 @@ impl Server for Maria {
             .port(admin.get_port())
             .username(value["username"].as_str().expect("username"))
             .password(value["password"].as_str().expect("password"));
-        match MySqlConnection::connect_with(&options).await {
-            Ok(c) => {
-                let _ = c.close().await;
-                true
-            }
-            Err(sqlx::Error::Database(_)) => false,
-            Err(other) => panic!("{other}"),
-        }
+        logs_in::<MySqlConnection>(&options).await
     }
 }
 
@@ -136,15 +126,7 @@ async fn account_drift_is_found_and_repaired() {
     maria.restore_approved().await;
 
     let options = MySqlConnectOptions::from_str(&url).expect("url");
-    let upstream = format!("{}:{}", options.get_host(), options.get_port())
-        .parse()
-        .expect("addr");
-    let proxy = Proxy::start_to(upstream).await;
-    let admin = url.replacen(
-        &format!("{}:{}", options.get_host(), options.get_port()),
-        &proxy.addr.to_string(),
-        1,
-    );
+    let (proxy, admin) = proxied(&url, options.get_host(), options.get_port()).await;
     let path = format!("db/{}", maria.user);
     let config = common::drift::config(
         &path,

@@ -26,12 +26,7 @@ async fn one_vault_down_while_another_vaults_secret_is_revoked() {
     .await
     .expect("seed");
 
-    let upstream = addr
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .parse()
-        .expect("addr");
-    let proxy = Proxy::start_to(upstream).await;
+    let proxy = Proxy::start_to_http(&addr).await;
     let config = format!(
         r#"[tenure]
 state_dir = "state"
@@ -77,7 +72,7 @@ attest_every = "1s"
 approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
 "#
     );
-    let through = format!("http://{}", proxy.addr);
+    let through = proxy.http_url();
     let bed = Bed::new(
         &config,
         &[
@@ -137,10 +132,5 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
     proxy.start().await;
     bed.until_due().await;
     bed.ok(&["run", "--once"]).await;
-    let entry = bed.plan_entry(&bao).await;
-    assert_eq!(
-        (&entry["decision"], &entry["attestation"]),
-        (&json!("compliant"), &json!("ok")),
-        "{entry}"
-    );
+    bed.assert_compliant(&bao, "").await;
 }

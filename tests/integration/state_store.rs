@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use serde_json::json;
-use sqlx::postgres::PgPool;
 use tenure::state::{
     AttestationPass, AttestationRow, InboundEvent, Intake, LoginRole, LoginsRow, PgStore, Phase,
     Run, RunKind, SecretState, Signal, SignalKind, SqliteStore, StateError, StateStore,
     UnmanagedRow,
 };
 use tenure_plugin_api::SecretAddress;
+
+use crate::common::sql::{new_database, pg_admin_url};
 
 fn address(path: &str) -> SecretAddress {
     SecretAddress::new("local", path).expect("address")
@@ -354,23 +355,10 @@ async fn the_sqlite_store_behaves() {
 
 #[tokio::test]
 async fn the_postgres_store_behaves_the_same() {
-    let Some(admin) = tenure_testkit::service_url("TENURE_TEST_PG_URL") else {
+    let Some(admin) = pg_admin_url() else {
         return;
     };
-    let db = format!("tenure_store_{}", uuid::Uuid::new_v4().simple());
-    let pool = PgPool::connect(&admin).await.expect("admin");
-    sqlx::query(&format!("CREATE DATABASE {db}"))
-        .execute(&pool)
-        .await
-        .expect("create db");
-    let (base, query) = admin
-        .split_once('?')
-        .map_or((admin.as_str(), None), |(b, q)| (b, Some(q)));
-    let server = base.rsplit_once('/').expect("database in URL").0;
-    let url = match query {
-        Some(q) => format!("{server}/{db}?{q}"),
-        None => format!("{server}/{db}"),
-    };
+    let (_pool, _, url) = new_database(&admin, "tenure_store").await;
     // Two connections at once create the schema without tripping over each other.
     let (a, b) = tokio::join!(PgStore::connect(&url), PgStore::connect(&url));
     let store = a.expect("connect");

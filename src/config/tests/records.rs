@@ -27,34 +27,54 @@ approval = {{ by = "c", at = 2026-01-01 }}
     )
 }
 
+/// A target's scopes at load: `bad` refused with `error`, `good` kept in
+/// the canonical form `canonical`.
+struct ScopeCase {
+    target: &'static str,
+    table: &'static str,
+    good: &'static str,
+    bad: &'static str,
+    error: &'static str,
+    canonical: &'static [&'static str],
+}
+
 #[rustfmt::skip]
+const SCOPE_CASES: [ScopeCase; 2] = [
+    ScopeCase {
+        target: "pg",
+        table: "type = \"postgres\"\nadmin_url = { env = \"PG_ADMIN\" }",
+        good: r#""select on public.orders""#,
+        bad: r#""selekt on public.orders""#,
+        error: "{dir}/tenure.toml:16:38: records[0].scopes[1]: invalid PostgreSQL scope \"selekt on public.orders\": SELEKT is not a table privilege (SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER)",
+        canonical: &["SELECT ON public.orders"],
+    },
+    ScopeCase {
+        target: "cache",
+        table: "type = \"redis\"\nadmin_url = { env = \"REDIS_ADMIN\" }",
+        good: r#""+@READ", "%r~cache:*", "(~tmp:* +DEL)""#,
+        bad: r#""-keys""#,
+        error: "{dir}/tenure.toml:16:52: records[0].scopes[3]: \"-keys\" is a deny rule, not a privilege: narrowing keeps every deny rule a user has",
+        canonical: &["+@read", "%R~cache:*", "(+del ~tmp:*)"],
+    },
+];
+
 #[test]
 fn scopes_are_checked_and_made_canonical_at_load_by_their_target() {
-    // (target, its table, the scopes, the one refused, its error, the
-    // others as the record keeps them)
-    let cases: [(&str, &str, &str, &str, &str, &[&str]); 2] = [
-        (
-            "pg",
-            "type = \"postgres\"\nadmin_url = { env = \"PG_ADMIN\" }",
-            r#""select on public.orders""#,
-            r#""selekt on public.orders""#,
-            "{dir}/tenure.toml:16:38: records[0].scopes[1]: invalid PostgreSQL scope \"selekt on public.orders\": SELEKT is not a table privilege (SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER)",
-            &["SELECT ON public.orders"],
-        ),
-        (
-            "cache",
-            "type = \"redis\"\nadmin_url = { env = \"REDIS_ADMIN\" }",
-            r#""+@READ", "%r~cache:*", "(~tmp:* +DEL)""#,
-            r#""-keys""#,
-            "{dir}/tenure.toml:16:52: records[0].scopes[3]: \"-keys\" is a deny rule, not a privilege: narrowing keeps every deny rule a user has",
-            &["+@read", "%R~cache:*", "(+del ~tmp:*)"],
-        ),
-    ];
-    for (name, table, good, bad, error, canonical) in cases {
-        let folder = Folder::main_only(&scoped(name, table, &format!("{good}, {bad}")));
-        assert_eq!(folder.errors(), folder.expected(&[error]), "target {name}");
-        folder.write("tenure.toml", &scoped(name, table, good));
-        assert_eq!(folder.load().governance.records[0].scopes, canonical, "target {name}");
+    for case in &SCOPE_CASES {
+        let (target, table) = (case.target, case.table);
+        let scopes = format!("{}, {}", case.good, case.bad);
+        let folder = Folder::main_only(&scoped(target, table, &scopes));
+        assert_eq!(
+            folder.errors(),
+            folder.expected(&[case.error]),
+            "target {target}"
+        );
+        folder.write("tenure.toml", &scoped(target, table, case.good));
+        let config = folder.load();
+        assert_eq!(
+            config.governance.records[0].scopes, case.canonical,
+            "target {target}"
+        );
     }
 }
 

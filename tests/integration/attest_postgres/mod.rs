@@ -10,13 +10,14 @@ mod unmanaged;
 use std::str::FromStr;
 
 use serde_json::{Value, json};
+use sqlx::PgConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool};
-use sqlx::{Connection, PgConnection};
 use tenure_testkit::{service_url, unique_name};
 
 use crate::common;
 use crate::common::drift::{Bed, Server};
 use crate::common::proxy::Proxy;
+use crate::common::sql::{logs_in, pg_address, proxied, run_sql};
 
 struct Pg {
     url: String,
@@ -30,10 +31,7 @@ struct Pg {
 
 impl Pg {
     async fn sql(&self, statement: &str) {
-        sqlx::raw_sql(statement)
-            .execute(&self.pool)
-            .await
-            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        run_sql(&self.pool, statement).await;
     }
 
     async fn existing_logins(&self) -> Vec<String> {
@@ -111,14 +109,7 @@ impl Server for Pg {
             .expect("url")
             .username(value["username"].as_str().expect("username"))
             .password(value["password"].as_str().expect("password"));
-        match PgConnection::connect_with(&options).await {
-            Ok(c) => {
-                let _ = c.close().await;
-                true
-            }
-            Err(sqlx::Error::Database(_)) => false,
-            Err(other) => panic!("{other}"),
-        }
+        logs_in::<PgConnection>(&options).await
     }
 }
 
@@ -160,16 +151,8 @@ async fn setup(strategy: &str, extra: &str) -> Option<(Pg, Proxy, Bed, String)> 
         .await;
     pg.restore_approved().await;
 
-    let options = PgConnectOptions::from_str(&url).expect("url");
-    let upstream = format!("{}:{}", options.get_host(), options.get_port())
-        .parse()
-        .expect("addr");
-    let proxy = Proxy::start_to(upstream).await;
-    let admin = url.replacen(
-        &format!("{}:{}", options.get_host(), options.get_port()),
-        &proxy.addr.to_string(),
-        1,
-    );
+    let (host, port) = pg_address(&url);
+    let (proxy, admin) = proxied(&url, &host, port).await;
     let path = format!("db/{name}");
     let config = common::drift::config(
         &path,

@@ -1,15 +1,20 @@
 //! Shared helpers for black-box tests: a private copy of the demo config per
-//! test, and a runner for the real `tenure` binary.
+//! test, a runner for the real `tenure` binary, and the small things many
+//! tests need (a deadline to poll against, a child fed on stdin, an AWS SDK
+//! config for moto).
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub mod drift;
+pub mod example;
 pub mod proxy;
 pub mod receiver;
 pub mod service;
+pub mod sql;
 
 /// A private copy of `config/` in a temp folder; state goes beside it.
 pub struct Demo {
@@ -62,17 +67,23 @@ impl Demo {
 
     /// A `tenure` command with this config and a quiet environment.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenure"));
-        cmd.arg("-c").arg(&self.config).args(args);
-        cmd.env_remove("TENURE_LOG")
-            .env_remove("TENURE_FAULT_PAUSE_AT");
-        cmd.stdin(Stdio::null());
-        cmd
+        tenure(&self.config, args)
     }
 
     /// Runs `tenure` to completion.
     pub fn run(&self, args: &[&str]) -> Output {
         self.command(args).output().expect("run tenure")
+    }
+
+    /// Runs `tenure args`, which must succeed.
+    pub fn ok(&self, args: &[&str]) -> Output {
+        succeeded(args, self.run(args))
+    }
+
+    /// Appends `text` to the main config file.
+    pub fn append(&self, text: &str) {
+        let config = std::fs::read_to_string(&self.config).expect("read");
+        std::fs::write(&self.config, config + text).expect("write");
     }
 
     /// The current value of a local secret, via `tenure local get`.
@@ -83,12 +94,106 @@ impl Demo {
     }
 }
 
+/// A `tenure -c <config> args` command with a quiet environment (no log
+/// level, no fault point) and nothing on stdin.
+pub fn tenure(config: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
+    command
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .env_remove("TENURE_LOG")
+        .env_remove("TENURE_FAULT_PAUSE_AT")
+        .stdin(Stdio::null());
+    command
+}
+
+/// `out`, the output of `tenure args`, which must have succeeded.
+pub fn succeeded(args: &[&str], out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "tenure {args:?} failed:\n{}",
+        stderr(&out)
+    );
+    out
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs `command` with `input` on its stdin, to completion.
+pub fn with_stdin(mut command: Command, input: &str) -> Output {
+    use std::io::Write;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    child.wait_with_output().expect("wait")
+}
+
+/// When a polling loop gives up, and how long it sleeps between checks.
+pub struct Deadline {
+    at: Instant,
+    every: Duration,
+}
+
+impl Deadline {
+    /// `within` from now, checking every `every`.
+    pub fn after(within: Duration, every: Duration) -> Self {
+        Self {
+            at: Instant::now() + within,
+            every,
+        }
+    }
+
+    /// Fails with `why()` once the deadline has passed; else sleeps one interval.
+    pub async fn wait(&self, why: impl FnOnce() -> String) {
+        assert!(Instant::now() < self.at, "{}", why());
+        tokio::time::sleep(self.every).await;
+    }
+}
+
+/// An AWS SDK config for the endpoint of a moto server, with static credentials.
+pub fn aws_sdk(endpoint: &str, key_id: &str, secret: &str) -> aws_config::SdkConfig {
+    use aws_credential_types::Credentials;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            key_id, secret, None, None, "tests",
+        )))
+        .build()
+}
+
+/// The version of the Secrets Manager secret `name` labelled `stage`;
+/// `None` when the read fails (no version has that label).
+pub async fn aws_version_at(
+    client: &aws_sdk_secretsmanager::Client,
+    name: &str,
+    stage: &str,
+) -> Option<aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueOutput> {
+    client
+        .get_secret_value()
+        .secret_id(name)
+        .version_stage(stage)
+        .send()
+        .await
+        .ok()
 }
 
 /// Runs `command` with `TENURE_FAULT_PAUSE_AT=point`, waits until it says it
