@@ -174,11 +174,8 @@ async fn acl_user_drift_is_found_and_repaired() {
     .await;
     assert!(!redis.logs_in(&initial).await, "not retired again");
     assert!(redis.logs_in(&bed.get(&path).await).await);
-    let proof = bed
-        .entries("verification", &secret)
-        .into_iter()
-        .rfind(|e| e["data"]["evidence"]["check"] == "retired_credential_refused")
-        .expect("proof");
+    let proofs = bed.proofs(&secret, "retired_credential_refused");
+    let proof = proofs.last().expect("proof");
     assert_eq!(
         proof["data"]["evidence"]["logins"][0]["detail"], "flags: on, the current password only",
         "{proof}"

@@ -56,17 +56,10 @@ async fn found_and_retired(bed: &Bed, secret: &str) -> Value {
         .await;
     let context = format!("\n{}\n{:#?}", stderr(&out), bed.audit());
     bed.assert_compliant(secret, &context).await;
-    let proofs = bed.entries("verification", secret);
-    let vault = proofs
-        .iter()
-        .rfind(|e| e["data"]["evidence"]["check"] == "vault_refuses_read")
-        .expect("a vault proof");
+    let vault = bed.proofs(secret, "vault_refuses_read");
+    let vault = vault.last().expect("a vault proof");
     // Nothing outside the vault accepts a generated value: no login claimed.
-    assert!(
-        proofs
-            .iter()
-            .all(|e| e["data"]["evidence"]["check"] != "retired_credential_refused")
-    );
+    assert!(bed.proofs(secret, "retired_credential_refused").is_empty());
     vault["data"]["evidence"]["versions"].clone()
 }
 

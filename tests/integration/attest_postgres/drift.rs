@@ -31,11 +31,8 @@ async fn a_retired_role_given_login_again_is_retired_again() {
     bed.ok(&["rotate", secret.as_str()]).await;
     let retired = format!("{}_a", pg.holder);
     assert!(!can_login(&pg.pool, &retired).await, "not retired");
-    let proof = bed
-        .entries("verification", &secret)
-        .into_iter()
-        .find(|e| e["data"]["evidence"]["check"] == "retired_credential_refused")
-        .expect("a proof at retire time");
+    let proofs = bed.proofs(&secret, "retired_credential_refused");
+    let proof = proofs.first().expect("a proof at retire time");
     assert!(
         proof["data"]["evidence"]["proof"]["detail"]
             .as_str()

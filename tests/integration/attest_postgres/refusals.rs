@@ -42,11 +42,8 @@ async fn an_exposed_value_fails_at_once_whatever_the_grace() {
         "the exposed value still logs in"
     );
     assert!(pg.logs_in(&bed.get(&path).await).await);
-    let proof = bed
-        .entries("verification", &secret)
-        .into_iter()
-        .find(|e| e["data"]["evidence"]["check"] == "retired_credential_refused")
-        .expect("proof that the exposed value fails");
+    let proofs = bed.proofs(&secret, "retired_credential_refused");
+    let proof = proofs.first().expect("proof that the exposed value fails");
     assert!(
         proof["data"]["evidence"]["proof"]["detail"]
             .as_str()

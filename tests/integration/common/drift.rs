@@ -78,9 +78,7 @@ impl Bed {
 
     /// Replaces `from` by `to` in the config.
     pub fn edit(&self, from: &str, to: &str) {
-        let text = std::fs::read_to_string(&self.config).expect("read");
-        assert!(text.contains(from), "config has no {from:?}");
-        std::fs::write(&self.config, text.replace(from, to)).expect("write");
+        super::edit_file(&self.config, from, to);
     }
 
     fn command(&self, args: &[&str]) -> tokio::process::Command {
@@ -149,6 +147,15 @@ impl Bed {
             .find(|e| e["secret"] == secret)
             .cloned()
             .unwrap_or_else(|| panic!("no plan line for {secret}: {plan}"))
+    }
+
+    /// The verification entries about `secret` whose evidence is the check
+    /// `check`, in order.
+    pub fn proofs(&self, secret: &str, check: &str) -> Vec<Value> {
+        self.entries("verification", secret)
+            .into_iter()
+            .filter(|e| e["data"]["evidence"]["check"] == check)
+            .collect()
     }
 
     /// Every audit entry.
@@ -303,12 +310,8 @@ pub async fn scenarios(bed: &Bed, server: &dyn Server, proxy: &Proxy, path: &str
     bed.pass_saying(&format!("{secret}: attestation found revocation_undone."))
         .await;
     assert!(!server.enabled().await, "not revoked again");
-    let proofs = bed.entries("verification", &secret);
-    let last = &proofs
-        .iter()
-        .rev()
-        .find(|e| e["data"]["evidence"]["check"] == "credential_refused")
-        .expect("a refusal proof")["data"]["evidence"];
+    let proofs = bed.proofs(&secret, "credential_refused");
+    let last = &proofs.last().expect("a refusal proof")["data"]["evidence"];
     assert!(
         last["logins"]
             .as_array()

@@ -49,9 +49,16 @@ impl Demo {
 
     /// Edits the main config file.
     pub fn edit(&self, from: &str, to: &str) {
-        let text = std::fs::read_to_string(&self.config).expect("read");
-        assert!(text.contains(from), "config has no {from:?}");
-        std::fs::write(&self.config, text.replace(from, to)).expect("write");
+        edit_file(&self.config, from, to);
+    }
+
+    /// Edits the governance records file.
+    pub fn edit_records(&self, from: &str, to: &str) {
+        edit_file(
+            &self.config.with_file_name("governance/records.toml"),
+            from,
+            to,
+        );
     }
 
     /// The state folder.
@@ -92,6 +99,13 @@ impl Demo {
         assert!(out.status.success(), "get {path}: {}", stderr(&out));
         stdout(&out).trim_end_matches('\n').to_owned()
     }
+}
+
+/// Replaces `from`, which must be there, by `to` in the file at `path`.
+pub fn edit_file(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replace(from, to)).expect("write");
 }
 
 /// A `tenure -c <config> args` command with a quiet environment (no log

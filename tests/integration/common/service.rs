@@ -99,6 +99,15 @@ impl Service {
         self.post_signed(delivery, body).await.status().as_u16()
     }
 
+    /// Waits (5 s at most) until the local secret `path` holds another
+    /// value than `before`; `what` says what failed.
+    pub async fn until_changed(&self, path: &str, before: &str, what: &str) {
+        let deadline = Deadline::after(Duration::from_secs(5), Duration::from_millis(50));
+        while self.demo.get(path) == before {
+            deadline.wait(|| format!("{what}:\n{}", self.log())).await;
+        }
+    }
+
     /// The demo's governance records file (the running service reads it).
     pub fn records(&self) -> std::path::PathBuf {
         self.demo

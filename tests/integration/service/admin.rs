@@ -127,13 +127,10 @@ async fn concurrent_actions_on_one_secret_are_busy_not_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signals_can_be_undone_by_events_and_by_the_admin_api() {
     let demo = common::Demo::new();
-    let records = demo.config.with_file_name("governance/records.toml");
-    let text = std::fs::read_to_string(&records).expect("records");
-    let text = text.replace(
+    demo.edit_records(
         "owner = \"dana@example.com\"\n",
         "owner = \"dana@example.com\"\non_owner_left = \"escalate\"\non_workload_decommissioned = \"escalate\"\n",
     );
-    std::fs::write(&records, text).expect("write records");
     let service = Service::start_demo(demo).await;
     let reasons_now = || async { service.planned(REPORTS).await.1 };
     assert!(!reasons_now().await.contains(&"owner_left".to_owned()));

@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::REPORTS;
-use crate::common::Deadline;
 use crate::common::service::Service;
+use crate::common::{Deadline, edit_file};
 
 /// Asks the service to reload its governance files: the event `id`,
 /// delivered as `msg_<id>` (with `-` as `_`), accepted.
@@ -48,27 +48,24 @@ async fn governance_updated_reloads_the_files_and_keeps_the_last_good_ones() {
     std::fs::write(&records, shorter).expect("write");
     let before = service.demo.get("demo/reports-token");
     reload(&service, "reload-good").await;
-    let deadline = Deadline::after(Duration::from_secs(5), Duration::from_millis(50));
-    while service.demo.get("demo/reports-token") == before {
-        deadline
-            .wait(|| format!("not rotated after the reload:\n{}", service.log()))
-            .await;
-    }
+    service
+        .until_changed(
+            "demo/reports-token",
+            &before,
+            "not rotated after the reload",
+        )
+        .await;
     assert!(service.log().contains("Reloaded governance"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schedule_added_by_a_governance_reload_gets_its_cron_trigger() {
     let service = Service::start().await;
-    let records = service.records();
-    let text = std::fs::read_to_string(&records).expect("records");
-    let scheduled = text.replacen(
+    edit_file(
+        &service.records(),
         "secrets = \"local:demo/reports-token\"",
         "secrets = \"local:demo/reports-token\"\nschedule = \"0 3 * * *\"",
-        1,
     );
-    assert_ne!(scheduled, text);
-    std::fs::write(&records, scheduled).expect("write");
     reload(&service, "reload-cron").await;
     until_logged(&service, "Cron triggers follow the reloaded governance").await;
 }

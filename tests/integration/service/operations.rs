@@ -26,12 +26,9 @@ async fn exposure_rotates_and_operations_endpoints_answer_and_sigterm_exits_zero
         )
         .await;
     assert_eq!(status, 202);
-    let deadline = Deadline::after(Duration::from_secs(5), Duration::from_millis(50));
-    while service.demo.get("demo/reports-token") == before {
-        deadline
-            .wait(|| format!("not rotated:\n{}", service.log()))
-            .await;
-    }
+    service
+        .until_changed("demo/reports-token", &before, "not rotated")
+        .await;
     assert!(service.audit().contains("\"secret_exposed\""));
     // Rotated once: the new version postdates the exposure.
     tokio::time::sleep(Duration::from_millis(500)).await;
