@@ -1,12 +1,10 @@
 //! Black-box tests of the `tenure` binary on the embedded demo.
 
-use std::process::Stdio;
-
 use serde_json::Value;
 
 use crate::common;
 use crate::common::service::free_port;
-use crate::common::{Demo, stderr, stdout, tenure, with_stdin};
+use crate::common::{Demo, spawn_reading_stderr, stderr, stdout, tenure, with_stdin};
 
 fn plan(demo: &Demo) -> Vec<Value> {
     let out = demo.ok(&["plan", "--format", "json"]);
@@ -212,24 +210,11 @@ fn local_put_reads_the_value_from_stdin() {
 
 #[test]
 fn run_keeps_running_on_schedule_and_stops_cleanly_on_sigterm() {
-    use std::io::{BufRead, BufReader};
     use std::time::{Duration, Instant};
 
     let demo = Demo::new();
     demo.edit("grace = \"30s\"", "grace = \"2s\"");
-    let mut child = demo
-        .command(&["run"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let (mut child, rx) = spawn_reading_stderr(demo.command(&["run"]));
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut log = Vec::new();
     // The first pass rotates db/orders; the service wakes when its grace ends and retires the old value.

@@ -9,7 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool};
 
 use crate::common::example::Example;
 use crate::common::sql::{pg_admin_url, run_sql};
-use crate::common::{stderr, stdout, with_stdin};
+use crate::common::{stderr, stdout, traced, with_stdin};
 
 async fn login(url: &str, password: &str) -> Result<(), String> {
     let options = PgConnectOptions::from_str(url)
@@ -67,12 +67,7 @@ async fn the_postgres_example_narrows_rotates_and_revokes() {
     .expect("grants");
     assert_eq!(privileges, vec!["SELECT".to_owned()]);
 
-    let rotate = example
-        .command(&["rotate", "local:db/tenure_example"])
-        .env("TENURE_LOG", "trace")
-        .output()
-        .expect("rotate");
-    assert!(rotate.status.success(), "{}", stderr(&rotate));
+    let rotate = traced(example.command(&["rotate", "local:db/tenure_example"]));
     let current = example.run(&["local", "get", "db/tenure_example"]);
     let current: serde_json::Value = serde_json::from_str(stdout(&current).trim()).expect("json");
     let password = current["password"].as_str().expect("password").to_owned();
@@ -87,12 +82,7 @@ async fn the_postgres_example_narrows_rotates_and_revokes() {
         "the new password does not work"
     );
     // An attestation (a fresh login and a catalog read) at TRACE level too.
-    let attest = example
-        .command(&["attest"])
-        .env("TENURE_LOG", "trace")
-        .output()
-        .expect("attest");
-    assert!(attest.status.success(), "{}", stderr(&attest));
+    let attest = traced(example.command(&["attest"]));
     assert!(
         stdout(&attest).contains("local:db/tenure_example  ok"),
         "{}",

@@ -13,7 +13,7 @@ use sqlx::{Connection, PgConnection};
 use tenure_testkit::{service_url, unique_name};
 
 use crate::common;
-use crate::common::drift::Bed;
+use crate::common::drift::{Bed, pg_login};
 use crate::common::sql::{can_login, run_sql};
 use crate::common::{stderr, stdout};
 
@@ -112,11 +112,7 @@ async fn postgres_over_tls_with_a_ca_file() {
     );
     bed.put(
         &path,
-        &json!({
-            "username": role, "password": "initial-password",
-            "host": "127.0.0.1", "port": options.get_port(), "dbname": "postgres",
-        })
-        .to_string(),
+        &pg_login(&role, "initial-password", options.get_port()),
     )
     .await;
     let secret = format!("local:{path}");

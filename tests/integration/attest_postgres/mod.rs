@@ -9,13 +9,13 @@ mod unmanaged;
 
 use std::str::FromStr;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::PgConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use tenure_testkit::{service_url, unique_name};
 
 use crate::common;
-use crate::common::drift::{Bed, Server};
+use crate::common::drift::{Bed, Server, pg_login};
 use crate::common::proxy::Proxy;
 use crate::common::sql::{logs_in, pg_address, proxied, run_sql};
 
@@ -166,11 +166,7 @@ async fn setup(strategy: &str, extra: &str) -> Option<(Pg, Proxy, Bed, String)> 
     let bed = Bed::new(&config, &[("DRIFT_PG_ADMIN_URL", admin.as_str())]);
     bed.put(
         &path,
-        &json!({
-            "username": login, "password": "initial-password",
-            "host": "127.0.0.1", "port": proxy.addr.port(), "dbname": "postgres",
-        })
-        .to_string(),
+        &pg_login(&login, "initial-password", proxy.addr.port()),
     )
     .await;
     Some((pg, proxy, bed, path))

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::setup;
-use crate::common::drift::Server;
+use crate::common::drift::{Server, pg_login};
 use crate::common::sql::can_login;
 use crate::common::stderr;
 
@@ -69,15 +69,8 @@ async fn a_value_naming_another_role_is_refused_with_nothing_changed() {
     .await;
     let victim_login = json!({ "username": victim, "password": "victim-password" }).to_string();
     // Whoever can write the secret points it at that role.
-    bed.put(
-        &path,
-        &json!({
-            "username": victim, "password": "anything",
-            "host": "127.0.0.1", "port": proxy.addr.port(), "dbname": "postgres",
-        })
-        .to_string(),
-    )
-    .await;
+    bed.put(&path, &pg_login(&victim, "anything", proxy.addr.port()))
+        .await;
     let secret = format!("local:{path}");
     let grants = || async {
         sqlx::query_scalar::<_, String>(

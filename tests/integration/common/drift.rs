@@ -51,6 +51,16 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
     )
 }
 
+/// A PostgreSQL login as the local vault holds it: `username` with
+/// `password` on 127.0.0.1:`port`, database `postgres`.
+pub fn pg_login(username: &str, password: &str, port: u16) -> String {
+    serde_json::json!({
+        "username": username, "password": password,
+        "host": "127.0.0.1", "port": port, "dbname": "postgres",
+    })
+    .to_string()
+}
+
 /// A private config and state, and the binary run against them.
 pub struct Bed {
     pub dir: tempfile::TempDir,

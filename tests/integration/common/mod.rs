@@ -5,8 +5,10 @@
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 pub mod drift;
@@ -132,6 +134,16 @@ pub fn succeeded(args: &[&str], out: Output) -> Output {
     out
 }
 
+/// Runs `command` (a `tenure` one) at TRACE level; it must succeed.
+pub fn traced(mut command: Command) -> Output {
+    let out = command
+        .env("TENURE_LOG", "trace")
+        .output()
+        .expect("run tenure");
+    assert!(out.status.success(), "{}", stderr(&out));
+    out
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -210,12 +222,11 @@ pub async fn aws_version_at(
         .ok()
 }
 
-/// Runs `command` with `TENURE_FAULT_PAUSE_AT=point`, waits until it says it
-/// paused there, and kills it with SIGKILL.
-pub fn kill_at(mut command: Command, point: &str) {
-    use std::io::{BufRead, BufReader};
+/// Spawns `command` (its stdout discarded) and a thread that passes on
+/// each line of its stderr, reading to the end whether or not they are
+/// received.
+pub fn spawn_reading_stderr(mut command: Command) -> (Child, Receiver<String>) {
     let mut child = command
-        .env("TENURE_FAULT_PAUSE_AT", point)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -223,19 +234,30 @@ pub fn kill_at(mut command: Command, point: &str) {
     let err = child.stderr.take().expect("stderr");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut seen = Vec::new();
         for line in BufReader::new(err).lines().map_while(Result::ok) {
-            if line.starts_with("Paused at") {
-                let _ = tx.send(Ok(()));
-            }
-            seen.push(line);
+            let _ = tx.send(line);
         }
-        let _ = tx.send(Err(seen.join("\n")));
     });
-    match rx.recv_timeout(std::time::Duration::from_secs(30)) {
-        Ok(Ok(())) => {}
-        Ok(Err(log)) => panic!("{point}: the process ended without pausing:\n{log}"),
-        Err(_) => panic!("{point}: no pause within 30 s"),
+    (child, rx)
+}
+
+/// Runs `command` with `TENURE_FAULT_PAUSE_AT=point`, waits until it says it
+/// paused there, and kills it with SIGKILL.
+pub fn kill_at(mut command: Command, point: &str) {
+    command.env("TENURE_FAULT_PAUSE_AT", point);
+    let (mut child, lines) = spawn_reading_stderr(command);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    loop {
+        match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) if line.starts_with("Paused at") => break,
+            Ok(line) => seen.push(line),
+            Err(RecvTimeoutError::Disconnected) => panic!(
+                "{point}: the process ended without pausing:\n{}",
+                seen.join("\n")
+            ),
+            Err(RecvTimeoutError::Timeout) => panic!("{point}: no pause within 30 s"),
+        }
     }
     child.kill().expect("kill -9");
     let status = child.wait().expect("wait");
