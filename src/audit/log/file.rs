@@ -32,6 +32,12 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AuditError + '_ {
     }
 }
 
+/// Opens the file at `path` for `access` (its read, write and append
+/// flags), creating it readable by its owner only when it is missing.
+fn open_private(path: &Path, access: &mut OpenOptions) -> Result<File, AuditError> {
+    access.create(true).mode(0o600).open(path).map_err(io(path))
+}
+
 /// The byte before `end`, which must be past the start.
 fn byte_before(file: &mut File, end: u64) -> std::io::Result<u8> {
     let mut byte = [0u8; 1];
@@ -103,13 +109,7 @@ impl Paths {
         if let Some(dir) = self.trail.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&self.lock)
-            .map_err(io(&self.lock))?;
+        let lock = open_private(&self.lock, OpenOptions::new().truncate(false).write(true))?;
         lock.lock().map_err(io(&self.lock))?;
         let result = self.append_locked(events);
         // Dropping the handle releases the lock too; unlock explicitly for clarity.
@@ -118,13 +118,7 @@ impl Paths {
     }
 
     fn append_locked(&self, events: &[Event]) -> Result<u64, AuditError> {
-        let mut file = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .mode(0o600)
-            .open(&self.trail)
-            .map_err(io(&self.trail))?;
+        let mut file = open_private(&self.trail, OpenOptions::new().read(true).append(true))?;
         let mut len = file.metadata().map_err(io(&self.trail))?.len();
         let repair = match torn_tail(&mut file, len).map_err(io(&self.trail))? {
             Some((keep, torn)) => {
