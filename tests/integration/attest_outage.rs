@@ -27,7 +27,7 @@ async fn one_vault_down_while_another_vaults_secret_is_revoked() {
     .expect("seed");
 
     let proxy = Proxy::start_to_http(&addr).await;
-    let config = format!(
+    let mut config = format!(
         r#"[tenure]
 state_dir = "state"
 
@@ -44,34 +44,31 @@ prefix = "{prefix}"
 
 [targets.gen]
 type = "generate"
-
+"#
+    );
+    // One secret in each vault, each with an owner of its own.
+    let bao = format!("bao:{prefix}/db");
+    for (id, secret, owner) in [
+        ("local-token", "local:app/token", "leaver@example.com"),
+        ("bao-db", bao.as_str(), "keeper@example.com"),
+    ] {
+        config.push_str(&format!(
+            r#"
 [[owners]]
-id = "leaver@example.com"
-status = "active"
-
-[[owners]]
-id = "keeper@example.com"
+id = "{owner}"
 status = "active"
 
 [[records]]
-id = "local-token"
-secrets = "local:app/token"
+id = "{id}"
+secrets = "{secret}"
 target = "gen"
-owner = "leaver@example.com"
-purpose = "p"
-attest_every = "1s"
-approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
-
-[[records]]
-id = "bao-db"
-secrets = "bao:{prefix}/db"
-target = "gen"
-owner = "keeper@example.com"
+owner = "{owner}"
 purpose = "p"
 attest_every = "1s"
 approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
 "#
-    );
+        ));
+    }
     let through = proxy.http_url();
     let bed = Bed::new(
         &config,
@@ -82,7 +79,6 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
     );
     bed.put("app/token", "a-local-token-value-0123456789abcdef")
         .await;
-    let bao = format!("bao:{prefix}/db");
 
     let first = bed.ok(&["run", "--once"]).await;
     assert_eq!(

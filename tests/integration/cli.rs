@@ -247,6 +247,24 @@ fn a_refused_vault_is_one_log_line_naming_the_provider_and_the_cause() {
     // Ports nothing listens on.
     let vault = free_port();
     let aws = free_port();
+    // One record in each vault, alike but for its provider.
+    let records: String = ["vault", "aws"]
+        .iter()
+        .map(|provider| {
+            format!(
+                r#"
+[[records]]
+id = "in-{provider}"
+secrets = "{provider}:example"
+target = "generated"
+owner = "platform@example.com"
+purpose = "log test"
+max_age = "30d"
+approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z }}
+"#
+            )
+        })
+        .collect();
     std::fs::write(
         &config,
         r#"
@@ -264,25 +282,9 @@ type = "aws_secrets_manager"
 
 [targets.generated]
 type = "generate"
-
-[[records]]
-id = "in-vault"
-secrets = "vault:example"
-target = "generated"
-owner = "platform@example.com"
-purpose = "log test"
-max_age = "30d"
-approval = { by = "ciso@example.com", at = 2026-11-01T09:00:00Z }
-
-[[records]]
-id = "in-aws"
-secrets = "aws:example"
-target = "generated"
-owner = "platform@example.com"
-purpose = "log test"
-max_age = "30d"
-approval = { by = "ciso@example.com", at = 2026-11-01T09:00:00Z }
-"#,
+"#
+        .to_owned()
+            + &records,
     )
     .expect("write config");
     let out = tenure(&config, &["plan"])
