@@ -29,6 +29,14 @@ impl Maria {
     fn account(&self) -> String {
         format!("'{}'@'%'", self.user)
     }
+
+    /// `GRANT <privilege> ON <db>.orders TO` the account (or `REVOKE ...
+    /// FROM` it).
+    async fn on_orders(&self, verb: &str, privilege: &str, to: &str) {
+        let (db, account) = (&self.db, self.account());
+        self.sql(&format!("{verb} {privilege} ON {db}.orders {to} {account}"))
+            .await;
+    }
 }
 
 #[async_trait::async_trait]
@@ -41,12 +49,7 @@ impl Server for Maria {
         .await;
     }
     async fn grant_extra(&self) {
-        self.sql(&format!(
-            "GRANT INSERT ON {}.orders TO {}",
-            self.db,
-            self.account()
-        ))
-        .await;
+        self.on_orders("GRANT", "INSERT", "TO").await;
     }
     async fn holds_extra(&self) -> bool {
         let n: i64 = sqlx::query_scalar(
@@ -59,20 +62,10 @@ impl Server for Maria {
         n > 0
     }
     async fn remove_approved(&self) {
-        self.sql(&format!(
-            "REVOKE SELECT ON {}.orders FROM {}",
-            self.db,
-            self.account()
-        ))
-        .await;
+        self.on_orders("REVOKE", "SELECT", "FROM").await;
     }
     async fn restore_approved(&self) {
-        self.sql(&format!(
-            "GRANT SELECT ON {}.orders TO {}",
-            self.db,
-            self.account()
-        ))
-        .await;
+        self.on_orders("GRANT", "SELECT", "TO").await;
     }
     async fn reenable(&self) {
         self.sql(&format!("ALTER USER {} ACCOUNT UNLOCK", self.account()))

@@ -42,6 +42,16 @@ impl Pg {
             .expect("roles")
     }
 
+    /// `GRANT <privilege> ON` the table `TO` the holder (or `REVOKE ...
+    /// FROM` it).
+    async fn on_table(&self, verb: &str, privilege: &str, to: &str) {
+        let (table, holder) = (&self.table, &self.holder);
+        self.sql(&format!(
+            "{verb} {privilege} ON public.{table} {to} {holder}"
+        ))
+        .await;
+    }
+
     async fn direct_grant(&self, privilege: &str) -> bool {
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM information_schema.role_table_grants
@@ -66,28 +76,16 @@ impl Server for Pg {
         }
     }
     async fn grant_extra(&self) {
-        self.sql(&format!(
-            "GRANT INSERT ON public.{} TO {}",
-            self.table, self.holder
-        ))
-        .await;
+        self.on_table("GRANT", "INSERT", "TO").await;
     }
     async fn holds_extra(&self) -> bool {
         self.direct_grant("INSERT").await
     }
     async fn remove_approved(&self) {
-        self.sql(&format!(
-            "REVOKE SELECT ON public.{} FROM {}",
-            self.table, self.holder
-        ))
-        .await;
+        self.on_table("REVOKE", "SELECT", "FROM").await;
     }
     async fn restore_approved(&self) {
-        self.sql(&format!(
-            "GRANT SELECT ON public.{} TO {}",
-            self.table, self.holder
-        ))
-        .await;
+        self.on_table("GRANT", "SELECT", "TO").await;
     }
     async fn reenable(&self) {
         for role in self.existing_logins().await {
