@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::cpu::{MachineCpu, ServerCpu};
+use common::pg::{credential, open_app, put_each};
 use futures_util::StreamExt;
 use tenure_plugin_api::{LoginOutcome, SecretAddress, SecretValue, Stage, TargetContext};
 
@@ -72,13 +73,7 @@ async fn main() {
         .and_then(|t| t.lines().next().and_then(|l| l.trim().parse().ok()))
         .unwrap_or(0);
     let options: sqlx::postgres::PgConnectOptions = url.parse().expect("url");
-    let secret = |i: usize| {
-        SecretValue::new(format!(
-            r#"{{"username":"bench_attest_{i}","password":"initial-password","host":"{}","port":{}}}"#,
-            options.get_host(),
-            options.get_port()
-        ))
-    };
+    let secret = |i: usize| credential(&options, &format!("bench_attest_{i}"), "initial-password");
 
     println!(
         "{n} PostgreSQL credentials (scram-sha-256), each attested with a fresh login and one privilege read"
@@ -94,26 +89,14 @@ async fn main() {
     );
     let mut pg_ms_at_32 = 0.0;
     for concurrency in [1usize, 8, 32] {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config_path = dir.path().join("tenure.toml");
-        std::fs::write(
-            &config_path,
-            format!(
-                "[tenure]\nstate_dir = \"state\"\n[providers.local]\ntype = \"local\"\npath = \"vault.tvault\"\n[targets.pg]\ntype = \"postgres\"\nadmin_url = {{ env = \"TENURE_TEST_PG_URL\" }}\nmax_admin_connections = {}\nattest = {{ concurrency = {concurrency} }}\n[[records]]\nid = \"bench\"\nsecrets = \"local:bench/*\"\ntarget = \"pg\"\naccount = \"bench_attest_*\"\nowner = \"o\"\npurpose = \"bench\"\nscopes = [\"SELECT ON public.bench_attest_data\"]\napproval = {{ by = \"c\", at = 2026-01-01 }}\n",
-                concurrency.max(4)
-            ),
-        )
-        .expect("config");
-        let config = tenure::config::load(&config_path).expect("config");
-        let reconciler = tenure::app::open(config).await.expect("app");
+        let (_dir, reconciler) = open_app(&format!(
+            "[tenure]\nstate_dir = \"state\"\n[providers.local]\ntype = \"local\"\npath = \"vault.tvault\"\n[targets.pg]\ntype = \"postgres\"\nadmin_url = {{ env = \"TENURE_TEST_PG_URL\" }}\nmax_admin_connections = {}\nattest = {{ concurrency = {concurrency} }}\n[[records]]\nid = \"bench\"\nsecrets = \"local:bench/*\"\ntarget = \"pg\"\naccount = \"bench_attest_*\"\nowner = \"o\"\npurpose = \"bench\"\nscopes = [\"SELECT ON public.bench_attest_data\"]\napproval = {{ by = \"c\", at = 2026-01-01 }}\n",
+            concurrency.max(4)
+        ))
+        .await;
         let (config, plugins) = (reconciler.config(), reconciler.plugins().clone());
         let vault = Arc::clone(plugins.provider("local").expect("local"));
-        for i in 0..n {
-            vault
-                .put_current(&format!("bench/{i}"), &secret(i), &Default::default())
-                .await
-                .expect("put");
-        }
+        put_each(vault.as_ref(), "bench/", n, secret).await;
 
         // A whole pass, as `tenure attest` runs it.
         let started = Instant::now();

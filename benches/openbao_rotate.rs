@@ -25,9 +25,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use common::cpu::MachineCpu;
-
+use common::pg::{credential, login_roles, open_app, rotate_each};
 use futures_util::StreamExt;
-use tenure::state::RunKind;
 use tenure_plugin_api::{SecretAddress, SecretValue, TargetContext};
 use vaultrs::api::database::requests::{PostgreSQLConnectionRequest, SetStaticRoleRequest};
 use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
@@ -59,20 +58,6 @@ fn concurrency() -> usize {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(16)
-}
-
-/// Creates (or resets) `count` login roles named `<prefix><i>`.
-async fn roles(admin: &sqlx::PgPool, prefix: &str, count: usize) {
-    let setup = format!(
-        "DO $$ BEGIN FOR i IN 0..{} LOOP
-           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{prefix}' || i) THEN
-             EXECUTE format('CREATE ROLE %I LOGIN', '{prefix}' || i);
-           END IF;
-           EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', '{prefix}' || i, 'initial-password');
-         END LOOP; END $$",
-        count - 1
-    );
-    sqlx::raw_sql(&setup).execute(admin).await.expect("roles");
 }
 
 async fn openbao_engine(
@@ -153,16 +138,12 @@ async fn main() {
             .expect("settings"),
     )
     .expect("client");
-    roles(&admin, "tnr_bench_", count).await;
-    roles(&admin, "obao_bench_", count).await;
+    login_roles(&admin, "tnr_bench_", count).await;
+    login_roles(&admin, "obao_bench_", count).await;
     openbao_engine(&root, &pg, &password, count).await;
 
     // Tenure: the credentials live in OpenBao KV.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config_path = dir.path().join("tenure.toml");
-    std::fs::write(
-        &config_path,
-        format!(
+    let (_dir, app) = open_app(&format!(
             "[tenure]\nstate_dir = \"state\"\nconcurrency = {concurrency}\n\
              [providers.vault]\ntype = \"vault\"\naddress = {{ env = \"TENURE_TEST_VAULT_ADDR\" }}\n\
              auth = {{ method = \"token\", token = {{ env = \"TENURE_TEST_VAULT_TOKEN\" }} }}\n\
@@ -174,22 +155,15 @@ async fn main() {
              owner = \"o\"\npurpose = \"bench\"\ngrace = \"0s\"\n\
              approval = {{ by = \"c\", at = 2026-01-01 }}\n",
             concurrency.max(4)
-        ),
-    )
-    .expect("config");
-    let config = tenure::config::load(&config_path).expect("config");
-    let app = tenure::app::open(config).await.expect("app");
+    ))
+    .await;
     let (config, plugins) = (app.config(), app.plugins().clone());
     let vault = Arc::clone(plugins.provider("vault").expect("vault"));
     futures_util::stream::iter(0..count)
         .map(|i| {
             let (vault, pg) = (Arc::clone(&vault), pg.clone());
             async move {
-                let value = SecretValue::new(format!(
-                    r#"{{"username":"tnr_bench_{i}","password":"initial-password","host":"{}","port":{}}}"#,
-                    pg.get_host(),
-                    pg.get_port()
-                ));
+                let value = credential(&pg, &format!("tnr_bench_{i}"), "initial-password");
                 vault
                     .put_current(&format!("tenure-bench/{i}"), &value, &Default::default())
                     .await
@@ -206,27 +180,7 @@ async fn main() {
     );
     let cpu = MachineCpu::now();
     let started = Instant::now();
-    let outcomes: Vec<bool> = futures_util::stream::iter(0..count)
-        .map(|i| {
-            let (app, record) = (Arc::clone(app.reconciler()), record.clone());
-            async move {
-                let address: SecretAddress =
-                    format!("vault:tenure-bench/{i}").parse().expect("address");
-                app.engine()
-                    .start(
-                        &address,
-                        RunKind::Rotate,
-                        vec!["bench".into()],
-                        Some(&record),
-                    )
-                    .await
-                    .expect("engine")
-                    .is_success()
-            }
-        })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
+    let outcomes = rotate_each(&app, &record, "vault:tenure-bench/", count, concurrency).await;
     let tenure_rate = count as f64 / started.elapsed().as_secs_f64();
     let tenure_cpu = cpu.since(count);
     assert!(outcomes.iter().all(|ok| *ok), "a Tenure rotation failed");

@@ -10,12 +10,14 @@
 //! Needs TENURE_TEST_PG_URL (scripts/services start; . target/test-services/env).
 //! Run: `cargo bench --bench pg_rotate`
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Instant;
 
+use common::pg::{credential, login_roles, open_app, put_each, rotate_each};
 use futures_util::StreamExt;
-use tenure::state::RunKind;
-use tenure_plugin_api::{SecretAddress, SecretValue, TargetContext};
+use tenure_plugin_api::{SecretAddress, TargetContext};
 
 const ROLES: usize = 1_000;
 
@@ -28,24 +30,8 @@ async fn main() {
         return;
     };
     let admin = sqlx::PgPool::connect(&url).await.expect("admin");
-    let setup = format!(
-        "DO $$ BEGIN FOR i IN 0..{} LOOP
-           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench_role_' || i) THEN
-             EXECUTE format('CREATE ROLE %I LOGIN', 'bench_role_' || i);
-           END IF;
-           EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', 'bench_role_' || i, 'initial-password');
-         END LOOP; END $$",
-        roles - 1
-    );
-    sqlx::raw_sql(&setup).execute(&admin).await.expect("roles");
     let options: sqlx::postgres::PgConnectOptions = url.parse().expect("url");
-    let secret = |i: usize| {
-        SecretValue::new(format!(
-            r#"{{"username":"bench_role_{i}","password":"initial-password","host":"{}","port":{}}}"#,
-            options.get_host(),
-            options.get_port()
-        ))
-    };
+    let secret = |i: usize| credential(&options, &format!("bench_role_{i}"), "initial-password");
     println!(
         "{roles} PostgreSQL roles (scram-sha-256), each rotation including a fresh login test"
     );
@@ -54,52 +40,20 @@ async fn main() {
         "concurrency", "workflow (rotations/s)", "target (rotations/s)"
     );
     for concurrency in [1usize, 8, 32] {
-        // Reset every password, so each level starts from the same state.
-        sqlx::raw_sql(&setup).execute(&admin).await.expect("reset");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config_path = dir.path().join("tenure.toml");
-        std::fs::write(
-            &config_path,
-            format!(
-                "[tenure]\nstate_dir = \"state\"\nconcurrency = {concurrency}\n[providers.local]\ntype = \"local\"\npath = \"vault.tvault\"\n[targets.pg]\ntype = \"postgres\"\nadmin_url = {{ env = \"TENURE_TEST_PG_URL\" }}\nmax_admin_connections = {}\n[[records]]\nid = \"bench\"\nsecrets = \"local:bench/*\"\ntarget = \"pg\"\naccount = \"bench_role_*\"\nowner = \"o\"\npurpose = \"bench\"\ngrace = \"0s\"\napproval = {{ by = \"c\", at = 2026-01-01 }}\n",
-                concurrency.max(4)
-            ),
-        )
-        .expect("config");
-        let config = tenure::config::load(&config_path).expect("config");
-        let app = tenure::app::open(config).await.expect("app");
+        // (Re)set every password, so each level starts from the same state.
+        login_roles(&admin, "bench_role_", roles).await;
+        let (_dir, app) = open_app(&format!(
+            "[tenure]\nstate_dir = \"state\"\nconcurrency = {concurrency}\n[providers.local]\ntype = \"local\"\npath = \"vault.tvault\"\n[targets.pg]\ntype = \"postgres\"\nadmin_url = {{ env = \"TENURE_TEST_PG_URL\" }}\nmax_admin_connections = {}\n[[records]]\nid = \"bench\"\nsecrets = \"local:bench/*\"\ntarget = \"pg\"\naccount = \"bench_role_*\"\nowner = \"o\"\npurpose = \"bench\"\ngrace = \"0s\"\napproval = {{ by = \"c\", at = 2026-01-01 }}\n",
+            concurrency.max(4)
+        ))
+        .await;
         let (config, plugins) = (app.config(), app.plugins().clone());
         let vault = Arc::clone(plugins.provider("local").expect("local"));
-        for i in 0..roles {
-            vault
-                .put_current(&format!("bench/{i}"), &secret(i), &Default::default())
-                .await
-                .expect("put");
-        }
+        put_each(vault.as_ref(), "bench/", roles, secret).await;
         let record = config.governance.records.first().expect("record").clone();
 
         let started = Instant::now();
-        let outcomes: Vec<bool> = futures_util::stream::iter(0..roles)
-            .map(|i| {
-                let (app, record) = (Arc::clone(app.reconciler()), record.clone());
-                async move {
-                    let address: SecretAddress =
-                        format!("local:bench/{i}").parse().expect("address");
-                    app.engine()
-                        .start(
-                            &address,
-                            RunKind::Rotate,
-                            vec!["bench".into()],
-                            Some(&record),
-                        )
-                        .await
-                        .expect("engine")
-                        .is_success()
-                }
-            })
-            .buffer_unordered(concurrency)
-            .collect()
-            .await;
+        let outcomes = rotate_each(&app, &record, "local:bench/", roles, concurrency).await;
         let workflow = roles as f64 / started.elapsed().as_secs_f64();
         assert!(outcomes.iter().all(|ok| *ok), "a rotation failed");
 

@@ -13,11 +13,14 @@
 //! Run: `cargo bench --bench service` (without `--bench`, as `cargo test`
 //! runs it, a small quick version).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::pg::{credential, login_roles, put_each};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tenure::events::WebhookKey;
@@ -215,18 +218,7 @@ async fn main() {
 
     // 3. Event to verified revocation, PostgreSQL target.
     let admin = sqlx::PgPool::connect(&pg).await.expect("admin");
-    sqlx::raw_sql(&format!(
-        "DO $$ BEGIN FOR i IN 0..{} LOOP
-           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench_evt_' || i) THEN
-             EXECUTE format('CREATE ROLE %I LOGIN', 'bench_evt_' || i);
-           END IF;
-           EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', 'bench_evt_' || i, 'initial-password');
-         END LOOP; END $$",
-        revocations - 1
-    ))
-    .execute(&admin)
-    .await
-    .expect("roles");
+    login_roles(&admin, "bench_evt_", revocations).await;
     let options: sqlx::postgres::PgConnectOptions = pg.parse().expect("url");
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
@@ -247,17 +239,10 @@ async fn main() {
         let loaded = tenure::config::load(&root.join("tenure.toml")).expect("config");
         let plugins = tenure::plugins::Plugins::build(&loaded).expect("plugins");
         let vault = plugins.provider("local").expect("local");
-        for i in 0..revocations {
-            let value = tenure_plugin_api::SecretValue::new(format!(
-                r#"{{"username":"bench_evt_{i}","password":"initial-password","host":"{}","port":{}}}"#,
-                options.get_host(),
-                options.get_port()
-            ));
-            vault
-                .put_current(&format!("evt/{i}"), &value, &Default::default())
-                .await
-                .expect("put");
-        }
+        put_each(vault.as_ref(), "evt/", revocations, |i| {
+            credential(&options, &format!("bench_evt_{i}"), "initial-password")
+        })
+        .await;
     }
     let service = start(root, &config, &[("TENURE_TEST_PG_URL", pg.as_str())]).await;
     let mut sent = Vec::with_capacity(revocations);

@@ -173,6 +173,12 @@ pub enum LocalCommand {
     },
 }
 
+/// Says what failed; the exit code of a runtime failure.
+fn runtime(err: impl std::fmt::Display) -> ExitCode {
+    fail(err);
+    ExitCode::Runtime
+}
+
 fn fail(message: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr(), "tenure: {message}");
 }
@@ -211,10 +217,7 @@ fn reconcile_error(err: crate::reconcile::ReconcileError) -> ExitCode {
             fail(err);
             ExitCode::Config
         }
-        other => {
-            fail(other);
-            ExitCode::Runtime
-        }
+        other => runtime(other),
     }
 }
 
@@ -304,14 +307,8 @@ async fn finish(app: &App, code: Result<ExitCode, ExitCode>) -> Result<ExitCode,
 }
 
 async fn plan(app: &App, format: PlanFormat) -> Result<ExitCode, ExitCode> {
-    let plan = app.plan(chrono::Utc::now()).await.map_err(|e| {
-        fail(e);
-        ExitCode::Runtime
-    })?;
-    output::print_plan(&plan.entries(&app.config()), format).map_err(|e| {
-        fail(e);
-        ExitCode::Runtime
-    })?;
+    let plan = app.plan(chrono::Utc::now()).await.map_err(runtime)?;
+    output::print_plan(&plan.entries(&app.config()), format).map_err(runtime)?;
     Ok(ExitCode::Ok)
 }
 
@@ -321,20 +318,14 @@ async fn run_service(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<ExitCode, ExitCode> {
     if once {
-        let report = service::pass_once(app).await.map_err(|e| {
-            fail(e);
-            ExitCode::Runtime
-        })?;
+        let report = service::pass_once(app).await.map_err(runtime)?;
         Ok(if report.clean() {
             ExitCode::Ok
         } else {
             ExitCode::ActionFailed
         })
     } else {
-        service::run(app, shutdown).await.map_err(|e| {
-            fail(e);
-            ExitCode::Runtime
-        })?;
+        service::run(app, shutdown).await.map_err(runtime)?;
         Ok(ExitCode::Ok)
     }
 }
@@ -346,10 +337,7 @@ async fn attest(
 ) -> Result<ExitCode, ExitCode> {
     let only = (!addresses.is_empty()).then_some(addresses);
     let report = app.attest_now(only).await.map_err(reconcile_error)?;
-    output::print_attestations(&report, format).map_err(|e| {
-        fail(e);
-        ExitCode::Runtime
-    })?;
+    output::print_attestations(&report, format).map_err(runtime)?;
     Ok(if report.found_anything() {
         ExitCode::ActionFailed
     } else {

@@ -4,6 +4,16 @@
 //! the seeds and every input that once failed (`fuzz/regressions/`) on each
 //! test run.
 
+use std::path::PathBuf;
+
+/// The file `name` in a folder of this fuzzing process's own
+/// (`tenure-fuzz-<what>-<pid>` in the temp folder), made on first use.
+fn scratch_file(what: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tenure-fuzz-{what}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
 pub mod config_load {
     use std::path::PathBuf;
     use std::sync::OnceLock;
@@ -11,12 +21,7 @@ pub mod config_load {
     /// One file per fuzzing process, rewritten for each input.
     fn path() -> &'static PathBuf {
         static PATH: OnceLock<PathBuf> = OnceLock::new();
-        PATH.get_or_init(|| {
-            let dir =
-                std::env::temp_dir().join(format!("tenure-fuzz-config-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).expect("temp dir");
-            dir.join("tenure.toml")
-        })
+        PATH.get_or_init(|| super::scratch_file("config", "tenure.toml"))
     }
 
     /// The configuration loader on arbitrary text: an error names file, line
@@ -217,12 +222,7 @@ MCowBQYDK2VwAyEAp62A+inytAt9joZsJUl4c0cSce0+8nbZcGtk0qhPNhQ=
 
     fn path() -> &'static PathBuf {
         static PATH: OnceLock<PathBuf> = OnceLock::new();
-        PATH.get_or_init(|| {
-            let dir =
-                std::env::temp_dir().join(format!("tenure-fuzz-audit-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).expect("temp dir");
-            dir.join("audit.jsonl")
-        })
+        PATH.get_or_init(|| super::scratch_file("audit", "audit.jsonl"))
     }
 
     fn key() -> &'static [AuditPublicKey] {

@@ -300,65 +300,57 @@ mod tests {
         path
     }
 
-    fn lines(path: &Path) -> Vec<String> {
-        std::fs::read_to_string(path)
+    /// Verifies a five-entry trail after `edit` changed its lines.
+    async fn verify_edited(
+        edit: impl FnOnce(&mut Vec<String>),
+    ) -> Result<VerifyReport, VerifyError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = trail(dir.path(), 5).await;
+        let mut lines: Vec<String> = std::fs::read_to_string(&path)
             .expect("read")
             .lines()
             .map(str::to_owned)
-            .collect()
-    }
-
-    fn write(path: &Path, lines: &[String]) {
-        std::fs::write(path, lines.join("\n") + "\n").expect("write");
+            .collect();
+        edit(&mut lines);
+        std::fs::write(&path, lines.join("\n") + "\n").expect("write");
+        verify(&path)
     }
 
     #[tokio::test]
     async fn a_clean_trail_verifies() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = trail(dir.path(), 5).await;
-        let report = verify(&path).expect("valid");
+        let report = verify_edited(|_| {}).await.expect("valid");
         assert_eq!(report.entries, 5);
     }
 
     #[tokio::test]
     async fn a_changed_line_is_named() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = trail(dir.path(), 5).await;
-        let mut l = lines(&path);
-        l[2] = l[2].replace(r#""i":2"#, r#""i":9"#);
-        write(&path, &l);
-        assert_eq!(verify(&path).expect_err("tampered").line(), Some(3));
+        let result = verify_edited(|l| l[2] = l[2].replace(r#""i":2"#, r#""i":9"#)).await;
+        assert_eq!(result.expect_err("tampered").line(), Some(3));
     }
 
     #[tokio::test]
     async fn a_removed_line_is_named() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = trail(dir.path(), 5).await;
-        let mut l = lines(&path);
-        l.remove(1);
-        write(&path, &l);
-        assert_eq!(verify(&path).expect_err("tampered").line(), Some(2));
+        let result = verify_edited(|l| {
+            l.remove(1);
+        })
+        .await;
+        assert_eq!(result.expect_err("tampered").line(), Some(2));
     }
 
     #[tokio::test]
     async fn reordered_lines_are_named() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = trail(dir.path(), 5).await;
-        let mut l = lines(&path);
-        l.swap(3, 4);
-        write(&path, &l);
-        assert_eq!(verify(&path).expect_err("tampered").line(), Some(4));
+        let result = verify_edited(|l| l.swap(3, 4)).await;
+        assert_eq!(result.expect_err("tampered").line(), Some(4));
     }
 
     #[tokio::test]
     async fn a_cut_tail_is_caught_by_the_head() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = trail(dir.path(), 5).await;
-        let mut l = lines(&path);
-        l.pop();
-        write(&path, &l);
+        let result = verify_edited(|l| {
+            l.pop();
+        })
+        .await;
         assert!(matches!(
-            verify(&path),
+            result,
             Err(VerifyError::Truncated {
                 entries: 4,
                 head_seq: 5,

@@ -144,6 +144,41 @@ fn at<T>(file: usize, key: String, span: Range<usize>, value: T) -> Located<T> {
     }
 }
 
+/// One file being read: its text, its index in the loader's list, and
+/// where its problems go.
+struct Reader<'r> {
+    src: &'r SourceFile,
+    file: usize,
+    diagnostics: &'r mut Vec<Diagnostic>,
+}
+
+impl Reader<'_> {
+    /// `value`, the item at `key`, located; `None` (and reported) when it
+    /// does not fit `T`.
+    fn located<T: DeserializeOwned>(
+        &mut self,
+        key: String,
+        value: Spanned<DeValue<'_>>,
+    ) -> Option<Located<T>> {
+        let span = value.span();
+        read(self.src, &key, value, self.diagnostics).map(|v| at(self.file, key, span, v))
+    }
+
+    /// Each table of the array section `name` (`[[name]]`), located; a bad
+    /// one is reported and left out, the others are kept.
+    fn tables<T: DeserializeOwned>(
+        &mut self,
+        name: &str,
+        value: Spanned<DeValue<'_>>,
+    ) -> Vec<Located<T>> {
+        let items = array_items(self.src, name, value, self.diagnostics);
+        items
+            .into_iter()
+            .filter_map(|(key, item)| self.located(key, item))
+            .collect()
+    }
+}
+
 /// Reads one file into `parts`.
 pub fn read_file(
     src: &SourceFile,
@@ -163,10 +198,15 @@ pub fn read_file(
         FileKind::Main => MAIN_KEYS,
         FileKind::Governance => GOVERNANCE_KEYS,
     };
+    let mut reader = Reader {
+        src,
+        file,
+        diagnostics,
+    };
     for (key, value) in root.into_inner() {
         let name = key.get_ref().to_string();
         if !allowed.contains(&name.as_str()) {
-            diagnostics.push(src.diagnostic(
+            reader.diagnostics.push(src.diagnostic(
                 Some(key.span()),
                 &name,
                 format!(
@@ -176,7 +216,6 @@ pub fn read_file(
             ));
             continue;
         }
-        let span = value.span();
         match name.as_str() {
             "tenure" => {
                 if let Some(include) = value.get_ref().as_table().and_then(|t| t.get("include")) {
@@ -186,35 +225,17 @@ pub fn read_file(
                         parts.includes = list;
                     }
                 }
-                parts.tenure =
-                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
+                parts.tenure = reader.located(name, value);
             }
-            "server" => {
-                parts.server =
-                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
-            }
-            "notify" => {
-                parts.notify =
-                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
-            }
-            "nats" => {
-                parts.nats =
-                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
-            }
-            "schedule" => {
-                parts.schedule =
-                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
-            }
-            "retry" => {
-                parts.retry =
-                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
-            }
-            "defaults" => {
-                parts.defaults =
-                    read(src, &name, value, diagnostics).map(|v| at(file, name.clone(), span, v));
-            }
+            "server" => parts.server = reader.located(name, value),
+            "notify" => parts.notify = reader.located(name, value),
+            "nats" => parts.nats = reader.located(name, value),
+            "schedule" => parts.schedule = reader.located(name, value),
+            "retry" => parts.retry = reader.located(name, value),
+            "defaults" => parts.defaults = reader.located(name, value),
             "providers" => {
                 let types = plugins::provider_types();
+                let diagnostics = &mut *reader.diagnostics;
                 let found =
                     read_plugins(src, file, "provider", &types, value, diagnostics, |t, r| {
                         plugins::parse_provider(t, r)
@@ -223,6 +244,7 @@ pub fn read_file(
             }
             "targets" => {
                 let mut value = value;
+                let diagnostics = &mut *reader.diagnostics;
                 let settings = read_target_settings(src, file, &mut value, diagnostics);
                 parts.target_settings.extend(settings);
                 let types = plugins::target_types();
@@ -232,30 +254,9 @@ pub fn read_file(
                     });
                 parts.targets.extend(found);
             }
-            "records" => {
-                for (key, item) in array_items(src, &name, value, diagnostics) {
-                    let span = item.span();
-                    if let Some(record) = read(src, &key, item, diagnostics) {
-                        parts.records.push(at(file, key, span, record));
-                    }
-                }
-            }
-            "owners" => {
-                for (key, item) in array_items(src, &name, value, diagnostics) {
-                    let span = item.span();
-                    if let Some(owner) = read(src, &key, item, diagnostics) {
-                        parts.owners.push(at(file, key, span, owner));
-                    }
-                }
-            }
-            "workloads" => {
-                for (key, item) in array_items(src, &name, value, diagnostics) {
-                    let span = item.span();
-                    if let Some(workload) = read(src, &key, item, diagnostics) {
-                        parts.workloads.push(at(file, key, span, workload));
-                    }
-                }
-            }
+            "records" => parts.records.extend(reader.tables(&name, value)),
+            "owners" => parts.owners.extend(reader.tables(&name, value)),
+            "workloads" => parts.workloads.extend(reader.tables(&name, value)),
             _ => {}
         }
     }

@@ -128,70 +128,66 @@ pub struct RawRetry {
     pub quarantine_after: Option<Spanned<u32>>,
 }
 
-/// `[defaults]`
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawDefaults {
-    pub on_orphan: Option<Spanned<Action>>,
-    pub renew_before: Option<Dur>,
-    pub grace: Option<Dur>,
-    pub attest_every: Option<Every>,
-    pub on_owner_left: Option<Spanned<Action>>,
-    pub on_owner_changed: Option<Spanned<Action>>,
-    pub on_workload_moved: Option<Spanned<Action>>,
-    pub on_workload_decommissioned: Option<Spanned<Action>>,
-    pub on_review_lapsed: Option<Spanned<Action>>,
-    pub on_credential_rejected: Option<Spanned<Action>>,
-    pub on_revocation_undone: Option<Spanned<Action>>,
-    pub on_retired_credential_alive: Option<Spanned<Action>>,
-    pub on_retired_value_readable: Option<Spanned<Action>>,
-    pub on_scope_missing: Option<Spanned<Action>>,
-    pub on_attestation_unavailable: Option<Spanned<Action>>,
-}
-
 /// The `on_<finding>` keys of `[defaults]` and of a record, by name.
 pub type RawReactions<'a> = [(&'static str, Option<&'a Spanned<Action>>); 11];
 
-/// The `on_*` keys of a raw struct that has all of them, by name.
-macro_rules! reaction_keys {
-    ($raw:expr) => {
-        [
-            ("on_owner_left", $raw.on_owner_left.as_ref()),
-            ("on_owner_changed", $raw.on_owner_changed.as_ref()),
-            ("on_workload_moved", $raw.on_workload_moved.as_ref()),
-            (
-                "on_workload_decommissioned",
-                $raw.on_workload_decommissioned.as_ref(),
-            ),
-            ("on_review_lapsed", $raw.on_review_lapsed.as_ref()),
-            (
-                "on_credential_rejected",
-                $raw.on_credential_rejected.as_ref(),
-            ),
-            ("on_revocation_undone", $raw.on_revocation_undone.as_ref()),
-            (
-                "on_retired_credential_alive",
-                $raw.on_retired_credential_alive.as_ref(),
-            ),
-            (
-                "on_retired_value_readable",
-                $raw.on_retired_value_readable.as_ref(),
-            ),
-            ("on_scope_missing", $raw.on_scope_missing.as_ref()),
-            (
-                "on_attestation_unavailable",
-                $raw.on_attestation_unavailable.as_ref(),
-            ),
-        ]
+/// Declares a raw struct whose last keys are the eleven `on_<finding>`
+/// keys (in the order of [`RawReactions`]), with `reactions()` listing them
+/// by name: the one place those keys are written.
+macro_rules! with_reactions {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)* }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[$field_meta])* pub $field: $ty,)*
+            pub on_owner_left: Option<Spanned<Action>>,
+            pub on_owner_changed: Option<Spanned<Action>>,
+            pub on_workload_moved: Option<Spanned<Action>>,
+            pub on_workload_decommissioned: Option<Spanned<Action>>,
+            pub on_review_lapsed: Option<Spanned<Action>>,
+            pub on_credential_rejected: Option<Spanned<Action>>,
+            pub on_revocation_undone: Option<Spanned<Action>>,
+            pub on_retired_credential_alive: Option<Spanned<Action>>,
+            pub on_retired_value_readable: Option<Spanned<Action>>,
+            pub on_scope_missing: Option<Spanned<Action>>,
+            pub on_attestation_unavailable: Option<Spanned<Action>>,
+        }
+
+        impl $name {
+            /// The `on_*` keys, by name.
+            pub fn reactions(&self) -> RawReactions<'_> {
+                [
+                    ("on_owner_left", self.on_owner_left.as_ref()),
+                    ("on_owner_changed", self.on_owner_changed.as_ref()),
+                    ("on_workload_moved", self.on_workload_moved.as_ref()),
+                    ("on_workload_decommissioned", self.on_workload_decommissioned.as_ref()),
+                    ("on_review_lapsed", self.on_review_lapsed.as_ref()),
+                    ("on_credential_rejected", self.on_credential_rejected.as_ref()),
+                    ("on_revocation_undone", self.on_revocation_undone.as_ref()),
+                    ("on_retired_credential_alive", self.on_retired_credential_alive.as_ref()),
+                    ("on_retired_value_readable", self.on_retired_value_readable.as_ref()),
+                    ("on_scope_missing", self.on_scope_missing.as_ref()),
+                    ("on_attestation_unavailable", self.on_attestation_unavailable.as_ref()),
+                ]
+            }
+        }
     };
 }
 
-impl RawDefaults {
-    /// The `on_*` keys, by name.
-    pub fn reactions(&self) -> RawReactions<'_> {
-        reaction_keys!(self)
+with_reactions! {
+    /// `[defaults]`
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RawDefaults {
+        pub on_orphan: Option<Spanned<Action>>,
+        pub renew_before: Option<Dur>,
+        pub grace: Option<Dur>,
+        pub attest_every: Option<Every>,
     }
 }
+
 /// `approval = { by, at, ticket }`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -210,51 +206,36 @@ pub struct RawException {
     pub approved_by: String,
 }
 
-/// `[[records]]`
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawRecord {
-    pub id: Spanned<String>,
-    pub secrets: Spanned<String>,
-    pub target: Spanned<String>,
-    pub account: Option<Spanned<String>>,
-    pub owner: String,
-    pub purpose: String,
-    #[serde(default)]
-    pub workloads: Vec<String>,
-    pub max_age: Option<Spanned<Dur>>,
-    pub schedule: Option<Cron>,
-    pub expires: Option<Timestamp>,
-    pub renew_before: Option<Spanned<Dur>>,
-    pub grace: Option<Dur>,
-    pub recovery_window: Option<Dur>,
-    #[serde(default)]
-    pub leases: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub scopes: Vec<Spanned<String>>,
-    pub approval: RawApproval,
-    pub review_by: Option<Timestamp>,
-    pub exception: Option<RawException>,
-    pub attest_every: Option<Every>,
-    pub on_owner_left: Option<Spanned<Action>>,
-    pub on_owner_changed: Option<Spanned<Action>>,
-    pub on_workload_moved: Option<Spanned<Action>>,
-    pub on_workload_decommissioned: Option<Spanned<Action>>,
-    pub on_review_lapsed: Option<Spanned<Action>>,
-    pub on_credential_rejected: Option<Spanned<Action>>,
-    pub on_revocation_undone: Option<Spanned<Action>>,
-    pub on_retired_credential_alive: Option<Spanned<Action>>,
-    pub on_retired_value_readable: Option<Spanned<Action>>,
-    pub on_scope_missing: Option<Spanned<Action>>,
-    pub on_attestation_unavailable: Option<Spanned<Action>>,
-}
-
-impl RawRecord {
-    /// The `on_*` keys, by name.
-    pub fn reactions(&self) -> RawReactions<'_> {
-        reaction_keys!(self)
+with_reactions! {
+    /// `[[records]]`
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RawRecord {
+        pub id: Spanned<String>,
+        pub secrets: Spanned<String>,
+        pub target: Spanned<String>,
+        pub account: Option<Spanned<String>>,
+        pub owner: String,
+        pub purpose: String,
+        #[serde(default)]
+        pub workloads: Vec<String>,
+        pub max_age: Option<Spanned<Dur>>,
+        pub schedule: Option<Cron>,
+        pub expires: Option<Timestamp>,
+        pub renew_before: Option<Spanned<Dur>>,
+        pub grace: Option<Dur>,
+        pub recovery_window: Option<Dur>,
+        #[serde(default)]
+        pub leases: Vec<Spanned<String>>,
+        #[serde(default)]
+        pub scopes: Vec<Spanned<String>>,
+        pub approval: RawApproval,
+        pub review_by: Option<Timestamp>,
+        pub exception: Option<RawException>,
+        pub attest_every: Option<Every>,
     }
 }
+
 /// `[[owners]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -145,13 +145,20 @@ fn non_empty(kind: &str, name: &str, value: String) -> Result<String, EventError
 impl TenureEvent {
     /// Reads an event of type `kind` with `data`.
     pub fn parse(kind: &str, value: &Value) -> Result<Self, EventError> {
+        type Field = Result<String, EventError>;
+        let owner = || -> Field { non_empty(kind, "owner", data::<Owner>(kind, value)?.owner) };
+        let workload = || -> Field {
+            non_empty(
+                kind,
+                "workload",
+                data::<WorkloadData>(kind, value)?.workload,
+            )
+        };
+        let record =
+            || -> Field { non_empty(kind, "record", data::<RecordData>(kind, value)?.record) };
         Ok(match kind {
-            "io.tenure.owner.left" => Self::OwnerLeft {
-                owner: non_empty(kind, "owner", data::<Owner>(kind, value)?.owner)?,
-            },
-            "io.tenure.owner.returned" => Self::OwnerReturned {
-                owner: non_empty(kind, "owner", data::<Owner>(kind, value)?.owner)?,
-            },
+            "io.tenure.owner.left" => Self::OwnerLeft { owner: owner()? },
+            "io.tenure.owner.returned" => Self::OwnerReturned { owner: owner()? },
             "io.tenure.owner.changed" => {
                 let change: Change = data(kind, value)?;
                 Self::OwnerChanged {
@@ -160,35 +167,19 @@ impl TenureEvent {
                 }
             }
             "io.tenure.workload.moved" => Self::WorkloadMoved {
-                workload: non_empty(
-                    kind,
-                    "workload",
-                    data::<WorkloadData>(kind, value)?.workload,
-                )?,
+                workload: workload()?,
             },
             "io.tenure.workload.decommissioned" => Self::WorkloadDecommissioned {
-                workload: non_empty(
-                    kind,
-                    "workload",
-                    data::<WorkloadData>(kind, value)?.workload,
-                )?,
+                workload: workload()?,
             },
             "io.tenure.workload.restored" => Self::WorkloadRestored {
-                workload: non_empty(
-                    kind,
-                    "workload",
-                    data::<WorkloadData>(kind, value)?.workload,
-                )?,
+                workload: workload()?,
             },
             "io.tenure.secret.exposed" => Self::SecretExposed {
                 secret: data::<Secret>(kind, value)?.secret,
             },
-            "io.tenure.review.lapsed" => Self::ReviewLapsed {
-                record: non_empty(kind, "record", data::<RecordData>(kind, value)?.record)?,
-            },
-            "io.tenure.review.completed" => Self::ReviewCompleted {
-                record: non_empty(kind, "record", data::<RecordData>(kind, value)?.record)?,
-            },
+            "io.tenure.review.lapsed" => Self::ReviewLapsed { record: record()? },
+            "io.tenure.review.completed" => Self::ReviewCompleted { record: record()? },
             "io.tenure.governance.updated" => Self::GovernanceUpdated,
             other if KEY_VAULT_TYPES.contains(&other) => Self::VaultChanged {
                 secret: data::<Secret>(kind, value)?.secret,

@@ -8,19 +8,12 @@ use serde_json::json;
 use tracing::{info, warn};
 
 use super::{TenureEvent, signals_for};
-use crate::audit::{AuditError, AuditLog, Event};
-use crate::state::{StateError, StateStore};
+use crate::audit::{AuditLog, Event};
+use crate::state::StateStore;
 
-/// Why processing stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum ProcessError {
-    /// The state store failed.
-    #[error(transparent)]
-    State(#[from] StateError),
-    /// The audit trail could not be written.
-    #[error(transparent)]
-    Audit(#[from] AuditError),
-}
+/// Why processing stopped: the state store or the audit trail failed, as
+/// when the engine drives a run.
+pub type ProcessError = crate::workflow::EngineError;
 
 /// What one call processed.
 #[derive(Debug, Default)]

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::TenureEvent;
 use crate::config::Config;
-use crate::governance::{Owner, OwnerStatus, Workload, WorkloadStatus};
+use crate::governance::{Owner, OwnerStatus, Standing, WorkloadStatus};
 use crate::state::{Signal, SignalKind};
 
 /// The signals an event leaves behind (none for a reload request).
@@ -60,6 +60,23 @@ pub fn signals_for(event: &TenureEvent, at: DateTime<Utc>, event_id: &str) -> Ve
 /// When each exposed secret was reported exposed, by address.
 pub type Exposures = HashMap<String, DateTime<Utc>>;
 
+/// Puts the owner or workload `id` in `status` since `at` (adding it when
+/// the files do not name it).
+fn set_status<S: Copy>(
+    entries: &mut HashMap<String, Standing<S>>,
+    id: String,
+    status: S,
+    at: DateTime<Utc>,
+) {
+    let entry = entries.entry(id.clone()).or_insert(Standing {
+        id,
+        status,
+        since: None,
+    });
+    entry.status = status;
+    entry.since = Some(at);
+}
+
 /// Applies `signals` (oldest first) to `config`'s governance; returns the exposures.
 pub fn overlay(config: &mut Config, signals: &[Signal]) -> Exposures {
     let governance = &mut config.governance;
@@ -72,13 +89,7 @@ pub fn overlay(config: &mut Config, signals: &[Signal]) -> Exposures {
                     "left" => OwnerStatus::Left,
                     _ => OwnerStatus::Active,
                 };
-                let owner = governance.owners.entry(key.clone()).or_insert(Owner {
-                    id: key,
-                    status,
-                    since: None,
-                });
-                owner.status = status;
-                owner.since = Some(signal.at);
+                set_status(&mut governance.owners, key, status, signal.at);
             }
             SignalKind::OwnerReassigned => {
                 let mut moved = false;
@@ -105,13 +116,7 @@ pub fn overlay(config: &mut Config, signals: &[Signal]) -> Exposures {
                     "moved" => WorkloadStatus::Moved,
                     _ => WorkloadStatus::Running,
                 };
-                let workload = governance.workloads.entry(key.clone()).or_insert(Workload {
-                    id: key,
-                    status,
-                    since: None,
-                });
-                workload.status = status;
-                workload.since = Some(signal.at);
+                set_status(&mut governance.workloads, key, status, signal.at);
             }
             SignalKind::SecretExposed => {
                 exposures.insert(key, signal.at);

@@ -16,5 +16,5 @@ mod record;
 pub use catalog::Governance;
 pub use facts::{Attested, SecretFacts};
 pub use index::{RecordIndex, RecordMatch, compile_glob};
-pub use people::{Owner, OwnerStatus, Workload, WorkloadStatus};
+pub use people::{Owner, OwnerStatus, Standing, Workload, WorkloadStatus};
 pub use record::{Action, Approval, Exception, Reactions, Record, Schedule, Selector};

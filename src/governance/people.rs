@@ -12,16 +12,20 @@ pub enum OwnerStatus {
     Left,
 }
 
-/// A person (or team) who owns secrets.
+/// Someone or something governance names, with its status today: an
+/// [`Owner`] or a [`Workload`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Owner {
-    /// Identifier, usually an email address.
+pub struct Standing<S> {
+    /// Identifier (for an owner, usually an email address).
     pub id: String,
     /// Current status.
-    pub status: OwnerStatus,
+    pub status: S,
     /// When the status last changed, if known.
     pub since: Option<DateTime<Utc>>,
 }
+
+/// A person (or team) who owns secrets.
+pub type Owner = Standing<OwnerStatus>;
 
 /// Whether a workload still runs where it was approved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -36,12 +40,4 @@ pub enum WorkloadStatus {
 }
 
 /// A service, job or host that consumes secrets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Workload {
-    /// Identifier.
-    pub id: String,
-    /// Current status.
-    pub status: WorkloadStatus,
-    /// When the status last changed, if known.
-    pub since: Option<DateTime<Utc>>,
-}
+pub type Workload = Standing<WorkloadStatus>;

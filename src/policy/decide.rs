@@ -26,6 +26,41 @@ fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTi
     }
 }
 
+/// A time a credential must be rotated by, and when before it rotation
+/// falls due (`renew_before` ahead).
+struct Deadline {
+    at: DateTime<Utc>,
+    renew_from: DateTime<Utc>,
+}
+
+impl Deadline {
+    fn new(at: DateTime<Utc>, renew_before: chrono::TimeDelta) -> Self {
+        Self {
+            at,
+            renew_from: at - renew_before,
+        }
+    }
+
+    /// Adds the reason to rotate now to `rotate` (`passed` once the
+    /// deadline has passed, in the renew window before it); else moves
+    /// `next_due` to the start of the window.
+    fn apply(
+        &self,
+        now: DateTime<Utc>,
+        passed: Reason,
+        rotate: &mut Reasons,
+        next_due: &mut Option<DateTime<Utc>>,
+    ) {
+        if self.at <= now {
+            rotate.insert(passed);
+        } else if self.renew_from <= now {
+            rotate.insert(Reason::InRenewWindow);
+        } else {
+            *next_due = earliest(*next_due, Some(self.renew_from));
+        }
+    }
+}
+
 /// Decides what to do with one secret. Pure: the same arguments always give the same decision.
 pub fn decide(subject: &Subject<'_>, defaults: &Defaults, now: DateTime<Utc>) -> Decision {
     let facts = subject.facts;
@@ -166,14 +201,13 @@ pub fn decide(subject: &Subject<'_>, defaults: &Defaults, now: DateTime<Utc>) ->
         None => findings.rotate.insert(Reason::NoCurrentVersion),
         Some(created) => {
             if let Some(max_age) = record.max_age {
-                let limit = created + max_age;
-                if limit <= now {
-                    findings.rotate.insert(Reason::MaxAgeExceeded);
-                } else if limit - renew_before <= now {
-                    findings.rotate.insert(Reason::InRenewWindow);
-                } else {
-                    next_due = earliest(next_due, Some(limit - renew_before));
-                }
+                let deadline = Deadline::new(created + max_age, renew_before);
+                deadline.apply(
+                    now,
+                    Reason::MaxAgeExceeded,
+                    &mut findings.rotate,
+                    &mut next_due,
+                );
             }
             if let Some(schedule) = &record.schedule {
                 match schedule.next_after(created) {
@@ -184,13 +218,13 @@ pub fn decide(subject: &Subject<'_>, defaults: &Defaults, now: DateTime<Utc>) ->
         }
     }
     if let Some(expires_at) = facts.expires_at {
-        if expires_at <= now {
-            findings.rotate.insert(Reason::SecretExpired);
-        } else if expires_at - renew_before <= now {
-            findings.rotate.insert(Reason::InRenewWindow);
-        } else {
-            next_due = earliest(next_due, Some(expires_at - renew_before));
-        }
+        let deadline = Deadline::new(expires_at, renew_before);
+        deadline.apply(
+            now,
+            Reason::SecretExpired,
+            &mut findings.rotate,
+            &mut next_due,
+        );
     }
 
     // An active exception waives rotation and narrowing, never revocation.

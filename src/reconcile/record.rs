@@ -163,21 +163,16 @@ impl Reconciler {
         metrics.expiry.clear();
         metrics.last_attested.clear();
         for secret in &planned {
-            if let Some(at) = secret.expires_at {
-                metrics
-                    .expiry
-                    .get_or_create(&crate::metrics::SecretLabels {
-                        secret: secret.secret.clone(),
-                    })
-                    .set(at.timestamp());
-            }
-            if let Some(at) = secret.last_attested {
-                metrics
-                    .last_attested
-                    .get_or_create(&crate::metrics::SecretLabels {
-                        secret: secret.secret.clone(),
-                    })
-                    .set(at.timestamp());
+            let labels = crate::metrics::SecretLabels {
+                secret: secret.secret.clone(),
+            };
+            for (gauge, at) in [
+                (&metrics.expiry, secret.expires_at),
+                (&metrics.last_attested, secret.last_attested),
+            ] {
+                if let Some(at) = at {
+                    gauge.get_or_create(&labels).set(at.timestamp());
+                }
             }
         }
         metrics.unmanaged.clear();

@@ -156,78 +156,79 @@ mod tests {
         SecretAddress::new("local", path).expect("address")
     }
 
+    /// A policy with `windows` and nothing else.
+    fn windows(windows: &[&str]) -> SchedulePolicy {
+        SchedulePolicy {
+            windows: windows
+                .iter()
+                .map(|w| Window::parse(w).expect("window"))
+                .collect(),
+            ..SchedulePolicy::default()
+        }
+    }
+
+    /// Asserts that `policy` moves each `(ready, allowed)` pair's ready
+    /// time to its allowed one.
+    fn assert_next_allowed(policy: &SchedulePolicy, cases: &[(&str, &str)]) {
+        for (ready, allowed) in cases {
+            assert_eq!(
+                policy.next_allowed(at(ready)),
+                at(allowed),
+                "ready at {ready}"
+            );
+        }
+    }
+
     #[test]
     fn windows_parse_and_wrap_midnight() {
         assert!(Window::parse("25:00-02:00").is_err());
         assert!(Window::parse("0200").is_err());
-        let night = SchedulePolicy {
-            windows: vec![Window::parse("22:00-02:00").expect("window")],
-            ..SchedulePolicy::default()
-        };
-        assert_eq!(
-            night.next_allowed(at("2026-11-25T23:30:00Z")),
-            at("2026-11-25T23:30:00Z")
-        );
-        assert_eq!(
-            night.next_allowed(at("2026-11-26T01:59:00Z")),
-            at("2026-11-26T01:59:00Z")
-        );
-        assert_eq!(
-            night.next_allowed(at("2026-11-26T02:00:00Z")),
-            at("2026-11-26T22:00:00Z")
-        );
-        assert_eq!(
-            night.next_allowed(at("2026-11-26T12:00:00Z")),
-            at("2026-11-26T22:00:00Z")
+        assert_next_allowed(
+            &windows(&["22:00-02:00"]),
+            &[
+                ("2026-11-25T23:30:00Z", "2026-11-25T23:30:00Z"),
+                ("2026-11-26T01:59:00Z", "2026-11-26T01:59:00Z"),
+                ("2026-11-26T02:00:00Z", "2026-11-26T22:00:00Z"),
+                ("2026-11-26T12:00:00Z", "2026-11-26T22:00:00Z"),
+            ],
         );
     }
 
     #[test]
     fn the_earliest_of_several_windows_wins() {
-        let policy = SchedulePolicy {
-            windows: vec![
-                Window::parse("14:00-15:00").expect("window"),
-                Window::parse("03:00-04:00").expect("window"),
+        assert_next_allowed(
+            &windows(&["14:00-15:00", "03:00-04:00"]),
+            &[
+                ("2026-11-26T05:00:00Z", "2026-11-26T14:00:00Z"),
+                ("2026-11-26T16:00:00Z", "2026-11-27T03:00:00Z"),
             ],
-            ..SchedulePolicy::default()
-        };
-        assert_eq!(
-            policy.next_allowed(at("2026-11-26T05:00:00Z")),
-            at("2026-11-26T14:00:00Z")
-        );
-        assert_eq!(
-            policy.next_allowed(at("2026-11-26T16:00:00Z")),
-            at("2026-11-27T03:00:00Z")
         );
     }
 
     #[test]
     fn blackouts_push_past_their_end_and_into_a_window() {
         let policy = SchedulePolicy {
-            windows: vec![Window::parse("02:00-04:00").expect("window")],
             blackouts: vec![Blackout {
                 from: at("2026-12-20T00:00:00Z"),
                 until: at("2027-01-04T12:00:00Z"),
                 reason: "year-end freeze".into(),
             }],
-            ..SchedulePolicy::default()
+            ..windows(&["02:00-04:00"])
         };
-        assert_eq!(
-            policy.next_allowed(at("2026-12-24T03:00:00Z")),
-            at("2027-01-05T02:00:00Z")
-        );
-        assert_eq!(
-            policy.next_allowed(at("2026-12-19T03:00:00Z")),
-            at("2026-12-19T03:00:00Z")
+        assert_next_allowed(
+            &policy,
+            &[
+                ("2026-12-24T03:00:00Z", "2027-01-05T02:00:00Z"),
+                ("2026-12-19T03:00:00Z", "2026-12-19T03:00:00Z"),
+            ],
         );
     }
 
     #[test]
     fn jitter_is_stable_and_within_bounds_and_urgent_work_ignores_the_calendar() {
         let policy = SchedulePolicy {
-            windows: vec![Window::parse("02:00-03:00").expect("window")],
             jitter: std::time::Duration::from_secs(600),
-            ..SchedulePolicy::default()
+            ..windows(&["02:00-03:00"])
         };
         let mut offsets = std::collections::HashSet::new();
         for i in 0..500 {

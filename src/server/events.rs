@@ -11,11 +11,31 @@ use serde_json::json;
 use tracing::{info, warn};
 
 use super::AppState;
+use super::admin::error;
 use crate::events::{
     EventGridDelivery, GridOutcome, IntakeError, Request, accept, read_delivery, store_event,
 };
 
 const SOURCE: &str = "webhook";
+
+/// The answer while an intake is off (its setting unset), counted for `source`.
+fn off(source: &'static str, message: &str) -> Response {
+    crate::metrics::global().event(source, "disabled");
+    error(StatusCode::NOT_FOUND, message)
+}
+
+/// The answer to a body that could not be read (too large, or cut short),
+/// counted for `source`.
+fn unreadable(source: &'static str, rejection: &BytesRejection) -> Response {
+    let status = rejection.status();
+    let outcome = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "too_large"
+    } else {
+        "unreadable"
+    };
+    crate::metrics::global().event(source, outcome);
+    error(status, rejection.body_text())
+}
 
 /// Verifies, stores and acknowledges one event.
 pub async fn post_event(
@@ -25,29 +45,17 @@ pub async fn post_event(
 ) -> Response {
     let metrics = crate::metrics::global();
     let Some(key) = &app.inner.webhook else {
-        metrics.event(SOURCE, "disabled");
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "error": "event intake is off: set server.webhook_secret" })),
-        )
-            .into_response();
+        return off(SOURCE, "event intake is off: set server.webhook_secret");
     };
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
-            let status = rejection.status();
-            let outcome = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                "too_large"
-            } else {
-                "unreadable"
-            };
-            metrics.event(SOURCE, outcome);
             warn!(
-                status = status.as_u16(),
+                status = rejection.status().as_u16(),
                 "Refused an event: {}.",
                 rejection.body_text()
             );
-            return (status, Json(json!({ "error": rejection.body_text() }))).into_response();
+            return unreadable(SOURCE, &rejection);
         }
     };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -72,7 +80,7 @@ pub async fn post_event(
                 outcome = err.outcome(),
                 "Refused an event: {err}."
             );
-            (status, Json(json!({ "error": err.to_string() }))).into_response()
+            error(status, err)
         }
     }
 }
@@ -89,38 +97,18 @@ pub async fn post_eventgrid(
     const GRID: &str = "eventgrid";
     let metrics = crate::metrics::global();
     let Some(expected) = &app.inner.eventgrid_digest else {
-        metrics.event(GRID, "disabled");
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "error": "Event Grid intake is off: set server.eventgrid_key" })),
-        )
-            .into_response();
+        return off(GRID, "Event Grid intake is off: set server.eventgrid_key");
     };
     // An unreadable query string carries no key.
     let key = query.ok().and_then(|Query(mut query)| query.remove("key"));
     if !super::matches(expected, key.as_deref()) {
         metrics.event(GRID, "unauthorized");
         warn!("Refused an Event Grid delivery: missing or wrong key.");
-        return (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({ "error": "missing or wrong key" })),
-        )
-            .into_response();
+        return error(StatusCode::UNAUTHORIZED, "missing or wrong key");
     }
     let body = match body {
         Ok(body) => body,
-        Err(rejection) => {
-            let status = rejection.status();
-            metrics.event(
-                GRID,
-                if status == StatusCode::PAYLOAD_TOO_LARGE {
-                    "too_large"
-                } else {
-                    "unreadable"
-                },
-            );
-            return (status, Json(json!({ "error": rejection.body_text() }))).into_response();
-        }
+        Err(rejection) => return unreadable(GRID, &rejection),
     };
     let reconciler = &app.inner.reconciler;
     let plugins = reconciler.plugins();
@@ -136,11 +124,7 @@ pub async fn post_eventgrid(
         Ok(delivery) => delivery,
         Err(err) => {
             metrics.event(GRID, "malformed");
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(json!({ "error": err.to_string() })),
-            )
-                .into_response();
+            return error(StatusCode::BAD_REQUEST, err);
         }
     };
     let outcomes = match delivery {
@@ -177,11 +161,7 @@ pub async fn post_eventgrid(
                     Err(IntakeError::Store(err)) => {
                         metrics.event(GRID, "store_failed");
                         // Event Grid retries: nothing is lost.
-                        return (
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            Json(json!({ "error": err.to_string() })),
-                        )
-                            .into_response();
+                        return error(StatusCode::SERVICE_UNAVAILABLE, err);
                     }
                     Err(err) => {
                         metrics.event(GRID, err.outcome());

@@ -236,14 +236,18 @@ pub(super) async fn read_current(
     }
 }
 
-/// A value that must exist: a read that found nothing is "not found", as
+/// The value `run` staged as pending (this drive's, else the vault's),
+/// which must exist: a read that found nothing is "not found", as
 /// `read_version` itself reports it.
-pub(super) fn required(
-    value: Option<SecretValue>,
-    version: &VersionId,
-    path: &str,
+pub(super) async fn pending_value(
+    ctx: &StepContext<'_>,
+    run: &Run,
+    provider: &dyn Provider,
 ) -> Result<SecretValue, PluginError> {
-    value.ok_or_else(|| PluginError::not_found(format!("version {version} of {path}")))
+    let path = run.secret.path();
+    let pending = version_of(run, run.pending_version.as_ref(), "pending")?;
+    let value = ctx.values.version(provider, path, &pending).await?;
+    value.ok_or_else(|| PluginError::not_found(format!("version {pending} of {path}")))
 }
 
 /// Reads a version; `None` when it is already gone.

@@ -9,8 +9,8 @@ use serde_json::json;
 use tenure_plugin_api::{PluginError, Promotion, Stage, TargetContext, VersionId, stamp};
 
 use super::context::{
-    StepContext, StepDone, guard, provider_of, read_current, read_version, required, target_of,
-    version_of,
+    StepContext, StepDone, guard, pending_value, provider_of, read_current, read_version,
+    target_of, version_of,
 };
 use super::{retire, revoke};
 use crate::state::{Phase, Run, RunKind, RunStatus};
@@ -80,14 +80,7 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
         (RunKind::Rotate, Phase::SetInTarget) => {
             let provider = provider_of(ctx, run)?;
             let target = target_of(ctx, run)?;
-            let pending_id = version_of(run, run.pending_version.as_ref(), "pending")?;
-            let pending = required(
-                ctx.values
-                    .version(provider.as_ref(), path, &pending_id)
-                    .await?,
-                &pending_id,
-                path,
-            )?;
+            let pending = pending_value(ctx, run, provider.as_ref()).await?;
             // The current value as this run found it in create_pending, or else the vault's.
             let cached = run
                 .previous_version
@@ -107,14 +100,7 @@ pub async fn execute(ctx: &StepContext<'_>, run: &Run) -> Result<StepDone, Plugi
         (RunKind::Rotate, Phase::Test) => {
             let provider = provider_of(ctx, run)?;
             let target = target_of(ctx, run)?;
-            let pending_id = version_of(run, run.pending_version.as_ref(), "pending")?;
-            let pending = required(
-                ctx.values
-                    .version(provider.as_ref(), path, &pending_id)
-                    .await?,
-                &pending_id,
-                path,
-            )?;
+            let pending = pending_value(ctx, run, provider.as_ref()).await?;
             let proof = target.test(tctx, &pending).await?;
             // A target with no external acceptor can check only the format.
             let check = if target.capabilities().login {

@@ -5,9 +5,8 @@
 //! new key created for the user. (A retired key is deleted, so it cannot be
 //! re-activated; each attestation proves it absent.)
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_iam::types::StatusType;
 use serde_json::{Value, json};
 use tenure_testkit::{service_url, unique_name};
@@ -152,18 +151,7 @@ async fn access_key_drift_is_found_and_repaired() {
     };
     let key = std::env::var("TENURE_TEST_IAM_ACCESS_KEY_ID").expect("admin key id");
     let secret = std::env::var("TENURE_TEST_IAM_SECRET_ACCESS_KEY").expect("admin secret");
-    let sdk = SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            key.clone(),
-            secret.clone(),
-            None,
-            None,
-            "tests",
-        )))
-        .build();
+    let sdk = common::aws_sdk(&endpoint, &key, &secret);
     let iam_client = aws_sdk_iam::Client::new(&sdk);
     let user = unique_name("drift_iam");
     iam_client
@@ -192,12 +180,7 @@ async fn access_key_drift_is_found_and_repaired() {
         .access_key
         .expect("key");
 
-    let upstream = endpoint
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .parse()
-        .expect("addr");
-    let proxy = Proxy::start_to(upstream).await;
+    let proxy = Proxy::start_to_http(&endpoint).await;
     let path = format!("iam/{user}");
     let config = common::drift::config(
         &path,
@@ -206,7 +189,7 @@ async fn access_key_drift_is_found_and_repaired() {
         &user,
         std::slice::from_ref(&iam.approved),
     );
-    let through = format!("http://{}", proxy.addr);
+    let through = proxy.http_url();
     let bed = Bed::new(
         &config,
         &[

@@ -6,13 +6,13 @@
 use std::str::FromStr;
 
 use serde_json::{Value, json};
+use sqlx::MySqlConnection;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
-use sqlx::{Connection, MySqlConnection};
 use tenure_testkit::{service_url, unique_name};
 
 use crate::common;
 use crate::common::drift::{Bed, Server, scenarios};
-use crate::common::proxy::Proxy;
+use crate::common::sql::{logs_in, proxied, run_sql};
 
 struct Maria {
     url: String,
@@ -23,14 +23,19 @@ struct Maria {
 
 impl Maria {
     async fn sql(&self, statement: &str) {
-        sqlx::raw_sql(statement)
-            .execute(&self.pool)
-            .await
-            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        run_sql(&self.pool, statement).await;
     }
 
     fn account(&self) -> String {
         format!("'{}'@'%'", self.user)
+    }
+
+    /// `GRANT <privilege> ON <db>.orders TO` the account (or `REVOKE ...
+    /// FROM` it).
+    async fn on_orders(&self, verb: &str, privilege: &str, to: &str) {
+        let (db, account) = (&self.db, self.account());
+        self.sql(&format!("{verb} {privilege} ON {db}.orders {to} {account}"))
+            .await;
     }
 }
 
@@ -44,12 +49,7 @@ impl Server for Maria {
         .await;
     }
     async fn grant_extra(&self) {
-        self.sql(&format!(
-            "GRANT INSERT ON {}.orders TO {}",
-            self.db,
-            self.account()
-        ))
-        .await;
+        self.on_orders("GRANT", "INSERT", "TO").await;
     }
     async fn holds_extra(&self) -> bool {
         let n: i64 = sqlx::query_scalar(
@@ -62,20 +62,10 @@ impl Server for Maria {
         n > 0
     }
     async fn remove_approved(&self) {
-        self.sql(&format!(
-            "REVOKE SELECT ON {}.orders FROM {}",
-            self.db,
-            self.account()
-        ))
-        .await;
+        self.on_orders("REVOKE", "SELECT", "FROM").await;
     }
     async fn restore_approved(&self) {
-        self.sql(&format!(
-            "GRANT SELECT ON {}.orders TO {}",
-            self.db,
-            self.account()
-        ))
-        .await;
+        self.on_orders("GRANT", "SELECT", "TO").await;
     }
     async fn reenable(&self) {
         self.sql(&format!("ALTER USER {} ACCOUNT UNLOCK", self.account()))
@@ -100,14 +90,7 @@ impl Server for Maria {
             .port(admin.get_port())
             .username(value["username"].as_str().expect("username"))
             .password(value["password"].as_str().expect("password"));
-        match MySqlConnection::connect_with(&options).await {
-            Ok(c) => {
-                let _ = c.close().await;
-                true
-            }
-            Err(sqlx::Error::Database(_)) => false,
-            Err(other) => panic!("{other}"),
-        }
+        logs_in::<MySqlConnection>(&options).await
     }
 }
 
@@ -136,15 +119,7 @@ async fn account_drift_is_found_and_repaired() {
     maria.restore_approved().await;
 
     let options = MySqlConnectOptions::from_str(&url).expect("url");
-    let upstream = format!("{}:{}", options.get_host(), options.get_port())
-        .parse()
-        .expect("addr");
-    let proxy = Proxy::start_to(upstream).await;
-    let admin = url.replacen(
-        &format!("{}:{}", options.get_host(), options.get_port()),
-        &proxy.addr.to_string(),
-        1,
-    );
+    let (proxy, admin) = proxied(&url, options.get_host(), options.get_port()).await;
     let path = format!("db/{}", maria.user);
     let config = common::drift::config(
         &path,

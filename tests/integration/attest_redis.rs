@@ -9,7 +9,6 @@ use tenure_testkit::{service_url, unique_name};
 use crate::common;
 use crate::common::drift::{Bed, Server, scenarios};
 use crate::common::proxy::Proxy;
-use crate::common::stderr;
 
 struct Redis {
     url: String,
@@ -169,21 +168,14 @@ async fn acl_user_drift_is_found_and_repaired() {
     redis.acl(&["SETUSER", &user, ">initial-password"]).await;
     assert!(redis.logs_in(&initial).await);
     bed.until_due().await;
-    let out = bed.ok(&["run", "--once"]).await;
-    assert!(
-        stderr(&out).contains(&format!(
-            "{secret}: attestation found retired_credential_alive."
-        )),
-        "{}",
-        stderr(&out)
-    );
+    bed.pass_saying(&format!(
+        "{secret}: attestation found retired_credential_alive."
+    ))
+    .await;
     assert!(!redis.logs_in(&initial).await, "not retired again");
     assert!(redis.logs_in(&bed.get(&path).await).await);
-    let proof = bed
-        .entries("verification", &secret)
-        .into_iter()
-        .rfind(|e| e["data"]["evidence"]["check"] == "retired_credential_refused")
-        .expect("proof");
+    let proofs = bed.proofs(&secret, "retired_credential_refused");
+    let proof = proofs.last().expect("proof");
     assert_eq!(
         proof["data"]["evidence"]["logins"][0]["detail"], "flags: on, the current password only",
         "{proof}"

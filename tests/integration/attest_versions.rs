@@ -4,9 +4,6 @@
 //! the local vault) or left without a stage (AWS Secrets Manager, which
 //! cannot destroy one version).
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
 use serde_json::{Value, json};
 use tenure_testkit::{service_url, unique_name};
 
@@ -52,33 +49,17 @@ async fn found_and_retired(bed: &Bed, secret: &str) -> Value {
         json!(["retired_value_readable"]),
         "{report}"
     );
-    let out = bed.ok(&["run", "--once"]).await;
-    assert!(
-        stderr(&out).contains(&format!(
+    let out = bed
+        .pass_saying(&format!(
             "{secret} must be retired again: retired_value_readable."
-        )),
-        "{}",
-        stderr(&out)
-    );
-    let entry = bed.plan_entry(secret).await;
-    assert_eq!(
-        (&entry["decision"], &entry["attestation"]),
-        (&json!("compliant"), &json!("ok")),
-        "{entry}\n{}\n{:#?}",
-        stderr(&out),
-        bed.audit()
-    );
-    let proofs = bed.entries("verification", secret);
-    let vault = proofs
-        .iter()
-        .rfind(|e| e["data"]["evidence"]["check"] == "vault_refuses_read")
-        .expect("a vault proof");
+        ))
+        .await;
+    let context = format!("\n{}\n{:#?}", stderr(&out), bed.audit());
+    bed.assert_compliant(secret, &context).await;
+    let vault = bed.proofs(secret, "vault_refuses_read");
+    let vault = vault.last().expect("a vault proof");
     // Nothing outside the vault accepts a generated value: no login claimed.
-    assert!(
-        proofs
-            .iter()
-            .all(|e| e["data"]["evidence"]["check"] != "retired_credential_refused")
-    );
+    assert!(bed.proofs(secret, "retired_credential_refused").is_empty());
     vault["data"]["evidence"]["versions"].clone()
 }
 
@@ -139,15 +120,8 @@ async fn an_old_aws_version_loses_its_stage() {
         return;
     };
     let name = unique_name("versions");
-    let sdk = SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "testing", "testing", None, None, "tests",
-        )))
-        .build();
-    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    let client =
+        aws_sdk_secretsmanager::Client::new(&common::aws_sdk(&endpoint, "testing", "testing"));
     client
         .create_secret()
         .name(&name)
@@ -181,11 +155,6 @@ async fn an_old_aws_version_loses_its_stage() {
         .and_then(|v| v.values().next())
         .expect("one version");
     assert_eq!(proof["method"], "vault_stages", "{versions}");
-    let previous = client
-        .get_secret_value()
-        .secret_id(&name)
-        .version_stage("AWSPREVIOUS")
-        .send()
-        .await;
-    assert!(previous.is_err(), "AWSPREVIOUS still names the old value");
+    let previous = common::aws_version_at(&client, &name, "AWSPREVIOUS").await;
+    assert!(previous.is_none(), "AWSPREVIOUS still names the old value");
 }

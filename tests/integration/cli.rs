@@ -1,16 +1,13 @@
 //! Black-box tests of the `tenure` binary on the embedded demo.
 
-use std::io::Write;
-use std::process::Stdio;
-
 use serde_json::Value;
 
 use crate::common;
-use crate::common::{Demo, stderr, stdout};
+use crate::common::service::free_port;
+use crate::common::{Demo, spawn_reading_stderr, stderr, stdout, tenure, with_stdin};
 
 fn plan(demo: &Demo) -> Vec<Value> {
-    let out = demo.run(&["plan", "--format", "json"]);
-    assert!(out.status.success(), "plan failed: {}", stderr(&out));
+    let out = demo.ok(&["plan", "--format", "json"]);
     serde_json::from_str(&stdout(&out)).expect("plan JSON")
 }
 
@@ -32,8 +29,7 @@ fn reasons(entry: &Value) -> Vec<&str> {
 #[test]
 fn check_config_accepts_the_demo() {
     let demo = Demo::new();
-    let out = demo.run(&["check-config"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = demo.ok(&["check-config"]);
     assert!(
         stdout(&out)
             .contains("OK (3 files, 1 providers, 1 targets, 5 records, 5 owners, 5 workloads)")
@@ -115,9 +111,7 @@ fn plan_json_covers_every_decision() {
 fn run_once_acts_on_every_decision_and_the_trail_verifies() {
     let demo = Demo::new();
     let before = demo.get("db/orders");
-    let out = demo.run(&["run", "--once"]);
-    assert!(out.status.success(), "run --once failed: {}", stderr(&out));
-    let log = stderr(&out);
+    let log = stderr(&demo.ok(&["run", "--once"]));
     for sentence in [
         "local:db/orders must be rotated: max_age_exceeded.",
         "local:api/payments-token must be revoked: owner_left.",
@@ -147,8 +141,7 @@ fn run_once_acts_on_every_decision_and_the_trail_verifies() {
     let refused = demo.run(&["local", "get", "api/payments-token"]);
     assert!(!refused.status.success());
 
-    let verify = demo.run(&["audit", "verify"]);
-    assert!(verify.status.success(), "{}", stderr(&verify));
+    demo.ok(&["audit", "verify"]);
     let trail = std::fs::read_to_string(demo.audit()).expect("trail");
     // The demo's target generates values nothing outside the vault
     // accepts: the proofs say so, and claim no login.
@@ -167,9 +160,8 @@ fn run_once_acts_on_every_decision_and_the_trail_verifies() {
     }
 
     // A second pass has nothing left to do.
-    let again = demo.run(&["run", "--once"]);
-    assert!(again.status.success(), "{}", stderr(&again));
-    assert!(stderr(&again).contains("0 actions"), "{}", stderr(&again));
+    let again = stderr(&demo.ok(&["run", "--once"]));
+    assert!(again.contains("0 actions"), "{again}");
 }
 
 #[test]
@@ -195,8 +187,7 @@ fn audit_verify_names_the_first_tampered_line() {
 fn rotate_one_secret_by_address() {
     let demo = Demo::new();
     let before = demo.get("demo/reports-token");
-    let out = demo.run(&["rotate", "local:demo/reports-token"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = demo.ok(&["rotate", "local:demo/reports-token"]);
     assert!(stdout(&out).contains("local:demo/reports-token: rotated"));
     assert_ne!(demo.get("demo/reports-token"), before);
     let missing = demo.run(&["rotate", "local:no/such"]);
@@ -206,20 +197,10 @@ fn rotate_one_secret_by_address() {
 #[test]
 fn local_put_reads_the_value_from_stdin() {
     let demo = Demo::new();
-    let mut child = demo
-        .command(&["local", "put", "app/new", "--owner", "dana@example.com"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"s3cr3t-from-stdin\n")
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
+    let out = with_stdin(
+        demo.command(&["local", "put", "app/new", "--owner", "dana@example.com"]),
+        "s3cr3t-from-stdin\n",
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(demo.get("app/new"), "s3cr3t-from-stdin");
     let list = stdout(&demo.run(&["local", "list"]));
@@ -229,24 +210,11 @@ fn local_put_reads_the_value_from_stdin() {
 
 #[test]
 fn run_keeps_running_on_schedule_and_stops_cleanly_on_sigterm() {
-    use std::io::{BufRead, BufReader};
     use std::time::{Duration, Instant};
 
     let demo = Demo::new();
     demo.edit("grace = \"30s\"", "grace = \"2s\"");
-    let mut child = demo
-        .command(&["run"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let (mut child, rx) = spawn_reading_stderr(demo.command(&["run"]));
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut log = Vec::new();
     // The first pass rotates db/orders; the service wakes when its grace ends and retires the old value.
@@ -272,18 +240,31 @@ fn run_keeps_running_on_schedule_and_stops_cleanly_on_sigterm() {
     );
 }
 
-/// A port nothing listens on.
-fn refused_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
-
 #[test]
 fn a_refused_vault_is_one_log_line_naming_the_provider_and_the_cause() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("tenure.toml");
-    let vault = refused_port();
-    let aws = refused_port();
+    // Ports nothing listens on.
+    let vault = free_port();
+    let aws = free_port();
+    // One record in each vault, alike but for its provider.
+    let records: String = ["vault", "aws"]
+        .iter()
+        .map(|provider| {
+            format!(
+                r#"
+[[records]]
+id = "in-{provider}"
+secrets = "{provider}:example"
+target = "generated"
+owner = "platform@example.com"
+purpose = "log test"
+max_age = "30d"
+approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z }}
+"#
+            )
+        })
+        .collect();
     std::fs::write(
         &config,
         r#"
@@ -301,32 +282,12 @@ type = "aws_secrets_manager"
 
 [targets.generated]
 type = "generate"
-
-[[records]]
-id = "in-vault"
-secrets = "vault:example"
-target = "generated"
-owner = "platform@example.com"
-purpose = "log test"
-max_age = "30d"
-approval = { by = "ciso@example.com", at = 2026-11-01T09:00:00Z }
-
-[[records]]
-id = "in-aws"
-secrets = "aws:example"
-target = "generated"
-owner = "platform@example.com"
-purpose = "log test"
-max_age = "30d"
-approval = { by = "ciso@example.com", at = 2026-11-01T09:00:00Z }
-"#,
+"#
+        .to_owned()
+            + &records,
     )
     .expect("write config");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tenure"))
-        .arg("-c")
-        .arg(&config)
-        .arg("plan")
-        .env_remove("TENURE_LOG")
+    let out = tenure(&config, &["plan"])
         .env("TEST_VAULT_ADDR", format!("http://127.0.0.1:{vault}"))
         .env("TEST_VAULT_TOKEN", "not-a-real-token")
         .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{aws}"))
@@ -334,7 +295,6 @@ approval = { by = "ciso@example.com", at = 2026-11-01T09:00:00Z }
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_MAX_ATTEMPTS", "1")
-        .stdin(Stdio::null())
         .output()
         .expect("run tenure");
     let log = stderr(&out);
@@ -364,9 +324,7 @@ async fn run_once_delivers_queued_notifications_before_it_exits() {
     let (url, seen) =
         common::receiver::webhook_receiver(std::time::Duration::from_millis(300)).await;
     let demo = Demo::new();
-    let mut text = std::fs::read_to_string(&demo.config).expect("read");
-    text.push_str("\n[notify]\nurl = { env = \"TENURE_TEST_NOTIFY_URL\" }\nmax_attempts = 3\n");
-    std::fs::write(&demo.config, text).expect("write");
+    demo.append("\n[notify]\nurl = { env = \"TENURE_TEST_NOTIFY_URL\" }\nmax_attempts = 3\n");
 
     let mut command = tokio::process::Command::from(demo.command(&["run", "--once"]));
     command.env("TENURE_TEST_NOTIFY_URL", &url);

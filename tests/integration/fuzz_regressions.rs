@@ -29,32 +29,24 @@ fn replay(target: &str, check: fn(&[u8])) {
     assert!(count > 0, "no seeds for {target}");
 }
 
-#[test]
-fn config_load_seeds_and_regressions_pass() {
-    replay("config_load", checks::config_load::config_load);
+/// One test per fuzz target, named `<test>`: it replays the seeds and
+/// regressions of `<target>` through `checks::<target>::<target>`.
+macro_rules! replay_tests {
+    ($($test:ident: $target:ident,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                replay(stringify!($target), checks::$target::$target);
+            }
+        )*
+    };
 }
 
-#[test]
-fn cloudevent_seeds_and_regressions_pass() {
-    replay("cloudevent", checks::cloudevent::cloudevent);
-}
-
-#[test]
-fn eventgrid_seeds_and_regressions_pass() {
-    replay("eventgrid", checks::eventgrid::eventgrid);
-}
-
-#[test]
-fn webhook_verify_seeds_and_regressions_pass() {
-    replay("webhook_verify", checks::webhook_verify::webhook_verify);
-}
-
-#[test]
-fn exec_response_seeds_and_regressions_pass() {
-    replay("exec_response", checks::exec_response::exec_response);
-}
-
-#[test]
-fn audit_verify_seeds_and_regressions_pass() {
-    replay("audit_verify", checks::audit_verify::audit_verify);
+replay_tests! {
+    config_load_seeds_and_regressions_pass: config_load,
+    cloudevent_seeds_and_regressions_pass: cloudevent,
+    eventgrid_seeds_and_regressions_pass: eventgrid,
+    webhook_verify_seeds_and_regressions_pass: webhook_verify,
+    exec_response_seeds_and_regressions_pass: exec_response,
+    audit_verify_seeds_and_regressions_pass: audit_verify,
 }

@@ -2,13 +2,22 @@
 //! vault:tenure-example` writes a new version whose value differs and whose
 //! metadata says when and why it rotated.
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Output};
 
 use tenure_plugin_api::{SecretValue, Stage};
 use tenure_testkit::service_url;
 
-use crate::common::stderr;
+use crate::common::example::Example;
+
+/// Runs the OpenBao CLI on the server at `addr` with `token`.
+fn bao(addr: &str, token: &str, args: &[&str]) -> Output {
+    Command::new("bao")
+        .args(args)
+        .env("VAULT_ADDR", addr)
+        .env("VAULT_TOKEN", token)
+        .output()
+        .expect("bao")
+}
 
 #[tokio::test]
 async fn rotate_writes_a_new_version_with_when_and_why() {
@@ -16,21 +25,12 @@ async fn rotate_writes_a_new_version_with_when_and_why() {
         return;
     };
     let token = std::env::var("TENURE_TEST_VAULT_TOKEN").expect("TENURE_TEST_VAULT_TOKEN");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().canonicalize().expect("canonical");
-    let example = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/examples/openbao.toml"),
-    )
-    .expect("example")
-    .replace(
-        "\"../../.tenure-openbao\"",
-        &format!("{:?}", root.join("state")),
-    );
-    let config_path = root.join("tenure.toml");
-    std::fs::write(&config_path, example).expect("config");
+    let example = Example::new("openbao", |text, _| text)
+        .env("VAULT_ADDR", &addr)
+        .env("VAULT_TOKEN", &token);
     // The test's own view of the same server, through the test-service variables.
-    let own = root.join("own.toml");
-    let own_text = std::fs::read_to_string(&config_path)
+    let own = example.root.join("own.toml");
+    let own_text = std::fs::read_to_string(&example.config)
         .expect("config")
         .replace(
             "{ env = \"VAULT_ADDR\" }",
@@ -53,16 +53,7 @@ async fn rotate_writes_a_new_version_with_when_and_why() {
         .await
         .expect("seed");
 
-    let rotate = Command::new(env!("CARGO_BIN_EXE_tenure"))
-        .arg("-c")
-        .arg(&config_path)
-        .args(["rotate", "vault:tenure-example"])
-        .env("VAULT_ADDR", &addr)
-        .env("VAULT_TOKEN", &token)
-        .env_remove("TENURE_LOG")
-        .output()
-        .expect("rotate");
-    assert!(rotate.status.success(), "{}", stderr(&rotate));
+    example.ok(&["rotate", "vault:tenure-example"]);
 
     let current = vault
         .read("tenure-example", Stage::Current)
@@ -78,18 +69,17 @@ async fn rotate_writes_a_new_version_with_when_and_why() {
             .expose(),
         "initial-value"
     );
-    let metadata = Command::new("bao")
-        .args([
+    let metadata = bao(
+        &addr,
+        &token,
+        &[
             "kv",
             "metadata",
             "get",
             "-format=json",
             "secret/tenure-example",
-        ])
-        .env("VAULT_ADDR", &addr)
-        .env("VAULT_TOKEN", &token)
-        .output()
-        .expect("bao");
+        ],
+    );
     assert!(
         metadata.status.success(),
         "{}",
@@ -117,13 +107,8 @@ async fn revoke_also_revokes_the_records_leases_and_proves_none_remain() {
     let token = std::env::var("TENURE_TEST_VAULT_TOKEN").expect("TENURE_TEST_VAULT_TOKEN");
     let pg = service_url("TENURE_TEST_PG_URL").expect("TENURE_TEST_PG_URL");
     let mount = tenure_testkit::unique_name("db");
-    let bao = |args: &[&str]| {
-        let out = Command::new("bao")
-            .args(args)
-            .env("VAULT_ADDR", &addr)
-            .env("VAULT_TOKEN", &token)
-            .output()
-            .expect("bao");
+    let bao_ok = |args: &[&str]| {
+        let out = bao(&addr, &token, args);
         assert!(
             out.status.success(),
             "bao {args:?}: {}",
@@ -138,8 +123,8 @@ async fn revoke_also_revokes_the_records_leases_and_proves_none_remain() {
         .expect("pg url");
     let (user, password) = credentials.split_once(':').expect("credentials");
     let host = location.split('/').next().expect("host");
-    bao(&["secrets", "enable", &format!("-path={mount}"), "database"]);
-    bao(&[
+    bao_ok(&["secrets", "enable", &format!("-path={mount}"), "database"]);
+    bao_ok(&[
         "write",
         &format!("{mount}/config/pg"),
         "plugin_name=postgresql-database-plugin",
@@ -150,7 +135,7 @@ async fn revoke_also_revokes_the_records_leases_and_proves_none_remain() {
         &format!("username={user}"),
         &format!("password={password}"),
     ]);
-    bao(&[
+    bao_ok(&[
         "write",
         &format!("{mount}/roles/orders"),
         "db_name=pg",
@@ -158,65 +143,44 @@ async fn revoke_also_revokes_the_records_leases_and_proves_none_remain() {
         r#"creation_statements=CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"#,
     ]);
     for _ in 0..2 {
-        bao(&["read", "-format=json", &format!("{mount}/creds/orders")]);
+        bao_ok(&["read", "-format=json", &format!("{mount}/creds/orders")]);
     }
 
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().canonicalize().expect("canonical");
     let secret = format!("{mount}-orders");
-    let config = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/examples/openbao.toml"),
-    )
-    .expect("example")
-    .replace(
-        "\"../../.tenure-openbao\"",
-        &format!("{:?}", root.join("state")),
-    )
-    .replace("vault:tenure-example", &format!("vault:{secret}"))
-    .replace(
-        "max_age = \"30d\"",
-        &format!("max_age = \"30d\"\nleases = [\"{mount}/creds/orders\"]"),
-    );
-    let config_path = root.join("tenure.toml");
-    std::fs::write(&config_path, config).expect("config");
-    let tenure = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_tenure"))
-            .arg("-c")
-            .arg(&config_path)
-            .args(args)
-            .env("VAULT_ADDR", &addr)
-            .env("VAULT_TOKEN", &token)
-            .env_remove("TENURE_LOG")
-            .output()
-            .expect("tenure")
-    };
-    bao(&[
+    let example = Example::new("openbao", |text, _| {
+        text.replace("vault:tenure-example", &format!("vault:{secret}"))
+            .replace(
+                "max_age = \"30d\"",
+                &format!("max_age = \"30d\"\nleases = [\"{mount}/creds/orders\"]"),
+            )
+    })
+    .env("VAULT_ADDR", &addr)
+    .env("VAULT_TOKEN", &token);
+    bao_ok(&[
         "kv",
         "put",
         &format!("secret/{secret}"),
         "value=static-part",
     ]);
 
-    let revoke = tenure(&["revoke", &format!("vault:{secret}")]);
-    assert!(revoke.status.success(), "{}", stderr(&revoke));
+    example.ok(&["revoke", &format!("vault:{secret}")]);
     // `bao list` exits 2 with "No value found" when nothing is left.
-    let leases = Command::new("bao")
-        .args([
+    let leases = bao(
+        &addr,
+        &token,
+        &[
             "list",
             "-format=json",
             &format!("sys/leases/lookup/{mount}/creds/orders"),
-        ])
-        .env("VAULT_ADDR", &addr)
-        .env("VAULT_TOKEN", &token)
-        .output()
-        .expect("bao list");
+        ],
+    );
     assert_eq!(
         leases.status.code(),
         Some(2),
         "leases remain: {}",
         String::from_utf8_lossy(&leases.stdout)
     );
-    let audit = std::fs::read_to_string(root.join("state/audit.jsonl")).expect("audit");
+    let audit = example.audit();
     let evidence = audit
         .lines()
         .find(|l| l.contains("\"leases\":[{"))

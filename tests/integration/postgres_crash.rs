@@ -5,24 +5,20 @@
 //! - a probe that keeps logging in with whatever the vault currently holds
 //!   never fails during a dual-strategy rotation.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use sqlx::PgConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool};
-use sqlx::{Connection, PgConnection};
 use tenure_plugin_api::{DbCredential, Provider, Stage};
 
 use crate::common;
-use crate::common::stderr;
-
-fn admin_url() -> Option<String> {
-    tenure_testkit::service_url("TENURE_TEST_PG_URL")
-}
+use crate::common::sql::pg_admin_url;
+use crate::common::{stderr, with_stdin};
 
 /// One scenario: a temp folder with a config for `role`, and the vault secret `db/app`.
 struct Scenario {
@@ -105,32 +101,20 @@ approval = {{ by = "ciso", at = 2026-01-01 }}
             url: url.to_owned(),
             role: role.to_owned(),
         };
-        let mut put = scenario
-            .command(&["local", "put", "db/app"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("put");
-        put.stdin
-            .take()
-            .expect("stdin")
-            .write_all(secret.as_bytes())
-            .expect("write");
-        assert!(put.wait_with_output().expect("put").status.success());
+        let put = with_stdin(scenario.command(&["local", "put", "db/app"]), &secret);
+        assert!(put.status.success());
         scenario
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
+        let mut command = common::tenure(&self.config, args);
+        command.env("TENURE_PG_ADMIN_URL", &self.url);
         command
-            .arg("-c")
-            .arg(&self.config)
-            .args(args)
-            .env("TENURE_PG_ADMIN_URL", &self.url)
-            .env_remove("TENURE_LOG")
-            .env_remove("TENURE_FAULT_PAUSE_AT");
-        command
+    }
+
+    /// Runs `tenure args`, which must succeed.
+    fn ok(&self, args: &[&str]) -> Output {
+        common::succeeded(args, self.command(args).output().expect("run tenure"))
     }
 
     /// Runs `args` paused at `point` and kills it with SIGKILL there.
@@ -150,14 +134,7 @@ async fn login(url: &str, credential: &DbCredential) -> Result<(), String> {
         .expect("url")
         .username(&credential.username)
         .password(credential.password.expose());
-    match PgConnection::connect_with(&options).await {
-        Ok(c) => {
-            let _ = c.close().await;
-            Ok(())
-        }
-        Err(sqlx::Error::Database(e)) => Err(e.code().map(|c| c.into_owned()).unwrap_or_default()),
-        Err(other) => Err(other.to_string()),
-    }
+    common::sql::login::<PgConnection>(&options).await
 }
 
 async fn current(vault: &dyn Provider) -> DbCredential {
@@ -167,7 +144,7 @@ async fn current(vault: &dyn Provider) -> DbCredential {
 
 #[tokio::test]
 async fn rotation_and_revocation_resume_after_kill_9_at_every_phase_boundary() {
-    let Some(url) = admin_url() else { return };
+    let Some(url) = pg_admin_url() else { return };
     let mut points: Vec<(&str, String)> = Vec::new();
     for phase in [
         "create_pending",
@@ -273,7 +250,7 @@ fn probe(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 3)]
 async fn a_probe_never_fails_during_dual_rotations() {
-    let Some(url) = admin_url() else { return };
+    let Some(url) = pg_admin_url() else { return };
     let scenario = Scenario::new(&url, "tenure_probe", "dual").await;
     let vault = scenario.vault().await;
     let (stop, attempts, failures) = (
@@ -291,17 +268,9 @@ async fn a_probe_never_fails_during_dual_rotations() {
     let started = Instant::now();
     // Three rotations, each retiring the previous login after its grace period.
     for _ in 0..3 {
-        let rotate = scenario
-            .command(&["rotate", "local:db/app"])
-            .output()
-            .expect("rotate");
-        assert!(rotate.status.success(), "{}", stderr(&rotate));
+        scenario.ok(&["rotate", "local:db/app"]);
         tokio::time::sleep(Duration::from_millis(2200)).await;
-        let run = scenario
-            .command(&["run", "--once"])
-            .output()
-            .expect("retire");
-        assert!(run.status.success(), "{}", stderr(&run));
+        scenario.ok(&["run", "--once"]);
     }
     stop.store(true, Ordering::SeqCst);
     let refusals = handle.await.expect("probe");
@@ -335,7 +304,7 @@ async fn a_probe_never_fails_during_dual_rotations() {
 /// single-user rotation), is never locked out; the strict probe's refusals are counted and reported.
 #[tokio::test(flavor = "multi_thread", worker_threads = 3)]
 async fn single_rotation_never_locks_out_a_consumer_that_rereads_on_refusal() {
-    let Some(url) = admin_url() else { return };
+    let Some(url) = pg_admin_url() else { return };
     let scenario = Scenario::new(&url, "tenure_probe_single", "single").await;
     let vault = scenario.vault().await;
     let stop = Arc::new(AtomicBool::new(false));
@@ -377,11 +346,7 @@ async fn single_rotation_never_locks_out_a_consumer_that_rereads_on_refusal() {
         })
     };
     for _ in 0..15 {
-        let rotate = scenario
-            .command(&["rotate", "local:db/app"])
-            .output()
-            .expect("rotate");
-        assert!(rotate.status.success(), "{}", stderr(&rotate));
+        scenario.ok(&["rotate", "local:db/app"]);
     }
     stop.store(true, Ordering::SeqCst);
     let strict_refusals = strict.await.expect("strict probe");

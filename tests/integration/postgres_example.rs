@@ -2,38 +2,26 @@
 //! password authentication: `run --once` narrows, `rotate` changes the
 //! password (old refused, new accepted), `revoke` leaves no working login.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::str::FromStr;
 
+use sqlx::PgConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool};
-use sqlx::{Connection, PgConnection};
 
-use crate::common::{stderr, stdout};
-
-fn admin_url() -> Option<String> {
-    tenure_testkit::service_url("TENURE_TEST_PG_URL")
-}
+use crate::common::example::Example;
+use crate::common::sql::{pg_admin_url, run_sql};
+use crate::common::{stderr, stdout, traced, with_stdin};
 
 async fn login(url: &str, password: &str) -> Result<(), String> {
     let options = PgConnectOptions::from_str(url)
         .expect("url")
         .username("tenure_example")
         .password(password);
-    match PgConnection::connect_with(&options).await {
-        Ok(c) => {
-            let _ = c.close().await;
-            Ok(())
-        }
-        Err(sqlx::Error::Database(e)) => Err(e.code().map(|c| c.into_owned()).unwrap_or_default()),
-        Err(other) => panic!("{other}"),
-    }
+    crate::common::sql::login::<PgConnection>(&options).await
 }
 
 #[tokio::test]
 async fn the_postgres_example_narrows_rotates_and_revokes() {
-    let Some(url) = admin_url() else { return };
+    let Some(url) = pg_admin_url() else { return };
     let pool = PgPool::connect(&url).await.expect("admin");
     for statement in [
         "DROP TABLE IF EXISTS public.tenure_example_data",
@@ -42,38 +30,10 @@ async fn the_postgres_example_narrows_rotates_and_revokes() {
         "CREATE TABLE public.tenure_example_data (id int)",
         "GRANT SELECT, INSERT, DELETE ON public.tenure_example_data TO tenure_example",
     ] {
-        sqlx::raw_sql(statement)
-            .execute(&pool)
-            .await
-            .expect(statement);
+        run_sql(&pool, statement).await;
     }
 
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().canonicalize().expect("canonical");
-    let example = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/examples/postgres.toml"),
-    )
-    .expect("example")
-    .replace(
-        "\"../../.tenure-postgres\"",
-        &format!("{:?}", root.join("state")),
-    )
-    .replace(
-        "\"../../.tenure-postgres/vault.tvault\"",
-        &format!("{:?}", root.join("vault.tvault")),
-    );
-    let config = root.join("tenure.toml");
-    std::fs::write(&config, example).expect("config");
-    let tenure = |args: &[&str]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
-        command
-            .arg("-c")
-            .arg(&config)
-            .args(args)
-            .env("TENURE_PG_ADMIN_URL", &url)
-            .env_remove("TENURE_LOG");
-        command
-    };
+    let example = Example::new("postgres", |text, _| text).env("TENURE_PG_ADMIN_URL", &url);
 
     let options = PgConnectOptions::from_str(&url).expect("url");
     let secret = format!(
@@ -81,28 +41,19 @@ async fn the_postgres_example_narrows_rotates_and_revokes() {
         options.get_host(),
         options.get_port()
     );
-    let mut put = tenure(&[
-        "local",
-        "put",
-        "db/tenure_example",
-        "--owner",
-        "dba@example.com",
-    ])
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("put");
-    put.stdin
-        .take()
-        .expect("stdin")
-        .write_all(secret.as_bytes())
-        .expect("write");
-    let put = put.wait_with_output().expect("put");
+    let put = with_stdin(
+        example.command(&[
+            "local",
+            "put",
+            "db/tenure_example",
+            "--owner",
+            "dba@example.com",
+        ]),
+        &secret,
+    );
     assert!(put.status.success(), "{}", stderr(&put));
 
-    let run = tenure(&["run", "--once"]).output().expect("run");
-    assert!(run.status.success(), "{}", stderr(&run));
+    let run = example.ok(&["run", "--once"]);
     assert!(
         stderr(&run).contains("local:db/tenure_example must be narrowed: scope_excess."),
         "{}",
@@ -116,14 +67,8 @@ async fn the_postgres_example_narrows_rotates_and_revokes() {
     .expect("grants");
     assert_eq!(privileges, vec!["SELECT".to_owned()]);
 
-    let rotate = tenure(&["rotate", "local:db/tenure_example"])
-        .env("TENURE_LOG", "trace")
-        .output()
-        .expect("rotate");
-    assert!(rotate.status.success(), "{}", stderr(&rotate));
-    let current = tenure(&["local", "get", "db/tenure_example"])
-        .output()
-        .expect("get");
+    let rotate = traced(example.command(&["rotate", "local:db/tenure_example"]));
+    let current = example.run(&["local", "get", "db/tenure_example"]);
     let current: serde_json::Value = serde_json::from_str(stdout(&current).trim()).expect("json");
     let password = current["password"].as_str().expect("password").to_owned();
     assert_eq!(
@@ -137,11 +82,7 @@ async fn the_postgres_example_narrows_rotates_and_revokes() {
         "the new password does not work"
     );
     // An attestation (a fresh login and a catalog read) at TRACE level too.
-    let attest = tenure(&["attest"])
-        .env("TENURE_LOG", "trace")
-        .output()
-        .expect("attest");
-    assert!(attest.status.success(), "{}", stderr(&attest));
+    let attest = traced(example.command(&["attest"]));
     assert!(
         stdout(&attest).contains("local:db/tenure_example  ok"),
         "{}",
@@ -169,10 +110,7 @@ async fn the_postgres_example_narrows_rotates_and_revokes() {
         "a password verifier reached the logs"
     );
 
-    let revoke = tenure(&["revoke", "local:db/tenure_example"])
-        .output()
-        .expect("revoke");
-    assert!(revoke.status.success(), "{}", stderr(&revoke));
+    example.ok(&["revoke", "local:db/tenure_example"]);
     assert_eq!(
         login(&url, &password).await,
         Err("28000".into()),
@@ -180,11 +118,9 @@ async fn the_postgres_example_narrows_rotates_and_revokes() {
     );
     // The old password fails its check before NOLOGIN is even consulted.
     assert_eq!(login(&url, "change-me").await, Err("28P01".into()));
-    let trail = std::fs::read_to_string(root.join("state/audit.jsonl")).expect("trail");
     assert!(
-        trail.contains("refused with SQLSTATE 28000"),
+        example.audit().contains("refused with SQLSTATE 28000"),
         "the audit trail lacks the failed-login proof"
     );
-    let verify = tenure(&["audit", "verify"]).output().expect("verify");
-    assert!(verify.status.success());
+    example.ok(&["audit", "verify"]);
 }

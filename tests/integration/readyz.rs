@@ -3,72 +3,41 @@
 //! cause, which names the server, goes to the log only), and ready again
 //! once the store is back.
 
-use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use sqlx::PgPool;
-use sqlx::postgres::PgConnectOptions;
-
-use crate::common::Demo;
-use crate::common::proxy::Proxy;
 use crate::common::service::Service;
-
-/// `url` with its database replaced by `db`.
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let (server, _) = base.rsplit_once('/').expect("a database in the URL");
-    match query {
-        Some(q) => format!("{server}/{db}?{q}"),
-        None => format!("{server}/{db}"),
-    }
-}
+use crate::common::sql::{new_database, pg_address, pg_admin_url, proxied};
+use crate::common::{Deadline, Demo};
 
 /// `GET /readyz`: status and body.
 async fn readyz(service: &Service) -> (u16, String) {
-    let response = service
-        .http
-        .get(format!("{}/readyz", service.base))
-        .send()
-        .await
-        .expect("readyz");
+    let response = service.get("/readyz").await;
     let status = response.status().as_u16();
     (status, response.text().await.expect("body"))
 }
 
 /// Polls `/readyz` until it answers `status`.
 async fn until(service: &Service, status: u16) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Deadline::after(Duration::from_secs(30), Duration::from_millis(200));
     loop {
         let (now, body) = readyz(service).await;
         if now == status {
             return body;
         }
-        assert!(
-            Instant::now() < deadline,
-            "readyz stays {now}: {body}\n{}",
-            service.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        deadline
+            .wait(|| format!("readyz stays {now}: {body}\n{}", service.log()))
+            .await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_says_not_ready_without_the_cause_while_the_state_store_is_down() {
-    let Some(admin) = tenure_testkit::service_url("TENURE_TEST_PG_URL") else {
+    let Some(admin) = pg_admin_url() else {
         return;
     };
-    let db = format!("tenure_readyz_{}", uuid::Uuid::new_v4().simple());
-    let pool = PgPool::connect(&admin).await.expect("admin");
-    sqlx::query(&format!("CREATE DATABASE {db}"))
-        .execute(&pool)
-        .await
-        .expect("create db");
-    let options = PgConnectOptions::from_str(&admin).expect("url");
-    let server = format!("{}:{}", options.get_host(), options.get_port());
-    let proxy = Proxy::start_to(server.parse().expect("addr")).await;
-    let through_proxy = with_database(&admin, &db).replacen(&server, &proxy.addr.to_string(), 1);
+    let (pool, db, url) = new_database(&admin, "tenure_readyz").await;
+    let (host, port) = pg_address(&admin);
+    let (proxy, through_proxy) = proxied(&url, &host, port).await;
 
     let demo = Demo::new();
     let service_config = demo.config.with_file_name("examples/service.toml");

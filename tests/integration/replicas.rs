@@ -10,23 +10,10 @@ use std::time::{Duration, Instant};
 use sqlx::Row;
 use sqlx::postgres::PgPool;
 
+use crate::common::sql::{new_database, pg_admin_url};
+use crate::common::{Deadline, succeeded, tenure};
+
 const SECRETS: usize = 200;
-
-fn admin_url() -> Option<String> {
-    tenure_testkit::service_url("TENURE_TEST_PG_URL")
-}
-
-/// `url` with its database replaced by `db`.
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let (server, _) = base.rsplit_once('/').expect("a database in the URL");
-    match query {
-        Some(q) => format!("{server}/{db}?{q}"),
-        None => format!("{server}/{db}"),
-    }
-}
 
 struct Fleet {
     _dir: tempfile::TempDir,
@@ -37,13 +24,7 @@ struct Fleet {
 
 impl Fleet {
     async fn new(admin: &str) -> Self {
-        let db = format!("tenure_replicas_{}", uuid::Uuid::new_v4().simple());
-        let pool = PgPool::connect(admin).await.expect("admin");
-        sqlx::query(&format!("CREATE DATABASE {db}"))
-            .execute(&pool)
-            .await
-            .expect("create db");
-        let state_url = with_database(admin, &db);
+        let (_, _, state_url) = new_database(admin, "tenure_replicas").await;
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path().canonicalize().expect("canonical");
         let mut seed = String::new();
@@ -102,26 +83,17 @@ type = "generate"
             pool: fleet_pool,
         };
         // Create the shared vault (and its 200 overdue secrets) once, up front.
-        let out = fleet
-            .command("a", &["local", "list"])
-            .output()
-            .expect("local list");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let args = ["local", "list"];
+        succeeded(
+            &args,
+            fleet.command("a", &args).output().expect("local list"),
         );
         fleet
     }
 
     fn command(&self, replica: &str, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenure"));
-        cmd.arg("-c")
-            .arg(self.root.join(format!("{replica}.toml")))
-            .args(args)
-            .env("TENURE_STATE_URL", &self.state_url)
-            .env_remove("TENURE_LOG")
-            .stdin(Stdio::null())
+        let mut cmd = tenure(&self.root.join(format!("{replica}.toml")), args);
+        cmd.env("TENURE_STATE_URL", &self.state_url)
             .stdout(Stdio::null());
         cmd
     }
@@ -167,19 +139,21 @@ type = "generate"
     }
 
     async fn wait_all_rotated(&self, within: Duration) -> Vec<(String, i64)> {
-        let deadline = Instant::now() + within;
+        let deadline = Deadline::after(within, Duration::from_millis(200));
         loop {
             let (per_secret, done) = self.rotations().await;
             if done >= i64::try_from(SECRETS).expect("count") {
                 return per_secret;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{done} of {SECRETS} rotations finished\n--- a ---\n{}\n--- b ---\n{}",
-                tail(&self.log("a")),
-                tail(&self.log("b"))
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            deadline
+                .wait(|| {
+                    format!(
+                        "{done} of {SECRETS} rotations finished\n--- a ---\n{}\n--- b ---\n{}",
+                        tail(&self.log("a")),
+                        tail(&self.log("b"))
+                    )
+                })
+                .await;
         }
     }
 }
@@ -219,7 +193,7 @@ fn assert_each_once(per_secret: &[(String, i64)]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_rotate_200_due_secrets_exactly_once() {
-    let Some(admin) = admin_url() else { return };
+    let Some(admin) = pg_admin_url() else { return };
     let fleet = Fleet::new(&admin).await;
     let a = fleet.start("a");
     let b = fleet.start("b");
@@ -241,18 +215,15 @@ async fn two_replicas_rotate_200_due_secrets_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_killed_mid_run_leaves_its_work_to_the_other() {
-    let Some(admin) = admin_url() else { return };
+    let Some(admin) = pg_admin_url() else { return };
     let fleet = Fleet::new(&admin).await;
     let mut a = fleet.start("a");
     // Let a take some work, then kill it without warning.
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Deadline::after(Duration::from_secs(60), Duration::from_millis(10));
     while fleet.started_by("a") < 10 {
-        assert!(
-            Instant::now() < deadline,
-            "a never started:\n{}",
-            fleet.log("a")
-        );
-        std::thread::sleep(Duration::from_millis(10));
+        deadline
+            .wait(|| format!("a never started:\n{}", fleet.log("a")))
+            .await;
     }
     let b = fleet.start("b");
     std::thread::sleep(Duration::from_millis(300));

@@ -85,14 +85,10 @@ async fn a_closed_window_defers_rotations_but_not_revocations() {
 async fn a_schedule_that_missed_many_ticks_rotates_once() {
     let demo = Demo::new();
     // reports-token is 5 days old: an every-5-minutes schedule missed ~1,400 ticks.
-    let records = demo.config.with_file_name("governance/records.toml");
-    let text = std::fs::read_to_string(&records).expect("records");
-    let edited = text.replace(
+    demo.edit_records(
         "secrets = \"local:demo/reports-token\"",
         "secrets = \"local:demo/reports-token\"\nschedule = \"*/5 * * * *\"",
     );
-    assert_ne!(text, edited);
-    std::fs::write(&records, edited).expect("write");
     let reconciler = reconciler(&demo).await;
     let secret = address("local:demo/reports-token");
 

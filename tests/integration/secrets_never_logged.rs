@@ -1,7 +1,7 @@
 //! A full rotation and revocation at TRACE level: no secret value may reach
 //! the logs, the audit trail or the state store.
 
-use crate::common::{Demo, stderr};
+use crate::common::{Demo, stderr, traced};
 
 #[test]
 fn no_secret_value_reaches_logs_audit_or_state() {
@@ -16,18 +16,8 @@ fn no_secret_value_reaches_logs_audit_or_state() {
     ];
     let before: Vec<String> = paths.iter().map(|p| demo.get(p)).collect();
 
-    let out = demo
-        .command(&["run", "--once"])
-        .env("TENURE_LOG", "trace")
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
-    let rotate = demo
-        .command(&["rotate", "local:demo/reports-token"])
-        .env("TENURE_LOG", "trace")
-        .output()
-        .expect("rotate");
-    assert!(rotate.status.success(), "{}", stderr(&rotate));
+    let out = traced(demo.command(&["run", "--once"]));
+    let rotate = traced(demo.command(&["rotate", "local:demo/reports-token"]));
     let mut logs = stderr(&out);
     logs.push_str(&stderr(&rotate));
     assert!(

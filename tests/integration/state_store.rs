@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use serde_json::json;
-use sqlx::postgres::PgPool;
 use tenure::state::{
     AttestationPass, AttestationRow, InboundEvent, Intake, LoginRole, LoginsRow, PgStore, Phase,
     Run, RunKind, SecretState, Signal, SignalKind, SqliteStore, StateError, StateStore,
     UnmanagedRow,
 };
 use tenure_plugin_api::SecretAddress;
+
+use crate::common::sql::{new_database, pg_admin_url};
 
 fn address(path: &str) -> SecretAddress {
     SecretAddress::new("local", path).expect("address")
@@ -51,24 +52,13 @@ async fn scenario(store: &dyn StateStore) {
 
     // Leases: one holder until expiry; take-over; release.
     let secret = address("a");
-    assert!(
-        store
-            .try_lease(&secret, "h1", Duration::from_secs(60))
-            .await
-            .expect("lease")
-    );
-    assert!(
-        store
-            .try_lease(&secret, "h1", Duration::from_secs(60))
-            .await
-            .expect("renew")
-    );
-    assert!(
-        !store
-            .try_lease(&secret, "h2", Duration::from_secs(60))
-            .await
-            .expect("lease")
-    );
+    // (holder, whether it gets the lease): h1 takes it, renews it; h2 waits.
+    for (holder, granted) in [("h1", true), ("h1", true), ("h2", false)] {
+        let lease = store
+            .try_lease(&secret, holder, Duration::from_secs(60))
+            .await;
+        assert_eq!(lease.expect("lease"), granted, "{holder}");
+    }
     assert_eq!(
         store
             .lease_holder(&secret)
@@ -95,18 +85,13 @@ async fn scenario(store: &dyn StateStore) {
 
     // Queue: one entry per secret, at the earliest time.
     let now = Utc::now();
-    store
-        .enqueue(&secret, now + TimeDelta::hours(1), "later")
-        .await
-        .expect("enqueue");
-    store
-        .enqueue(&secret, now, "sooner")
-        .await
-        .expect("enqueue");
-    store
-        .enqueue(&secret, now + TimeDelta::hours(2), "latest")
-        .await
-        .expect("enqueue");
+    for (due, reason) in [
+        (now + TimeDelta::hours(1), "later"),
+        (now, "sooner"),
+        (now + TimeDelta::hours(2), "latest"),
+    ] {
+        store.enqueue(&secret, due, reason).await.expect("enqueue");
+    }
     let due = store.due(now, 10).await.expect("due");
     assert_eq!((due.len(), due[0].reason.as_str()), (1, "sooner"));
     store.dequeue(&secret).await.expect("dequeue");
@@ -134,34 +119,15 @@ async fn scenario(store: &dyn StateStore) {
         occurred_at: None,
         received_at: chrono::SubsecRound::trunc_subsecs(now, 3),
     };
-    assert_eq!(
-        store
-            .insert_event(&event("s 1", "m1"))
-            .await
-            .expect("insert"),
-        Intake::Stored
-    );
-    assert_eq!(
-        store
-            .insert_event(&event("s 1", "m2"))
-            .await
-            .expect("insert"),
-        Intake::Duplicate
-    );
-    assert_eq!(
-        store
-            .insert_event(&event("s 2", "m1"))
-            .await
-            .expect("insert"),
-        Intake::Duplicate
-    );
-    assert_eq!(
-        store
-            .insert_event(&event("s 3", "m3"))
-            .await
-            .expect("insert"),
-        Intake::Stored
-    );
+    for (id, delivery, intake) in [
+        ("s 1", "m1", Intake::Stored),
+        ("s 1", "m2", Intake::Duplicate),
+        ("s 2", "m1", Intake::Duplicate),
+        ("s 3", "m3", Intake::Stored),
+    ] {
+        let stored = store.insert_event(&event(id, delivery)).await;
+        assert_eq!(stored.expect("insert"), intake, "{id} {delivery}");
+    }
     assert_eq!(store.pending_events(10).await.expect("pending").len(), 2);
     let signal = Signal {
         kind: SignalKind::OwnerStatus,
@@ -292,18 +258,17 @@ async fn scenario(store: &dyn StateStore) {
         names: names.iter().map(|n| (*n).to_owned()).collect(),
         at,
     };
-    store
-        .put_logins(&logins(LoginRole::Revoked, &["app", "app_b"]))
-        .await
-        .expect("logins");
-    store
-        .put_logins(&logins(LoginRole::Revoked, &["app"]))
-        .await
-        .expect("replace");
-    store
-        .put_logins(&logins(LoginRole::Retired, &["app_a"]))
-        .await
-        .expect("retired");
+    // The second replaces the first.
+    for (role, names) in [
+        (LoginRole::Revoked, &["app", "app_b"][..]),
+        (LoginRole::Revoked, &["app"]),
+        (LoginRole::Retired, &["app_a"]),
+    ] {
+        store
+            .put_logins(&logins(role, names))
+            .await
+            .expect("logins");
+    }
     assert_eq!(
         store
             .logins_of("local:a", LoginRole::Revoked)
@@ -354,23 +319,10 @@ async fn the_sqlite_store_behaves() {
 
 #[tokio::test]
 async fn the_postgres_store_behaves_the_same() {
-    let Some(admin) = tenure_testkit::service_url("TENURE_TEST_PG_URL") else {
+    let Some(admin) = pg_admin_url() else {
         return;
     };
-    let db = format!("tenure_store_{}", uuid::Uuid::new_v4().simple());
-    let pool = PgPool::connect(&admin).await.expect("admin");
-    sqlx::query(&format!("CREATE DATABASE {db}"))
-        .execute(&pool)
-        .await
-        .expect("create db");
-    let (base, query) = admin
-        .split_once('?')
-        .map_or((admin.as_str(), None), |(b, q)| (b, Some(q)));
-    let server = base.rsplit_once('/').expect("database in URL").0;
-    let url = match query {
-        Some(q) => format!("{server}/{db}?{q}"),
-        None => format!("{server}/{db}"),
-    };
+    let (_pool, _, url) = new_database(&admin, "tenure_store").await;
     // Two connections at once create the schema without tripping over each other.
     let (a, b) = tokio::join!(PgStore::connect(&url), PgStore::connect(&url));
     let store = a.expect("connect");

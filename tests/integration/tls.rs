@@ -13,7 +13,8 @@ use sqlx::{Connection, PgConnection};
 use tenure_testkit::{service_url, unique_name};
 
 use crate::common;
-use crate::common::drift::Bed;
+use crate::common::drift::{Bed, pg_login};
+use crate::common::sql::{can_login, run_sql};
 use crate::common::{stderr, stdout};
 
 fn env(var: &str) -> String {
@@ -26,6 +27,36 @@ async fn attest(bed: &Bed, secret: &str) -> (Option<i32>, Value) {
     let report: Value = serde_json::from_str(&stdout(&out))
         .unwrap_or_else(|_| panic!("not json: {}", stderr(&out)));
     (out.status.code(), report["secrets"][0].clone())
+}
+
+/// Narrowing (attested first) and then a rotation of `secret`, after which
+/// an attestation finds it ok.
+async fn narrowed_rotated_and_attested(bed: &Bed, secret: &str) {
+    bed.pass_saying(&format!("{secret} must be narrowed: scope_excess."))
+        .await;
+    bed.ok(&["rotate", secret]).await;
+    let (code, attestation) = attest(bed, secret).await;
+    assert_eq!(
+        (code, &attestation["result"]),
+        (Some(0), &json!("ok")),
+        "{attestation}"
+    );
+}
+
+/// The attestation of `secret` by a bed on `config` with `env` (a wrong
+/// CA) given `bed`'s current value of `path`: it cannot be made (exit 1).
+async fn attested_elsewhere(
+    bed: &Bed,
+    config: &str,
+    env: &[(&str, &str)],
+    path: &str,
+    secret: &str,
+) -> Value {
+    let wrong = Bed::new(config, env);
+    wrong.put(path, &bed.get(path).await).await;
+    let (code, attestation) = attest(&wrong, secret).await;
+    assert_eq!(code, Some(1));
+    attestation
 }
 
 /// Whether a check of the attestation failed because of the certificate.
@@ -56,10 +87,7 @@ async fn postgres_over_tls_with_a_ca_file() {
         format!("GRANT SELECT, INSERT ON public.{table} TO {role}"),
         format!("CREATE DATABASE {role}_state"),
     ] {
-        sqlx::raw_sql(&statement)
-            .execute(&admin)
-            .await
-            .expect(&statement);
+        run_sql(&admin, &statement).await;
     }
     let options = PgConnectOptions::from_str(&url).expect("url");
     let state_url = url.replacen("/postgres?", &format!("/{role}_state?"), 1);
@@ -84,11 +112,7 @@ async fn postgres_over_tls_with_a_ca_file() {
     );
     bed.put(
         &path,
-        &json!({
-            "username": role, "password": "initial-password",
-            "host": "127.0.0.1", "port": options.get_port(), "dbname": "postgres",
-        })
-        .to_string(),
+        &pg_login(&role, "initial-password", options.get_port()),
     )
     .await;
     let secret = format!("local:{path}");
@@ -101,19 +125,7 @@ async fn postgres_over_tls_with_a_ca_file() {
     assert!(PgConnection::connect_with(&plain).await.is_err());
 
     // Narrowing (attested first) and then a rotation, over TLS.
-    let out = bed.ok(&["run", "--once"]).await;
-    assert!(
-        stderr(&out).contains(&format!("{secret} must be narrowed: scope_excess.")),
-        "{}",
-        stderr(&out)
-    );
-    bed.ok(&["rotate", secret.as_str()]).await;
-    let (code, attestation) = attest(&bed, &secret).await;
-    assert_eq!(
-        (code, &attestation["result"]),
-        (Some(0), &json!("ok")),
-        "{attestation}"
-    );
+    narrowed_rotated_and_attested(&bed, &secret).await;
     let value: Value = serde_json::from_str(&bed.get(&path).await).expect("json");
     let tls_login = PgConnectOptions::from_str(&url)
         .expect("url")
@@ -132,23 +144,19 @@ async fn postgres_over_tls_with_a_ca_file() {
     // A wrong CA is refused: the check cannot be made, and says why.
     let wrong = env("TENURE_TEST_PG_TLS_WRONG_CA_URL");
     let wrong_bed_config = std::fs::read_to_string(&bed.config).expect("config");
-    let wrong_bed = Bed::new(
+    let attestation = attested_elsewhere(
+        &bed,
         &wrong_bed_config.replace("state_url = { env = \"TLS_STATE_URL\" }\n", ""),
         &[("TLS_PG_ADMIN_URL", wrong.as_str())],
-    );
-    wrong_bed.put(&path, &bed.get(&path).await).await;
-    let (code, attestation) = attest(&wrong_bed, &secret).await;
-    assert_eq!(code, Some(1));
+        &path,
+        &secret,
+    )
+    .await;
     assert!(certificate_refused(&attestation), "{attestation}");
 
     // Revocation over TLS, with its proof.
     bed.ok(&["revoke", secret.as_str()]).await;
-    let can_login: bool = sqlx::query_scalar("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1")
-        .bind(&role)
-        .fetch_one(&admin)
-        .await
-        .expect("role");
-    assert!(!can_login);
+    assert!(!can_login(&admin, &role).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,30 +205,19 @@ async fn redis_over_tls_with_a_ca_file() {
     .await;
     let secret = format!("local:{path}");
 
-    let out = bed.ok(&["run", "--once"]).await;
-    assert!(
-        stderr(&out).contains(&format!("{secret} must be narrowed: scope_excess.")),
-        "{}",
-        stderr(&out)
-    );
-    bed.ok(&["rotate", secret.as_str()]).await;
-    let (code, attestation) = attest(&bed, &secret).await;
-    assert_eq!(
-        (code, &attestation["result"]),
-        (Some(0), &json!("ok")),
-        "{attestation}"
-    );
+    narrowed_rotated_and_attested(&bed, &secret).await;
 
-    let wrong = Bed::new(
+    let attestation = attested_elsewhere(
+        &bed,
         &config.replace(
             &format!("{ca:?}"),
             &format!("{:?}", env("TENURE_TEST_TLS_WRONG_CA")),
         ),
         &[("TLS_REDIS_ADMIN_URL", url.as_str())],
-    );
-    wrong.put(&path, &bed.get(&path).await).await;
-    let (code, attestation) = attest(&wrong, &secret).await;
-    assert_eq!(code, Some(1));
+        &path,
+        &secret,
+    )
+    .await;
     assert!(
         attestation["findings"] == json!(["attestation_unavailable"]),
         "{attestation}"

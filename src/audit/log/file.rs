@@ -32,55 +32,61 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AuditError + '_ {
     }
 }
 
-/// The last complete line of a file, read from its end.
-fn last_line(file: &mut File, len: u64) -> std::io::Result<Option<String>> {
-    if len == 0 {
-        return Ok(None);
-    }
+/// Opens the file at `path` for `access` (its read, write and append
+/// flags), creating it readable by its owner only when it is missing.
+fn open_private(path: &Path, access: &mut OpenOptions) -> Result<File, AuditError> {
+    access.create(true).mode(0o600).open(path).map_err(io(path))
+}
+
+/// The byte before `end`, which must be past the start.
+fn byte_before(file: &mut File, end: u64) -> std::io::Result<u8> {
+    let mut byte = [0u8; 1];
+    file.seek(SeekFrom::Start(end - 1))?;
+    file.read_exact(&mut byte)?;
+    Ok(byte[0])
+}
+
+/// What follows the last newline before `end`, read backwards in growing
+/// windows: where it starts, and its bytes (all of `..end` when there is no
+/// newline).
+fn after_last_newline(file: &mut File, end: u64) -> std::io::Result<(u64, Vec<u8>)> {
     let mut window = 4096u64;
     loop {
-        let start = len.saturating_sub(window);
+        let start = end.saturating_sub(window);
         file.seek(SeekFrom::Start(start))?;
         let mut buf = Vec::new();
-        file.take(len - start).read_to_end(&mut buf)?;
-        let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        if let Some(pos) = body.iter().rposition(|&b| b == b'\n') {
-            return Ok(Some(String::from_utf8_lossy(&body[pos + 1..]).into_owned()));
+        file.take(end - start).read_to_end(&mut buf)?;
+        if let Some(pos) = buf.iter().rposition(|&b| b == b'\n') {
+            return Ok((start + pos as u64 + 1, buf.split_off(pos + 1)));
         }
         if start == 0 {
-            return Ok(Some(String::from_utf8_lossy(body).into_owned()));
+            return Ok((0, buf));
         }
         window *= 4;
     }
 }
 
-/// A last line without its newline (an append cut short): where the sound
-/// part ends and the torn bytes.
-fn torn_tail(file: &mut File, len: u64) -> std::io::Result<Option<(u64, Vec<u8>)>> {
+/// The last complete line of a file, read from its end.
+fn last_line(file: &mut File, len: u64) -> std::io::Result<Option<String>> {
     if len == 0 {
         return Ok(None);
     }
-    let mut last = [0u8; 1];
-    file.seek(SeekFrom::Start(len - 1))?;
-    file.read_exact(&mut last)?;
-    if last[0] == b'\n' {
+    let end = if byte_before(file, len)? == b'\n' {
+        len - 1
+    } else {
+        len
+    };
+    let (_, line) = after_last_newline(file, end)?;
+    Ok(Some(String::from_utf8_lossy(&line).into_owned()))
+}
+
+/// A last line without its newline (an append cut short): where the sound
+/// part ends and the torn bytes.
+fn torn_tail(file: &mut File, len: u64) -> std::io::Result<Option<(u64, Vec<u8>)>> {
+    if len == 0 || byte_before(file, len)? == b'\n' {
         return Ok(None);
     }
-    let mut window = 4096u64;
-    loop {
-        let start = len.saturating_sub(window);
-        file.seek(SeekFrom::Start(start))?;
-        let mut buf = Vec::new();
-        file.take(len - start).read_to_end(&mut buf)?;
-        if let Some(pos) = buf.iter().rposition(|&b| b == b'\n') {
-            let keep = start + pos as u64 + 1;
-            return Ok(Some((keep, buf[pos + 1..].to_vec())));
-        }
-        if start == 0 {
-            return Ok(Some((0, buf)));
-        }
-        window *= 4;
-    }
+    after_last_newline(file, len).map(Some)
 }
 
 /// The entry that records a repair.
@@ -103,13 +109,7 @@ impl Paths {
         if let Some(dir) = self.trail.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&self.lock)
-            .map_err(io(&self.lock))?;
+        let lock = open_private(&self.lock, OpenOptions::new().truncate(false).write(true))?;
         lock.lock().map_err(io(&self.lock))?;
         let result = self.append_locked(events);
         // Dropping the handle releases the lock too; unlock explicitly for clarity.
@@ -118,13 +118,7 @@ impl Paths {
     }
 
     fn append_locked(&self, events: &[Event]) -> Result<u64, AuditError> {
-        let mut file = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .mode(0o600)
-            .open(&self.trail)
-            .map_err(io(&self.trail))?;
+        let mut file = open_private(&self.trail, OpenOptions::new().read(true).append(true))?;
         let mut len = file.metadata().map_err(io(&self.trail))?.len();
         let repair = match torn_tail(&mut file, len).map_err(io(&self.trail))? {
             Some((keep, torn)) => {

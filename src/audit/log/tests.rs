@@ -5,37 +5,46 @@ use serde_json::json;
 
 use super::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_appends_share_fsyncs_and_keep_one_valid_chain() {
+/// The event a run `run` records for its step `step`.
+fn step(run: usize, step: u64) -> Event {
+    Event::new(
+        "phase",
+        None,
+        Some(&format!("run-{run}")),
+        json!({ "step": step }),
+    )
+}
+
+/// A trail in a fresh folder, and what `callers` tasks, each appending
+/// through its own handle on one log with `append(log, i)`, returned.
+async fn appended_concurrently<T, F>(
+    callers: usize,
+    append: impl Fn(AuditLog, usize) -> F,
+) -> (tempfile::TempDir, std::path::PathBuf, Vec<T>)
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
     let dir = tempfile::tempdir().expect("tempdir");
     let trail = dir.path().join("audit.jsonl");
     let log = AuditLog::new(&trail);
-    let tasks: Vec<_> = (0..200)
-        .map(|i| {
-            let log = log.clone();
-            tokio::spawn(async move {
-                let events = vec![
-                    Event::new(
-                        "phase",
-                        None,
-                        Some(&format!("run-{i}")),
-                        json!({ "step": 1 }),
-                    ),
-                    Event::new(
-                        "phase",
-                        None,
-                        Some(&format!("run-{i}")),
-                        json!({ "step": 2 }),
-                    ),
-                ];
-                log.append_all(events).await.expect("append")
-            })
-        })
+    let tasks: Vec<_> = (0..callers)
+        .map(|i| tokio::spawn(append(log.clone(), i)))
         .collect();
-    let mut last = Vec::new();
+    let mut answers = Vec::new();
     for task in tasks {
-        last.push(task.await.expect("task"));
+        answers.push(task.await.expect("task"));
     }
+    (dir, trail, answers)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_appends_share_fsyncs_and_keep_one_valid_chain() {
+    let (_dir, trail, mut last) = appended_concurrently(200, |log, i| async move {
+        let events = vec![step(i, 1), step(i, 2)];
+        log.append_all(events).await.expect("append")
+    })
+    .await;
     last.sort_unstable();
     last.dedup();
     assert_eq!(
@@ -69,28 +78,12 @@ async fn concurrent_appends_share_fsyncs_and_keep_one_valid_chain() {
 /// writer's end: none of them may be left without an answer or an error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn appends_racing_the_end_of_a_flush_are_all_written() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let trail = dir.path().join("audit.jsonl");
-    let log = AuditLog::new(&trail);
-    let tasks: Vec<_> = (0..32)
-        .map(|i| {
-            let log = log.clone();
-            tokio::spawn(async move {
-                for step in 0..25 {
-                    let event = Event::new(
-                        "phase",
-                        None,
-                        Some(&format!("run-{i}")),
-                        json!({ "step": step }),
-                    );
-                    log.append(event).await.expect("append");
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.expect("task");
-    }
+    let (_dir, trail, _) = appended_concurrently(32, |log, i| async move {
+        for n in 0..25 {
+            log.append(step(i, n)).await.expect("append");
+        }
+    })
+    .await;
     let report = crate::audit::verify(&trail).expect("the chain verifies");
     assert_eq!(report.entries, 32 * 25);
 }

@@ -48,6 +48,18 @@ impl<'a> Checker<'a> {
         self.report_in(at.file, span, key, message);
     }
 
+    /// Reports a problem with the field `field` of `at` (its key is
+    /// `<at's key>.<field>`), at `span`.
+    pub fn report_field<T>(
+        &mut self,
+        at: &Located<T>,
+        field: impl Display,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) {
+        self.report_in(at.file, span, format!("{}.{field}", at.key), message);
+    }
+
     /// `file:line:column` of `at`, for messages that point at a first definition.
     pub fn where_is<T>(&self, at: &Located<T>) -> String {
         let src = &self.files[at.file];
@@ -84,6 +96,25 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// The `[providers.<name>]` or `[targets.<name>]` tables by name, each
+/// `settle`d first: its relative paths resolved and what serde cannot check
+/// checked, a problem reported at the table's key.
+pub fn plugin_tables<C>(
+    check: &mut Checker<'_>,
+    tables: Vec<Located<(String, C)>>,
+    settle: impl Fn(&mut C) -> Result<(), String>,
+) -> BTreeMap<String, C> {
+    let mut configs = BTreeMap::new();
+    for mut entry in tables {
+        if let Err(message) = settle(&mut entry.value.1) {
+            check.report(&entry, None, entry.key.clone(), message);
+        }
+        let (name, config) = entry.value;
+        configs.insert(name, config);
+    }
+    configs
+}
+
 /// "configured: a, b" (or "none are configured"), for unknown-name messages.
 pub fn configured_names(map: &BTreeMap<String, impl Sized>) -> String {
     let names: Vec<&str> = map.keys().map(String::as_str).collect();
@@ -109,15 +140,11 @@ impl FirstDefinitions {
         what: &str,
     ) -> bool {
         if let Some(first) = self.0.get(id.get_ref()) {
-            check.report(
-                at,
-                Some(id.span()),
-                format!("{}.id", at.key),
-                format!(
-                    "duplicate {what} {:?} (first defined at {first})",
-                    id.get_ref()
-                ),
+            let message = format!(
+                "duplicate {what} {:?} (first defined at {first})",
+                id.get_ref()
             );
+            check.report_field(at, "id", id.span(), message);
             return false;
         }
         self.0.insert(id.get_ref().clone(), check.where_is(at));

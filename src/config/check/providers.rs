@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Checker;
+use super::checker::plugin_tables;
 use crate::config::document::Located;
 use crate::plugins::ProviderConfig;
 
@@ -14,15 +15,10 @@ pub fn check_providers(
     tables: Vec<Located<(String, ProviderConfig)>>,
     base: &Path,
 ) -> BTreeMap<String, ProviderConfig> {
-    let mut providers = BTreeMap::new();
-    for mut entry in tables {
-        entry.value.1.rebase(base);
-        if let Err(message) = entry.value.1.validate() {
-            check.report(&entry, None, entry.key.clone(), message);
-        }
-        let (name, config) = entry.value;
-        providers.insert(name, config);
-    }
+    let providers = plugin_tables(check, tables, |config| {
+        config.rebase(base);
+        config.validate()
+    });
     if providers.is_empty() && check.is_empty() {
         check.report_in(
             0,

@@ -33,25 +33,16 @@ fn check_selector(
         Ok(selector) => {
             let provider = selector_provider(&selector);
             if !known.providers.contains_key(provider) {
-                check.report(
-                    raw,
-                    Some(secrets.span()),
-                    format!("{}.secrets", raw.key),
-                    format!(
-                        "unknown provider {provider:?} ({})",
-                        configured_names(known.providers)
-                    ),
+                let message = format!(
+                    "unknown provider {provider:?} ({})",
+                    configured_names(known.providers)
                 );
+                check.report_field(raw, "secrets", secrets.span(), message);
             }
             Some(selector)
         }
         Err(message) => {
-            check.report(
-                raw,
-                Some(secrets.span()),
-                format!("{}.secrets", raw.key),
-                message,
-            );
+            check.report_field(raw, "secrets", secrets.span(), message);
             None
         }
     }
@@ -60,12 +51,11 @@ fn check_selector(
 /// `account`: present exactly when the target acts on accounts, and valid for it.
 fn check_account(check: &mut Checker<'_>, raw: &Located<RawRecord>, target: &TargetConfig) {
     let r = &raw.value;
-    let key = format!("{}.account", raw.key);
     match &r.account {
-        Some(account) if !target.capabilities().logins => check.report(
+        Some(account) if !target.capabilities().logins => check.report_field(
             raw,
-            Some(account.span()),
-            key,
+            "account",
+            account.span(),
             format!(
                 "target {:?} (type {}) has no accounts; remove `account`",
                 r.target.get_ref(),
@@ -74,13 +64,13 @@ fn check_account(check: &mut Checker<'_>, raw: &Located<RawRecord>, target: &Tar
         ),
         Some(account) => {
             if let Err(message) = target.check_account(account.get_ref()) {
-                check.report(raw, Some(account.span()), key, message);
+                check.report_field(raw, "account", account.span(), message);
             }
         }
-        None if target.capabilities().logins => check.report(
+        None if target.capabilities().logins => check.report_field(
             raw,
-            Some(r.target.span()),
-            key,
+            "account",
+            r.target.span(),
             format!(
                 "missing field `account`: target {:?} (type {}) acts on accounts; name the one this record governs (a name or a glob), so that a value naming another is refused",
                 r.target.get_ref(),
@@ -96,10 +86,10 @@ fn check_target(check: &mut Checker<'_>, raw: &Located<RawRecord>, known: &Known
     let target = &raw.value.target;
     match known.targets.get(target.get_ref()) {
         Some(config) => check_account(check, raw, config),
-        None => check.report(
+        None => check.report_field(
             raw,
-            Some(target.span()),
-            format!("{}.target", raw.key),
+            "target",
+            target.span(),
             format!(
                 "unknown target {:?} ({})",
                 target.get_ref(),
@@ -122,10 +112,10 @@ fn check_leases(
         if let Some(config) = known.providers.get(provider)
             && !config.capabilities().leases
         {
-            check.report(
+            check.report_field(
                 raw,
-                Some(first.span()),
-                format!("{}.leases", raw.key),
+                "leases",
+                first.span(),
                 format!(
                     "provider {provider:?} (type {}) has no leases; only {} providers do",
                     config.type_name(),
@@ -140,10 +130,10 @@ fn check_leases(
     }
     for (j, prefix) in leases.iter().enumerate() {
         if !is_lease_prefix(prefix.get_ref()) {
-            check.report(
+            check.report_field(
                 raw,
-                Some(prefix.span()),
-                format!("{}.leases[{j}]", raw.key),
+                format!("leases[{j}]"),
+                prefix.span(),
                 format!(
                     "invalid lease prefix {:?}: expected a path such as \"database/creds/orders\"",
                     prefix.get_ref()
@@ -173,10 +163,10 @@ fn check_renew_before(
         && renew_before >= max_age.get_ref().0
     {
         let span = r.renew_before.as_ref().map_or(max_age.span(), |d| d.span());
-        check.report(
+        check.report_field(
             raw,
-            Some(span),
-            format!("{}.renew_before", raw.key),
+            "renew_before",
+            span,
             format!(
                 "renew_before ({}) must be shorter than max_age ({})",
                 humantime::format_duration(renew_before),
@@ -198,12 +188,9 @@ fn canonical_scopes(
     let mut scopes = Vec::with_capacity(r.scopes.len());
     for (j, scope) in r.scopes.iter().enumerate() {
         match target.map(|t| t.canonical_scope(scope.get_ref())) {
-            Some(Err(message)) => check.report(
-                raw,
-                Some(scope.span()),
-                format!("{}.scopes[{j}]", raw.key),
-                message,
-            ),
+            Some(Err(message)) => {
+                check.report_field(raw, format!("scopes[{j}]"), scope.span(), message);
+            }
             Some(Ok(canonical)) => scopes.push(canonical),
             None => scopes.push(scope.get_ref().clone()),
         }
@@ -218,7 +205,7 @@ fn check_reactions(
     base: Reactions,
 ) -> Reactions {
     reactions::apply(base, raw.value.reactions(), |span, key, message| {
-        check.report_in(raw.file, span, format!("{}.{key}", raw.key), message);
+        check.report_field(raw, key, span, message);
     })
 }
 

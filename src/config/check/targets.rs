@@ -9,6 +9,7 @@ use globset::{Glob, GlobMatcher};
 use serde_spanned::Spanned;
 
 use super::Checker;
+use super::checker::plugin_tables;
 use super::schedule::check_budget;
 use crate::config::document::Located;
 use crate::config::raw::{RawBudget, RawDiscover, RawTargetSettings};
@@ -22,16 +23,10 @@ pub fn check_targets(
     tables: Vec<Located<(String, TargetConfig)>>,
     base: &Path,
 ) -> BTreeMap<String, TargetConfig> {
-    let mut targets = BTreeMap::new();
-    for mut entry in tables {
-        entry.value.1.rebase(base);
-        if let Err(message) = entry.value.1.validate() {
-            check.report(&entry, None, entry.key.clone(), message);
-        }
-        let (name, config) = entry.value;
-        targets.insert(name, config);
-    }
-    targets
+    plugin_tables(check, tables, |config| {
+        config.rebase(base);
+        config.validate()
+    })
 }
 
 /// The `attest` budget (concurrency 4 unless set).

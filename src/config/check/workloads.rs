@@ -10,10 +10,10 @@ use crate::governance::{Workload, WorkloadStatus};
 fn check_moved_has_since(check: &mut Checker<'_>, located: &Located<RawWorkload>) {
     let workload = &located.value;
     if *workload.status.get_ref() == WorkloadStatus::Moved && workload.since.is_none() {
-        check.report(
+        check.report_field(
             located,
-            Some(workload.status.span()),
-            format!("{}.status", located.key),
+            "status",
+            workload.status.span(),
             "a moved workload needs `since` (when it moved), to tell credentials issued before the move from those issued after",
         );
     }

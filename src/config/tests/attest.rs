@@ -6,8 +6,7 @@ use super::*;
 #[rustfmt::skip]
 #[test]
 fn attestation_settings_are_checked_word_for_word() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let main = write(dir.path(), "tenure.toml", r#"[defaults]
+    let folder = Folder::main_only(r#"[defaults]
 attest_every = "an hour"
 on_scope_missing = "rotate"
 on_attestation_unavailable = "report"
@@ -44,26 +43,20 @@ on_retired_credential_alive = "revoke"
 on_owner_left = "retire"
 approval = { by = "ciso", at = 2026-01-01 }
 "#);
-    let file = main.display().to_string();
-    let expected = vec![
-        format!("{file}:2:16: defaults.attest_every: invalid duration \"an hour\": expected number at 0 (or \"off\" for never)"),
-        format!("{file}:12:12: targets.gen.discover: this target cannot list its accounts; discovery works with postgres, mysql, redis and aws_iam targets"),
-        format!("{file}:17:26: targets.pg.attest.concurrency: must be between 1 and 256"),
-        format!("{file}:18:25: targets.pg.discover.include[0]: invalid glob \"app_[*\": unclosed character class; missing ']'"),
-        format!("{file}:24:16: targets.pg2.on_unmanaged: set `discover` too: unmanaged accounts are found by discovery"),
-        format!("{file}:34:31: records[0].on_retired_credential_alive: \"revoke\" is not allowed here; expected one of retire, escalate, report"),
-        format!("{file}:35:17: records[0].on_owner_left: \"retire\" is not allowed here; expected one of revoke, rotate, escalate, report"),
-    ];
-    let got = errors(&main);
-    assert_eq!(got, expected, "\ngot:\n{}", got.join("\n"));
+    folder.assert_errors(&[
+        "{dir}/tenure.toml:2:16: defaults.attest_every: invalid duration \"an hour\": expected number at 0 (or \"off\" for never)",
+        "{dir}/tenure.toml:12:12: targets.gen.discover: this target cannot list its accounts; discovery works with postgres, mysql, redis and aws_iam targets",
+        "{dir}/tenure.toml:17:26: targets.pg.attest.concurrency: must be between 1 and 256",
+        "{dir}/tenure.toml:18:25: targets.pg.discover.include[0]: invalid glob \"app_[*\": unclosed character class; missing ']'",
+        "{dir}/tenure.toml:24:16: targets.pg2.on_unmanaged: set `discover` too: unmanaged accounts are found by discovery",
+        "{dir}/tenure.toml:34:31: records[0].on_retired_credential_alive: \"revoke\" is not allowed here; expected one of retire, escalate, report",
+        "{dir}/tenure.toml:35:17: records[0].on_owner_left: \"retire\" is not allowed here; expected one of revoke, rotate, escalate, report",
+    ]);
 }
 
 #[test]
 fn attestation_defaults_and_off() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let main = write(
-        dir.path(),
-        "tenure.toml",
+    let config = Folder::main_only(
         r#"[defaults]
 attest_every = "30m"
 on_scope_missing = "report"
@@ -97,8 +90,8 @@ attest_every = "0s"
 on_credential_rejected = "escalate"
 approval = { by = "ciso", at = 2026-01-01 }
 "#,
-    );
-    let config = load(&main).expect("config");
+    )
+    .load();
     let records = &config.governance.records;
     assert_eq!(
         records[0].attest_every,

@@ -30,15 +30,13 @@ fn every_example_config_loads() {
 
 #[test]
 fn relative_paths_resolve_against_the_config_folder() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let main = write(
-        dir.path(),
+    let folder = Folder::with(&[(
         "sub/tenure.toml",
         "[tenure]\nstate_dir = \"state\"\n[providers.local]\ntype = \"local\"\npath = \"v.tvault\"\n",
-    );
-    let config = load(&main).expect("config");
-    assert_eq!(config.state_dir, dir.path().join("sub/state"));
-    assert_eq!(config.audit_log, dir.path().join("sub/state/audit.jsonl"));
+    )]);
+    let config = load(&folder.path("sub/tenure.toml")).expect("config");
+    assert_eq!(config.state_dir, folder.path("sub/state"));
+    assert_eq!(config.audit_log, folder.path("sub/state/audit.jsonl"));
 }
 
 const MAIN: &str = r#"[tenure]
@@ -122,41 +120,26 @@ id = "x"
 #[rustfmt::skip]
 #[test]
 fn every_error_is_reported_with_file_line_column_and_key() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let main = write(dir.path(), "tenure.toml", MAIN);
-    write(dir.path(), "gov/records.toml", RECORDS);
-    let main_name = main.display().to_string();
-    let gov = dir.path().join("gov/records.toml").display().to_string();
-    let expected = vec![
-        format!("{main_name}:2:1: tenure.stat_dir: unknown field `stat_dir`, expected one of `state_dir`, `state_url`, `audit_log`, `audit_key`, `include`, `reconcile_interval`, `lease_ttl`, `concurrency`, `attest_retention`"),
-        format!("{main_name}:6:13: defaults.on_orphan: an orphan has no record, hence no target to rotate it with; use revoke, escalate or report"),
-        format!("{main_name}:13:8: providers.cloud.type: unknown provider type \"cloudvault\", expected one of `local`, `vault`, `aws_secrets_manager`, `azure_key_vault`"),
-        format!("{main_name}:15:1: targets.gen: length must be between 16 and 4096, found 8"),
-        format!("{gov}:7:11: records[0].max_age: invalid duration \"9x\": unknown time unit \"x\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)"),
-        format!("{gov}:12:11: records[1].secrets: unknown provider \"vault\" (configured: local)"),
-        format!("{gov}:13:10: records[1].target: unknown target \"pg\" (configured: gen)"),
-        format!("{gov}:17:16: records[1].renew_before: renew_before (10days) must be shorter than max_age (10days)"),
-        format!("{gov}:21:6: records[2].id: duplicate record id \"b\" (first defined at {gov}:10:1)"),
-        format!("{gov}:34:12: records[3].schedule: invalid cron expression \"61 * * * *\": Component error: Number out of bounds."),
-        format!("{gov}:43:32: records[4].approval.at: invalid date-time 2026-01-01T00:00:00: expected a date (2026-01-31) or a date-time with an offset (2026-01-31T09:00:00Z)"),
-        format!("{gov}:45:1: records[5]: missing field `purpose`"),
-        format!("{gov}:54:10: workloads[0].status: a moved workload needs `since` (when it moved), to tell credentials issued before the move from those issued after"),
-        format!("{gov}:56:3: wrkloads: unknown field `wrkloads`, expected one of `records`, `owners`, `workloads`"),
-    ];
-    let got = errors(&main);
-    assert_eq!(got, expected, "\ngot:\n{}", got.join("\n"));
+    Folder::with(&[("tenure.toml", MAIN), ("gov/records.toml", RECORDS)]).assert_errors(&[
+        "{dir}/tenure.toml:2:1: tenure.stat_dir: unknown field `stat_dir`, expected one of `state_dir`, `state_url`, `audit_log`, `audit_key`, `include`, `reconcile_interval`, `lease_ttl`, `concurrency`, `attest_retention`",
+        "{dir}/tenure.toml:6:13: defaults.on_orphan: an orphan has no record, hence no target to rotate it with; use revoke, escalate or report",
+        "{dir}/tenure.toml:13:8: providers.cloud.type: unknown provider type \"cloudvault\", expected one of `local`, `vault`, `aws_secrets_manager`, `azure_key_vault`",
+        "{dir}/tenure.toml:15:1: targets.gen: length must be between 16 and 4096, found 8",
+        "{dir}/gov/records.toml:7:11: records[0].max_age: invalid duration \"9x\": unknown time unit \"x\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)",
+        "{dir}/gov/records.toml:12:11: records[1].secrets: unknown provider \"vault\" (configured: local)",
+        "{dir}/gov/records.toml:13:10: records[1].target: unknown target \"pg\" (configured: gen)",
+        "{dir}/gov/records.toml:17:16: records[1].renew_before: renew_before (10days) must be shorter than max_age (10days)",
+        "{dir}/gov/records.toml:21:6: records[2].id: duplicate record id \"b\" (first defined at {dir}/gov/records.toml:10:1)",
+        "{dir}/gov/records.toml:34:12: records[3].schedule: invalid cron expression \"61 * * * *\": Component error: Number out of bounds.",
+        "{dir}/gov/records.toml:43:32: records[4].approval.at: invalid date-time 2026-01-01T00:00:00: expected a date (2026-01-31) or a date-time with an offset (2026-01-31T09:00:00Z)",
+        "{dir}/gov/records.toml:45:1: records[5]: missing field `purpose`",
+        "{dir}/gov/records.toml:54:10: workloads[0].status: a moved workload needs `since` (when it moved), to tell credentials issued before the move from those issued after",
+        "{dir}/gov/records.toml:56:3: wrkloads: unknown field `wrkloads`, expected one of `records`, `owners`, `workloads`",
+    ]);
 }
 
 #[test]
 fn syntax_errors_name_the_position() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let main = write(dir.path(), "tenure.toml", "[tenure]\nstate_dir = \"x\n");
-    let got = errors(&main);
-    assert_eq!(
-        got,
-        vec![format!(
-            "{}:2:15: invalid basic string, expected `\"`",
-            main.display()
-        )]
-    );
+    Folder::main_only("[tenure]\nstate_dir = \"x\n")
+        .assert_errors(&["{dir}/tenure.toml:2:15: invalid basic string, expected `\"`"]);
 }

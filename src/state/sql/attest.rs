@@ -6,25 +6,15 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{Db, Sql, SqlStore, count, from_millis, millis};
+use super::{Db, Sql, SqlStore, count, from_millis, json_column, json_text, millis};
 use crate::state::{AttestationPass, AttestationRow, StateError};
 
 pub(super) async fn attestations<D: Db>(
     store: &SqlStore<D>,
 ) -> Result<HashMap<String, AttestationRow>, StateError> {
-    let rows = store
-        .fetch_all(Sql::new(
-            "SELECT secret, at, result, findings, detail FROM attestations",
-        ))
-        .await?;
-    rows.iter()
-        .map(|row| {
-            let findings = D::text(row, "findings")?;
-            let detail = D::text(row, "detail")?;
-            let bad = |e: serde_json::Error| StateError::Corrupt {
-                table: "attestations",
-                detail: e.to_string(),
-            };
+    let sql = Sql::new("SELECT secret, at, result, findings, detail FROM attestations");
+    store
+        .rows(sql, |row| {
             let secret = D::text(row, "secret")?;
             Ok((
                 secret.clone(),
@@ -32,12 +22,12 @@ pub(super) async fn attestations<D: Db>(
                     secret,
                     at: from_millis(D::int(row, "at")?),
                     result: D::text(row, "result")?,
-                    findings: serde_json::from_str(&findings).map_err(bad)?,
-                    detail: serde_json::from_str(&detail).map_err(bad)?,
+                    findings: json_column::<D, _>(row, "findings", "attestations")?,
+                    detail: json_column::<D, _>(row, "detail", "attestations")?,
                 },
             ))
         })
-        .collect()
+        .await
 }
 
 pub(super) async fn record_attestations<D: Db>(
@@ -47,10 +37,8 @@ pub(super) async fn record_attestations<D: Db>(
 ) -> Result<(), StateError> {
     let mut tx = store.begin().await?;
     for row in rows {
-        let findings = serde_json::to_string(&row.findings)
-            .map_err(|e| StateError::Database(format!("findings: {e}")))?;
-        let detail = serde_json::to_string(&row.detail)
-            .map_err(|e| StateError::Database(format!("detail: {e}")))?;
+        let findings = json_text(&row.findings, "findings")?;
+        let detail = json_text(&row.detail, "detail")?;
         tx.execute(
             Sql::new(
                 "INSERT INTO attestations (secret, at, result, findings, detail) VALUES ($1, $2, $3, $4, $5)
@@ -88,10 +76,8 @@ pub(super) async fn attestation_pass<D: Db>(
     store: &SqlStore<D>,
     id: &str,
 ) -> Result<Option<AttestationPass>, StateError> {
-    let row = store
-        .fetch_optional(Sql::new("SELECT * FROM attestation_passes WHERE id = $1").bind(id))
-        .await?;
-    row.as_ref().map(pass_from_row::<D>).transpose()
+    let sql = Sql::new("SELECT * FROM attestation_passes WHERE id = $1").bind(id);
+    store.row(sql, pass_from_row::<D>).await
 }
 
 pub(super) async fn attestation_passes<D: Db>(
@@ -99,16 +85,11 @@ pub(super) async fn attestation_passes<D: Db>(
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<AttestationPass>, StateError> {
-    let rows = store
-        .fetch_all(
-            Sql::new(
-                "SELECT * FROM attestation_passes WHERE at >= $1 AND at <= $2 ORDER BY at, id",
-            )
+    let sql =
+        Sql::new("SELECT * FROM attestation_passes WHERE at >= $1 AND at <= $2 ORDER BY at, id")
             .bind(millis(from))
-            .bind(millis(until)),
-        )
-        .await?;
-    rows.iter().map(pass_from_row::<D>).collect()
+            .bind(millis(until));
+    store.rows(sql, pass_from_row::<D>).await
 }
 
 pub(super) async fn prune_attestation_passes<D: Db>(

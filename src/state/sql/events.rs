@@ -38,16 +38,12 @@ pub(super) async fn pending_events<D: Db>(
     store: &SqlStore<D>,
     limit: u32,
 ) -> Result<Vec<InboundEvent>, StateError> {
-    let rows = store
-        .fetch_all(
-            Sql::new(
-                "SELECT id, delivery_id, kind, data, occurred_at, received_at FROM events
-                 WHERE processed_at IS NULL ORDER BY received_at, id LIMIT $1",
-            )
-            .bind(i64::from(limit)),
-        )
-        .await?;
-    rows.iter().map(event_from_row::<D>).collect()
+    let sql = Sql::new(
+        "SELECT id, delivery_id, kind, data, occurred_at, received_at FROM events
+         WHERE processed_at IS NULL ORDER BY received_at, id LIMIT $1",
+    )
+    .bind(i64::from(limit));
+    store.rows(sql, event_from_row::<D>).await
 }
 
 pub(super) async fn complete_event<D: Db>(
@@ -118,13 +114,9 @@ async fn complete_in<D: Db>(
 }
 
 pub(super) async fn signals<D: Db>(store: &SqlStore<D>) -> Result<Vec<Signal>, StateError> {
-    let rows = store
-        .fetch_all(Sql::new(
-            "SELECT kind, key, value, at, event FROM signals ORDER BY at, kind, key",
-        ))
-        .await?;
-    rows.iter()
-        .map(|row| {
+    let sql = Sql::new("SELECT kind, key, value, at, event FROM signals ORDER BY at, kind, key");
+    store
+        .rows(sql, |row| {
             let kind = D::text(row, "kind")?;
             Ok(Signal {
                 kind: SignalKind::from_name(&kind).ok_or_else(|| StateError::Corrupt {
@@ -137,7 +129,7 @@ pub(super) async fn signals<D: Db>(store: &SqlStore<D>) -> Result<Vec<Signal>, S
                 event: D::text(row, "event")?,
             })
         })
-        .collect()
+        .await
 }
 
 pub(super) async fn remove_signal<D: Db>(

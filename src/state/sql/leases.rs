@@ -38,12 +38,8 @@ pub(super) async fn lease_holder<D: Db>(
     store: &SqlStore<D>,
     secret: &SecretAddress,
 ) -> Result<Option<String>, StateError> {
-    let row = store
-        .fetch_optional(
-            Sql::new("SELECT holder FROM leases WHERE secret = $1").bind(secret.to_string()),
-        )
-        .await?;
-    row.map(|row| D::text(&row, "holder")).transpose()
+    let sql = Sql::new("SELECT holder FROM leases WHERE secret = $1").bind(secret.to_string());
+    store.row(sql, |row| D::text(row, "holder")).await
 }
 
 pub(super) async fn take_over_lease<D: Db>(

@@ -2,15 +2,14 @@
 //! they can be checked once their values are gone from the vault), and the
 //! unmanaged accounts discovery found that no record approves.
 
-use super::{Db, Sql, SqlStore, from_millis, millis};
+use super::{Db, Sql, SqlStore, from_millis, json_column, json_text, millis};
 use crate::state::{LoginRole, LoginsRow, StateError, UnmanagedRow};
 
 pub(super) async fn put_logins<D: Db>(
     store: &SqlStore<D>,
     row: &LoginsRow,
 ) -> Result<(), StateError> {
-    let names = serde_json::to_string(&row.names)
-        .map_err(|e| StateError::Database(format!("logins: {e}")))?;
+    let names = json_text(&row.names, "logins")?;
     store
         .write(
             Sql::new(
@@ -27,28 +26,21 @@ pub(super) async fn put_logins<D: Db>(
 }
 
 pub(super) async fn logins<D: Db>(store: &SqlStore<D>) -> Result<Vec<LoginsRow>, StateError> {
-    let rows = store
-        .fetch_all(Sql::new(
-            "SELECT secret, role, names, at FROM logins ORDER BY secret, role",
-        ))
-        .await?;
-    rows.iter()
-        .map(|row| {
+    let sql = Sql::new("SELECT secret, role, names, at FROM logins ORDER BY secret, role");
+    store
+        .rows(sql, |row| {
             let role = D::text(row, "role")?;
-            let names = D::text(row, "names")?;
-            let bad = |detail: String| StateError::Corrupt {
-                table: "logins",
-                detail,
-            };
             Ok(LoginsRow {
                 secret: D::text(row, "secret")?,
-                role: LoginRole::from_name(&role)
-                    .ok_or_else(|| bad(format!("unknown role {role:?}")))?,
-                names: serde_json::from_str(&names).map_err(|e| bad(e.to_string()))?,
+                role: LoginRole::from_name(&role).ok_or_else(|| StateError::Corrupt {
+                    table: "logins",
+                    detail: format!("unknown role {role:?}"),
+                })?,
+                names: json_column::<D, _>(row, "names", "logins")?,
                 at: from_millis(D::int(row, "at")?),
             })
         })
-        .collect()
+        .await
 }
 
 pub(super) async fn logins_of<D: Db>(
@@ -56,23 +48,13 @@ pub(super) async fn logins_of<D: Db>(
     secret: &str,
     role: LoginRole,
 ) -> Result<Vec<String>, StateError> {
-    let row = store
-        .fetch_optional(
-            Sql::new("SELECT names FROM logins WHERE secret = $1 AND role = $2")
-                .bind(secret)
-                .bind(role.as_str()),
-        )
+    let sql = Sql::new("SELECT names FROM logins WHERE secret = $1 AND role = $2")
+        .bind(secret)
+        .bind(role.as_str());
+    let names = store
+        .row(sql, |row| json_column::<D, _>(row, "names", "logins"))
         .await?;
-    let names = row.map(|row| D::text(&row, "names")).transpose()?;
-    names
-        .map(|n| {
-            serde_json::from_str(&n).map_err(|e| StateError::Corrupt {
-                table: "logins",
-                detail: e.to_string(),
-            })
-        })
-        .transpose()
-        .map(Option::unwrap_or_default)
+    Ok(names.unwrap_or_default())
 }
 
 pub(super) async fn put_unmanaged<D: Db>(
@@ -103,11 +85,9 @@ pub(super) async fn put_unmanaged<D: Db>(
 }
 
 pub(super) async fn unmanaged<D: Db>(store: &SqlStore<D>) -> Result<Vec<UnmanagedRow>, StateError> {
-    let rows = store
-        .fetch_all(Sql::new("SELECT * FROM unmanaged ORDER BY target, login"))
-        .await?;
-    rows.iter()
-        .map(|row| {
+    let sql = Sql::new("SELECT * FROM unmanaged ORDER BY target, login");
+    store
+        .rows(sql, |row| {
             Ok(UnmanagedRow {
                 target: D::text(row, "target")?,
                 login: D::text(row, "login")?,
@@ -117,5 +97,5 @@ pub(super) async fn unmanaged<D: Db>(store: &SqlStore<D>) -> Result<Vec<Unmanage
                 detail: D::text(row, "detail")?,
             })
         })
-        .collect()
+        .await
 }

@@ -22,6 +22,8 @@ mod store;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sqlx::{Database, Pool, Transaction};
 
 pub use dialect::{Db, Dialect};
@@ -85,9 +87,30 @@ impl<D: Db> SqlStore<D> {
         D::fetch_optional(&self.pool, sql).await
     }
 
-    /// Runs `sql`; every row.
-    async fn fetch_all(&self, sql: Sql) -> Result<Vec<D::Row>, StateError> {
-        D::fetch_all(&self.pool, sql).await
+    /// Runs `sql`; every row, each read by `read`, collected.
+    async fn rows<T, C: FromIterator<T>>(
+        &self,
+        sql: Sql,
+        read: impl Fn(&D::Row) -> Result<T, StateError>,
+    ) -> Result<C, StateError> {
+        D::fetch_all(&self.pool, sql)
+            .await?
+            .iter()
+            .map(read)
+            .collect()
+    }
+
+    /// Runs `sql`; its first row, if any, read by `read`.
+    async fn row<T>(
+        &self,
+        sql: Sql,
+        read: impl FnOnce(&D::Row) -> Result<T, StateError>,
+    ) -> Result<Option<T>, StateError> {
+        self.fetch_optional(sql)
+            .await?
+            .as_ref()
+            .map(read)
+            .transpose()
     }
 
     /// Opens a transaction; commit it with [`Tx::commit`], then call
@@ -114,6 +137,24 @@ impl<D: Db> Tx<D> {
 
 pub(super) fn db(err: sqlx::Error) -> StateError {
     StateError::Database(err.to_string())
+}
+
+/// The JSON text column `column` of a row of `table`, parsed; text that
+/// does not parse makes the row corrupt.
+fn json_column<D: Db, T: DeserializeOwned>(
+    row: &D::Row,
+    column: &str,
+    table: &'static str,
+) -> Result<T, StateError> {
+    serde_json::from_str(&D::text(row, column)?).map_err(|e| StateError::Corrupt {
+        table,
+        detail: e.to_string(),
+    })
+}
+
+/// `value` as JSON text, for the column `column`.
+fn json_text(value: &impl Serialize, column: &str) -> Result<String, StateError> {
+    serde_json::to_string(value).map_err(|e| StateError::Database(format!("{column}: {e}")))
 }
 
 fn millis(at: DateTime<Utc>) -> i64 {

@@ -33,17 +33,13 @@ pub(super) async fn due<D: Db>(
     now: DateTime<Utc>,
     limit: u32,
 ) -> Result<Vec<QueueItem>, StateError> {
-    let rows = store
-        .fetch_all(
-            Sql::new(
-                "SELECT secret, due, reason FROM queue WHERE due <= $1 ORDER BY due, secret LIMIT $2",
-            )
-            .bind(millis(now))
-            .bind(i64::from(limit)),
-        )
-        .await?;
-    rows.iter()
-        .map(|row| {
+    let sql = Sql::new(
+        "SELECT secret, due, reason FROM queue WHERE due <= $1 ORDER BY due, secret LIMIT $2",
+    )
+    .bind(millis(now))
+    .bind(i64::from(limit));
+    store
+        .rows(sql, |row| {
             let secret = D::text(row, "secret")?;
             Ok(QueueItem {
                 secret: secret.parse().map_err(|e| StateError::Corrupt {
@@ -54,7 +50,7 @@ pub(super) async fn due<D: Db>(
                 reason: D::text(row, "reason")?,
             })
         })
-        .collect()
+        .await
 }
 
 pub(super) async fn dequeue<D: Db>(

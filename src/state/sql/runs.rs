@@ -72,19 +72,13 @@ pub(super) async fn get_run<D: Db>(
     store: &SqlStore<D>,
     id: &str,
 ) -> Result<Option<Run>, StateError> {
-    let row = store
-        .fetch_optional(Sql::new("SELECT * FROM runs WHERE id = $1").bind(id))
-        .await?;
-    row.as_ref().map(run_from_row::<D>).transpose()
+    let sql = Sql::new("SELECT * FROM runs WHERE id = $1").bind(id);
+    store.row(sql, run_from_row::<D>).await
 }
 
 pub(super) async fn active_runs<D: Db>(store: &SqlStore<D>) -> Result<Vec<Run>, StateError> {
-    let rows = store
-        .fetch_all(Sql::new(
-            "SELECT * FROM runs WHERE status = 'active' ORDER BY created_at, id",
-        ))
-        .await?;
-    rows.iter().map(run_from_row::<D>).collect()
+    let sql = Sql::new("SELECT * FROM runs WHERE status = 'active' ORDER BY created_at, id");
+    store.rows(sql, run_from_row::<D>).await
 }
 
 pub(super) async fn runs_for<D: Db>(
@@ -92,14 +86,11 @@ pub(super) async fn runs_for<D: Db>(
     secret: &SecretAddress,
     limit: u32,
 ) -> Result<Vec<Run>, StateError> {
-    let rows = store
-        .fetch_all(
-            Sql::new("SELECT * FROM runs WHERE secret = $1 ORDER BY created_at DESC, id LIMIT $2")
-                .bind(secret.to_string())
-                .bind(i64::from(limit)),
-        )
-        .await?;
-    rows.iter().map(run_from_row::<D>).collect()
+    let sql =
+        Sql::new("SELECT * FROM runs WHERE secret = $1 ORDER BY created_at DESC, id LIMIT $2")
+            .bind(secret.to_string())
+            .bind(i64::from(limit));
+    store.rows(sql, run_from_row::<D>).await
 }
 
 fn run_from_row<D: Db>(row: &D::Row) -> Result<Run, StateError> {

@@ -13,24 +13,20 @@ pub(super) async fn secret_state<D: Db>(
     store: &SqlStore<D>,
     secret: &SecretAddress,
 ) -> Result<SecretState, StateError> {
-    let row = store
-        .fetch_optional(
-            Sql::new("SELECT * FROM secret_state WHERE secret = $1").bind(secret.to_string()),
-        )
-        .await?;
-    row.as_ref()
-        .map_or(Ok(SecretState::default()), state_from_row::<D>)
+    let sql = Sql::new("SELECT * FROM secret_state WHERE secret = $1").bind(secret.to_string());
+    let state = store.row(sql, state_from_row::<D>).await?;
+    Ok(state.unwrap_or_default())
 }
 
 pub(super) async fn secret_states<D: Db>(
     store: &SqlStore<D>,
 ) -> Result<HashMap<String, SecretState>, StateError> {
-    let rows = store
-        .fetch_all(Sql::new("SELECT * FROM secret_state"))
-        .await?;
-    rows.iter()
-        .map(|row| Ok((D::text(row, "secret")?, state_from_row::<D>(row)?)))
-        .collect()
+    let sql = Sql::new("SELECT * FROM secret_state");
+    store
+        .rows(sql, |row| {
+            Ok((D::text(row, "secret")?, state_from_row::<D>(row)?))
+        })
+        .await
 }
 
 pub(super) async fn put_secret_state<D: Db>(

@@ -103,80 +103,68 @@ impl Engine {
         record: Option<&Record>,
         still_needed: Option<StillNeeded<'_>>,
     ) -> Result<Outcome, EngineError> {
-        self.leased(
-            secret,
-            self.start_leased(secret, kind, reasons, record, still_needed),
-        )
-        .await
-    }
-
-    async fn start_leased(
-        &self,
-        secret: &SecretAddress,
-        kind: RunKind,
-        reasons: Vec<String>,
-        record: Option<&Record>,
-        still_needed: Option<StillNeeded<'_>>,
-    ) -> Result<Outcome, EngineError> {
-        if let Some(check) = still_needed
-            && !check.await
-        {
-            info!(secret = %secret, action = %kind, "{secret} no longer needs a {kind}: another process acted first.");
-            return Ok(Outcome::NotNeeded);
-        }
-        let active: Vec<Run> = self
-            .store
-            .runs_for(secret, 20)
-            .await?
-            .into_iter()
-            .filter(|r| r.status == RunStatus::Active)
-            .collect();
-        for mut run in active {
-            if run.phase == Phase::Retire {
-                // A new action supersedes the grace period of the last rotation:
-                // retire the previous credential now, so at most one old one exists.
-                run.not_before = Utc::now();
-                run.updated_at = run.not_before;
-                self.store.update_run(&mut run).await?;
-                let outcome = self.drive_leased(run).await?;
-                if !outcome.is_success() {
-                    return Ok(outcome);
+        let work = async move {
+            if let Some(check) = still_needed
+                && !check.await
+            {
+                info!(secret = %secret, action = %kind, "{secret} no longer needs a {kind}: another process acted first.");
+                return Ok(Outcome::NotNeeded);
+            }
+            let active: Vec<Run> = self
+                .store
+                .runs_for(secret, 20)
+                .await?
+                .into_iter()
+                .filter(|r| r.status == RunStatus::Active)
+                .collect();
+            for mut run in active {
+                if run.phase == Phase::Retire {
+                    // A new action supersedes the grace period of the last rotation:
+                    // retire the previous credential now, so at most one old one exists.
+                    run.not_before = Utc::now();
+                    run.updated_at = run.not_before;
+                    self.store.update_run(&mut run).await?;
+                    let outcome = self.drive_leased(run).await?;
+                    if !outcome.is_success() {
+                        return Ok(outcome);
+                    }
+                } else {
+                    // Finish what was started before starting anything new.
+                    return self.drive_leased(run).await;
                 }
-            } else {
-                // Finish what was started before starting anything new.
-                return self.drive_leased(run).await;
             }
-        }
-        let target = record.map(|r| r.target.clone());
-        let mut run = Run::new(
-            secret.clone(),
-            kind,
-            reasons.clone(),
-            record.map(|r| r.id.clone()),
-            target.clone(),
-            Utc::now(),
-        );
-        if target.is_none() {
-            // No target (an orphan): the vault is the enforcement point.
-            match kind {
-                RunKind::Revoke => run.phase = Phase::DisableInVault,
-                RunKind::Retire => run.phase = Phase::RetireInVault,
-                RunKind::Rotate | RunKind::Narrow => {}
+            let target = record.map(|r| r.target.clone());
+            let mut run = Run::new(
+                secret.clone(),
+                kind,
+                reasons.clone(),
+                record.map(|r| r.id.clone()),
+                target.clone(),
+                Utc::now(),
+            );
+            if target.is_none() {
+                // No target (an orphan): the vault is the enforcement point.
+                match kind {
+                    RunKind::Revoke => run.phase = Phase::DisableInVault,
+                    RunKind::Retire => run.phase = Phase::RetireInVault,
+                    RunKind::Rotate | RunKind::Narrow => {}
+                }
             }
-        }
-        self.store.insert_run(&run).await?;
-        self.audit
-            .append(Event::new(
-                "run_started",
-                Some(secret),
-                Some(&run.id),
-                json!({ "action": kind.as_str(), "reasons": reasons, "record": run.record, "target": target }),
-            ))
-            .await?;
-        info!(secret = %secret, run = %run.id, action = %kind, "Started a {kind} run.");
-        // Under the lease already: driving through `drive` would give it
-        // back when that run stops.
-        self.drive_leased(run).await
+            self.store.insert_run(&run).await?;
+            self.audit
+                .append(Event::new(
+                    "run_started",
+                    Some(secret),
+                    Some(&run.id),
+                    json!({ "action": kind.as_str(), "reasons": reasons, "record": run.record, "target": target }),
+                ))
+                .await?;
+            info!(secret = %secret, run = %run.id, action = %kind, "Started a {kind} run.");
+            // Under the lease already: driving through `drive` would give it
+            // back when that run stops.
+            self.drive_leased(run).await
+        };
+        self.leased(secret, work).await
     }
 
     /// Drives every active run that is due (crash recovery, retries, grace periods).

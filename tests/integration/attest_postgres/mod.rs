@@ -9,14 +9,15 @@ mod unmanaged;
 
 use std::str::FromStr;
 
-use serde_json::{Value, json};
+use serde_json::Value;
+use sqlx::PgConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool};
-use sqlx::{Connection, PgConnection};
 use tenure_testkit::{service_url, unique_name};
 
 use crate::common;
-use crate::common::drift::{Bed, Server};
+use crate::common::drift::{Bed, Server, pg_login};
 use crate::common::proxy::Proxy;
+use crate::common::sql::{logs_in, pg_address, proxied, run_sql};
 
 struct Pg {
     url: String,
@@ -30,10 +31,7 @@ struct Pg {
 
 impl Pg {
     async fn sql(&self, statement: &str) {
-        sqlx::raw_sql(statement)
-            .execute(&self.pool)
-            .await
-            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        run_sql(&self.pool, statement).await;
     }
 
     async fn existing_logins(&self) -> Vec<String> {
@@ -42,6 +40,16 @@ impl Pg {
             .fetch_all(&self.pool)
             .await
             .expect("roles")
+    }
+
+    /// `GRANT <privilege> ON` the table `TO` the holder (or `REVOKE ...
+    /// FROM` it).
+    async fn on_table(&self, verb: &str, privilege: &str, to: &str) {
+        let (table, holder) = (&self.table, &self.holder);
+        self.sql(&format!(
+            "{verb} {privilege} ON public.{table} {to} {holder}"
+        ))
+        .await;
     }
 
     async fn direct_grant(&self, privilege: &str) -> bool {
@@ -68,28 +76,16 @@ impl Server for Pg {
         }
     }
     async fn grant_extra(&self) {
-        self.sql(&format!(
-            "GRANT INSERT ON public.{} TO {}",
-            self.table, self.holder
-        ))
-        .await;
+        self.on_table("GRANT", "INSERT", "TO").await;
     }
     async fn holds_extra(&self) -> bool {
         self.direct_grant("INSERT").await
     }
     async fn remove_approved(&self) {
-        self.sql(&format!(
-            "REVOKE SELECT ON public.{} FROM {}",
-            self.table, self.holder
-        ))
-        .await;
+        self.on_table("REVOKE", "SELECT", "FROM").await;
     }
     async fn restore_approved(&self) {
-        self.sql(&format!(
-            "GRANT SELECT ON public.{} TO {}",
-            self.table, self.holder
-        ))
-        .await;
+        self.on_table("GRANT", "SELECT", "TO").await;
     }
     async fn reenable(&self) {
         for role in self.existing_logins().await {
@@ -111,14 +107,7 @@ impl Server for Pg {
             .expect("url")
             .username(value["username"].as_str().expect("username"))
             .password(value["password"].as_str().expect("password"));
-        match PgConnection::connect_with(&options).await {
-            Ok(c) => {
-                let _ = c.close().await;
-                true
-            }
-            Err(sqlx::Error::Database(_)) => false,
-            Err(other) => panic!("{other}"),
-        }
+        logs_in::<PgConnection>(&options).await
     }
 }
 
@@ -160,16 +149,8 @@ async fn setup(strategy: &str, extra: &str) -> Option<(Pg, Proxy, Bed, String)> 
         .await;
     pg.restore_approved().await;
 
-    let options = PgConnectOptions::from_str(&url).expect("url");
-    let upstream = format!("{}:{}", options.get_host(), options.get_port())
-        .parse()
-        .expect("addr");
-    let proxy = Proxy::start_to(upstream).await;
-    let admin = url.replacen(
-        &format!("{}:{}", options.get_host(), options.get_port()),
-        &proxy.addr.to_string(),
-        1,
-    );
+    let (host, port) = pg_address(&url);
+    let (proxy, admin) = proxied(&url, &host, port).await;
     let path = format!("db/{name}");
     let config = common::drift::config(
         &path,
@@ -183,11 +164,7 @@ async fn setup(strategy: &str, extra: &str) -> Option<(Pg, Proxy, Bed, String)> 
     let bed = Bed::new(&config, &[("DRIFT_PG_ADMIN_URL", admin.as_str())]);
     bed.put(
         &path,
-        &json!({
-            "username": login, "password": "initial-password",
-            "host": "127.0.0.1", "port": proxy.addr.port(), "dbname": "postgres",
-        })
-        .to_string(),
+        &pg_login(&login, "initial-password", proxy.addr.port()),
     )
     .await;
     Some((pg, proxy, bed, path))

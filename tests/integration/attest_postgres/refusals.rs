@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use super::setup;
-use crate::common::drift::Server;
+use crate::common::drift::{Server, pg_login};
+use crate::common::sql::can_login;
 use crate::common::stderr;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -34,22 +35,15 @@ async fn an_exposed_value_fails_at_once_whatever_the_grace() {
             .await
             .expect("process");
     }
-    let out = bed.ok(&["run", "--once"]).await;
-    assert!(
-        stderr(&out).contains(&format!("{secret} must be rotated: secret_exposed.")),
-        "{}",
-        stderr(&out)
-    );
+    bed.pass_saying(&format!("{secret} must be rotated: secret_exposed."))
+        .await;
     assert!(
         !pg.logs_in(&exposed).await,
         "the exposed value still logs in"
     );
     assert!(pg.logs_in(&bed.get(&path).await).await);
-    let proof = bed
-        .entries("verification", &secret)
-        .into_iter()
-        .find(|e| e["data"]["evidence"]["check"] == "retired_credential_refused")
-        .expect("proof that the exposed value fails");
+    let proofs = bed.proofs(&secret, "retired_credential_refused");
+    let proof = proofs.first().expect("proof that the exposed value fails");
     assert!(
         proof["data"]["evidence"]["proof"]["detail"]
             .as_str()
@@ -75,15 +69,8 @@ async fn a_value_naming_another_role_is_refused_with_nothing_changed() {
     .await;
     let victim_login = json!({ "username": victim, "password": "victim-password" }).to_string();
     // Whoever can write the secret points it at that role.
-    bed.put(
-        &path,
-        &json!({
-            "username": victim, "password": "anything",
-            "host": "127.0.0.1", "port": proxy.addr.port(), "dbname": "postgres",
-        })
-        .to_string(),
-    )
-    .await;
+    bed.put(&path, &pg_login(&victim, "anything", proxy.addr.port()))
+        .await;
     let secret = format!("local:{path}");
     let grants = || async {
         sqlx::query_scalar::<_, String>(
@@ -97,12 +84,8 @@ async fn a_value_naming_another_role_is_refused_with_nothing_changed() {
         .expect("grants")
     };
 
-    let out = bed.ok(&["run", "--once"]).await;
-    assert!(
-        stderr(&out).contains(&format!("{secret} needs a person: account_mismatch.")),
-        "{}",
-        stderr(&out)
-    );
+    bed.pass_saying(&format!("{secret} needs a person: account_mismatch."))
+        .await;
     let entry = bed.plan_entry(&secret).await;
     assert_eq!(entry["reasons"], json!(["account_mismatch"]), "{entry}");
     let attestation = bed
@@ -140,10 +123,5 @@ async fn a_value_naming_another_role_is_refused_with_nothing_changed() {
         vec!["INSERT", "SELECT"],
         "its grants changed"
     );
-    let can_login: bool = sqlx::query_scalar("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1")
-        .bind(&victim)
-        .fetch_one(&pg.pool)
-        .await
-        .expect("role");
-    assert!(can_login, "it was revoked");
+    assert!(can_login(&pg.pool, &victim).await, "it was revoked");
 }

@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 
 use super::setup;
-use crate::common::{stderr, stdout};
+use crate::common::sql::can_login;
+use crate::common::stdout;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unmanaged_role_is_reported_then_disabled_with_proof() {
@@ -27,14 +28,10 @@ async fn an_unmanaged_role_is_reported_then_disabled_with_proof() {
     .await;
     let account = format!("pg/{rogue}");
 
-    let out = bed.ok(&["run", "--once"]).await;
-    assert!(
-        stderr(&out).contains(&format!(
-            "Target pg holds the account {rogue}, which no governed secret names."
-        )),
-        "{}",
-        stderr(&out)
-    );
+    bed.pass_saying(&format!(
+        "Target pg holds the account {rogue}, which no governed secret names."
+    ))
+    .await;
     let entry = bed.plan_entry(&account).await;
     assert_eq!(entry["decision"], "escalate", "{entry}");
     assert_eq!(entry["reasons"], json!(["unmanaged_account"]));
@@ -51,12 +48,10 @@ async fn an_unmanaged_role_is_reported_then_disabled_with_proof() {
 
     bed.edit("on_unmanaged = \"report\"", "on_unmanaged = \"disable\"");
     bed.ok(&["run", "--once"]).await;
-    let can_login: bool = sqlx::query_scalar("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1")
-        .bind(&rogue)
-        .fetch_one(&pg.pool)
-        .await
-        .expect("role");
-    assert!(!can_login, "the unmanaged role can still log in");
+    assert!(
+        !can_login(&pg.pool, &rogue).await,
+        "the unmanaged role can still log in"
+    );
     let disabled = bed
         .audit()
         .into_iter()

@@ -51,6 +51,16 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01 }}
     )
 }
 
+/// A PostgreSQL login as the local vault holds it: `username` with
+/// `password` on 127.0.0.1:`port`, database `postgres`.
+pub fn pg_login(username: &str, password: &str, port: u16) -> String {
+    serde_json::json!({
+        "username": username, "password": password,
+        "host": "127.0.0.1", "port": port, "dbname": "postgres",
+    })
+    .to_string()
+}
+
 /// A private config and state, and the binary run against them.
 pub struct Bed {
     pub dir: tempfile::TempDir,
@@ -78,23 +88,12 @@ impl Bed {
 
     /// Replaces `from` by `to` in the config.
     pub fn edit(&self, from: &str, to: &str) {
-        let text = std::fs::read_to_string(&self.config).expect("read");
-        assert!(text.contains(from), "config has no {from:?}");
-        std::fs::write(&self.config, text.replace(from, to)).expect("write");
+        super::edit_file(&self.config, from, to);
     }
 
     fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tenure"));
-        command
-            .arg("-c")
-            .arg(&self.config)
-            .args(args)
-            .env_remove("TENURE_LOG")
-            .env_remove("TENURE_FAULT_PAUSE_AT")
-            .stdin(Stdio::null());
-        for (k, v) in &self.env {
-            command.env(k, v);
-        }
+        let mut command = tokio::process::Command::from(super::tenure(&self.config, args));
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
 
@@ -105,13 +104,25 @@ impl Bed {
 
     /// Runs `tenure args`, which must succeed.
     pub async fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args).await;
-        assert!(
-            out.status.success(),
-            "tenure {args:?} failed:\n{}",
-            stderr(&out)
-        );
+        super::succeeded(args, self.run(args).await)
+    }
+
+    /// Runs a pass (`run --once`), which must succeed and log `sentence`.
+    pub async fn pass_saying(&self, sentence: &str) -> Output {
+        let out = self.ok(&["run", "--once"]).await;
+        assert!(stderr(&out).contains(sentence), "{}", stderr(&out));
         out
+    }
+
+    /// Asserts that the plan finds `secret` compliant, with attestation
+    /// `ok`; `context` goes with a failure.
+    pub async fn assert_compliant(&self, secret: &str, context: &str) {
+        let entry = self.plan_entry(secret).await;
+        assert_eq!(
+            (&entry["decision"], &entry["attestation"]),
+            (&Value::from("compliant"), &Value::from("ok")),
+            "{entry}{context}"
+        );
     }
 
     /// Stores `value` as the current value of `path` in the local vault.
@@ -146,6 +157,15 @@ impl Bed {
             .find(|e| e["secret"] == secret)
             .cloned()
             .unwrap_or_else(|| panic!("no plan line for {secret}: {plan}"))
+    }
+
+    /// The verification entries about `secret` whose evidence is the check
+    /// `check`, in order.
+    pub fn proofs(&self, secret: &str, check: &str) -> Vec<Value> {
+        self.entries("verification", secret)
+            .into_iter()
+            .filter(|e| e["data"]["evidence"]["check"] == check)
+            .collect()
     }
 
     /// Every audit entry.
@@ -231,24 +251,16 @@ pub async fn scenarios(bed: &Bed, server: &dyn Server, proxy: &Proxy, path: &str
     server.change_password().await;
     bed.until_due().await;
     let before = bed.get(path).await;
-    let out = bed.ok(&["run", "--once"]).await;
-    let log = stderr(&out);
-    assert!(
-        log.contains(&format!("{secret}: attestation found credential_rejected")),
-        "{log}"
-    );
+    let out = bed
+        .pass_saying(&format!("{secret}: attestation found credential_rejected"))
+        .await;
     let after = bed.get(path).await;
-    assert_ne!(before, after, "not rotated:\n{log}");
+    assert_ne!(before, after, "not rotated:\n{}", stderr(&out));
     assert!(
         server.logs_in(&after).await,
         "the repaired credential fails"
     );
-    let entry = bed.plan_entry(&secret).await;
-    assert_eq!(
-        (&entry["decision"], &entry["attestation"]),
-        (&Value::from("compliant"), &Value::from("ok")),
-        "{entry}"
-    );
+    bed.assert_compliant(&secret, "").await;
     // (Where a login holds several passwords, the one set by hand is also
     // a password besides the current one: retired with the rotation.)
     let rotations = bed.entries("run_started", &secret);
@@ -259,12 +271,8 @@ pub async fn scenarios(bed: &Bed, server: &dyn Server, proxy: &Proxy, path: &str
     // 2. A privilege granted again: narrowed.
     server.grant_extra().await;
     bed.until_due().await;
-    let out = bed.ok(&["run", "--once"]).await;
-    assert!(
-        stderr(&out).contains(&format!("{secret} must be narrowed: scope_excess.")),
-        "{}",
-        stderr(&out)
-    );
+    bed.pass_saying(&format!("{secret} must be narrowed: scope_excess."))
+        .await;
     assert!(
         !server.holds_extra().await,
         "the extra privilege is still held"
@@ -273,12 +281,8 @@ pub async fn scenarios(bed: &Bed, server: &dyn Server, proxy: &Proxy, path: &str
     // 3. An approved scope removed by hand: escalated (Tenure never grants).
     server.remove_approved().await;
     bed.until_due().await;
-    let out = bed.ok(&["run", "--once"]).await;
-    assert!(
-        stderr(&out).contains(&format!("{secret} needs a person: scope_missing.")),
-        "{}",
-        stderr(&out)
-    );
+    bed.pass_saying(&format!("{secret} needs a person: scope_missing."))
+        .await;
     let entry = bed.plan_entry(&secret).await;
     assert_eq!(entry["decision"], "escalate", "{entry}");
     server.restore_approved().await;
@@ -300,12 +304,7 @@ pub async fn scenarios(bed: &Bed, server: &dyn Server, proxy: &Proxy, path: &str
     proxy.start().await;
     bed.until_due().await;
     bed.ok(&["run", "--once"]).await;
-    let entry = bed.plan_entry(&secret).await;
-    assert_eq!(
-        (&entry["decision"], &entry["attestation"]),
-        (&Value::from("compliant"), &Value::from("ok")),
-        "{entry}"
-    );
+    bed.assert_compliant(&secret, "").await;
     let attest = bed
         .ok(&["attest", secret.as_str(), "--format", "json"])
         .await;
@@ -318,31 +317,18 @@ pub async fn scenarios(bed: &Bed, server: &dyn Server, proxy: &Proxy, path: &str
     server.reenable().await;
     assert!(server.enabled().await, "not re-enabled by hand");
     bed.until_due().await;
-    let out = bed.ok(&["run", "--once"]).await;
-    assert!(
-        stderr(&out).contains(&format!("{secret}: attestation found revocation_undone.")),
-        "{}",
-        stderr(&out)
-    );
+    bed.pass_saying(&format!("{secret}: attestation found revocation_undone."))
+        .await;
     assert!(!server.enabled().await, "not revoked again");
-    let proofs = bed.entries("verification", &secret);
-    let last = &proofs
-        .iter()
-        .rev()
-        .find(|e| e["data"]["evidence"]["check"] == "credential_refused")
-        .expect("a refusal proof")["data"]["evidence"];
+    let proofs = bed.proofs(&secret, "credential_refused");
+    let last = &proofs.last().expect("a refusal proof")["data"]["evidence"];
     assert!(
         last["logins"]
             .as_array()
             .is_some_and(|l| l.iter().all(|s| s["enabled"] == false)),
         "{last}"
     );
-    let entry = bed.plan_entry(&secret).await;
-    assert_eq!(
-        (&entry["decision"], &entry["attestation"]),
-        (&Value::from("compliant"), &Value::from("ok")),
-        "{entry}"
-    );
+    bed.assert_compliant(&secret, "").await;
     let verify = bed.ok(&["audit", "verify"]).await;
     assert!(verify.status.success());
 }

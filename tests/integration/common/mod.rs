@@ -1,15 +1,22 @@
 //! Shared helpers for black-box tests: a private copy of the demo config per
-//! test, and a runner for the real `tenure` binary.
+//! test, a runner for the real `tenure` binary, and the small things many
+//! tests need (a deadline to poll against, a child fed on stdin, an AWS SDK
+//! config for moto).
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 pub mod drift;
+pub mod example;
 pub mod proxy;
 pub mod receiver;
 pub mod service;
+pub mod sql;
 
 /// A private copy of `config/` in a temp folder; state goes beside it.
 pub struct Demo {
@@ -44,9 +51,16 @@ impl Demo {
 
     /// Edits the main config file.
     pub fn edit(&self, from: &str, to: &str) {
-        let text = std::fs::read_to_string(&self.config).expect("read");
-        assert!(text.contains(from), "config has no {from:?}");
-        std::fs::write(&self.config, text.replace(from, to)).expect("write");
+        edit_file(&self.config, from, to);
+    }
+
+    /// Edits the governance records file.
+    pub fn edit_records(&self, from: &str, to: &str) {
+        edit_file(
+            &self.config.with_file_name("governance/records.toml"),
+            from,
+            to,
+        );
     }
 
     /// The state folder.
@@ -62,17 +76,23 @@ impl Demo {
 
     /// A `tenure` command with this config and a quiet environment.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenure"));
-        cmd.arg("-c").arg(&self.config).args(args);
-        cmd.env_remove("TENURE_LOG")
-            .env_remove("TENURE_FAULT_PAUSE_AT");
-        cmd.stdin(Stdio::null());
-        cmd
+        tenure(&self.config, args)
     }
 
     /// Runs `tenure` to completion.
     pub fn run(&self, args: &[&str]) -> Output {
         self.command(args).output().expect("run tenure")
+    }
+
+    /// Runs `tenure args`, which must succeed.
+    pub fn ok(&self, args: &[&str]) -> Output {
+        succeeded(args, self.run(args))
+    }
+
+    /// Appends `text` to the main config file.
+    pub fn append(&self, text: &str) {
+        let config = std::fs::read_to_string(&self.config).expect("read");
+        std::fs::write(&self.config, config + text).expect("write");
     }
 
     /// The current value of a local secret, via `tenure local get`.
@@ -83,6 +103,47 @@ impl Demo {
     }
 }
 
+/// Replaces `from`, which must be there, by `to` in the file at `path`.
+pub fn edit_file(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replace(from, to)).expect("write");
+}
+
+/// A `tenure -c <config> args` command with a quiet environment (no log
+/// level, no fault point) and nothing on stdin.
+pub fn tenure(config: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
+    command
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .env_remove("TENURE_LOG")
+        .env_remove("TENURE_FAULT_PAUSE_AT")
+        .stdin(Stdio::null());
+    command
+}
+
+/// `out`, the output of `tenure args`, which must have succeeded.
+pub fn succeeded(args: &[&str], out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "tenure {args:?} failed:\n{}",
+        stderr(&out)
+    );
+    out
+}
+
+/// Runs `command` (a `tenure` one) at TRACE level; it must succeed.
+pub fn traced(mut command: Command) -> Output {
+    let out = command
+        .env("TENURE_LOG", "trace")
+        .output()
+        .expect("run tenure");
+    assert!(out.status.success(), "{}", stderr(&out));
+    out
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -91,12 +152,81 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Runs `command` with `TENURE_FAULT_PAUSE_AT=point`, waits until it says it
-/// paused there, and kills it with SIGKILL.
-pub fn kill_at(mut command: Command, point: &str) {
-    use std::io::{BufRead, BufReader};
+/// Runs `command` with `input` on its stdin, to completion.
+pub fn with_stdin(mut command: Command, input: &str) -> Output {
+    use std::io::Write;
     let mut child = command
-        .env("TENURE_FAULT_PAUSE_AT", point)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    child.wait_with_output().expect("wait")
+}
+
+/// When a polling loop gives up, and how long it sleeps between checks.
+pub struct Deadline {
+    at: Instant,
+    every: Duration,
+}
+
+impl Deadline {
+    /// `within` from now, checking every `every`.
+    pub fn after(within: Duration, every: Duration) -> Self {
+        Self {
+            at: Instant::now() + within,
+            every,
+        }
+    }
+
+    /// Fails with `why()` once the deadline has passed; else sleeps one interval.
+    pub async fn wait(&self, why: impl FnOnce() -> String) {
+        assert!(Instant::now() < self.at, "{}", why());
+        tokio::time::sleep(self.every).await;
+    }
+}
+
+/// An AWS SDK config for the endpoint of a moto server, with static credentials.
+pub fn aws_sdk(endpoint: &str, key_id: &str, secret: &str) -> aws_config::SdkConfig {
+    use aws_credential_types::Credentials;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            key_id, secret, None, None, "tests",
+        )))
+        .build()
+}
+
+/// The version of the Secrets Manager secret `name` labelled `stage`;
+/// `None` when the read fails (no version has that label).
+pub async fn aws_version_at(
+    client: &aws_sdk_secretsmanager::Client,
+    name: &str,
+    stage: &str,
+) -> Option<aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueOutput> {
+    client
+        .get_secret_value()
+        .secret_id(name)
+        .version_stage(stage)
+        .send()
+        .await
+        .ok()
+}
+
+/// Spawns `command` (its stdout discarded) and a thread that passes on
+/// each line of its stderr, reading to the end whether or not they are
+/// received.
+pub fn spawn_reading_stderr(mut command: Command) -> (Child, Receiver<String>) {
+    let mut child = command
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -104,19 +234,30 @@ pub fn kill_at(mut command: Command, point: &str) {
     let err = child.stderr.take().expect("stderr");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut seen = Vec::new();
         for line in BufReader::new(err).lines().map_while(Result::ok) {
-            if line.starts_with("Paused at") {
-                let _ = tx.send(Ok(()));
-            }
-            seen.push(line);
+            let _ = tx.send(line);
         }
-        let _ = tx.send(Err(seen.join("\n")));
     });
-    match rx.recv_timeout(std::time::Duration::from_secs(30)) {
-        Ok(Ok(())) => {}
-        Ok(Err(log)) => panic!("{point}: the process ended without pausing:\n{log}"),
-        Err(_) => panic!("{point}: no pause within 30 s"),
+    (child, rx)
+}
+
+/// Runs `command` with `TENURE_FAULT_PAUSE_AT=point`, waits until it says it
+/// paused there, and kills it with SIGKILL.
+pub fn kill_at(mut command: Command, point: &str) {
+    command.env("TENURE_FAULT_PAUSE_AT", point);
+    let (mut child, lines) = spawn_reading_stderr(command);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    loop {
+        match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) if line.starts_with("Paused at") => break,
+            Ok(line) => seen.push(line),
+            Err(RecvTimeoutError::Disconnected) => panic!(
+                "{point}: the process ended without pausing:\n{}",
+                seen.join("\n")
+            ),
+            Err(RecvTimeoutError::Timeout) => panic!("{point}: no pause within 30 s"),
+        }
     }
     child.kill().expect("kill -9");
     let status = child.wait().expect("wait");

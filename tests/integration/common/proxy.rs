@@ -46,6 +46,21 @@ impl Proxy {
         }
     }
 
+    /// A proxy to the server of `endpoint`, an `http://host:port` URL.
+    pub async fn start_to_http(endpoint: &str) -> Self {
+        let upstream = endpoint
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .expect("addr");
+        Self::start_to(upstream).await
+    }
+
+    /// The proxy's address as an `http://` URL.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     /// Refuses new connections and cuts the open ones.
     pub async fn stop(&self) {
         let tasks = self.tasks.lock().expect("lock").take();

@@ -3,12 +3,14 @@
 //! its log, audit trail and metrics.
 
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use reqwest::Method;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tenure::events::WebhookKey;
 
-use super::Demo;
+use super::{Deadline, Demo};
 
 pub const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
@@ -61,18 +63,61 @@ impl Service {
         Self::launch(demo, "", "", &[], None).await
     }
 
-    /// The decision and reasons `GET /v1/plan` gives `secret` now.
-    pub async fn planned(&self, secret: &str) -> (String, Vec<String>) {
-        let plan: Vec<Value> = self
-            .http
-            .get(format!("{}/v1/plan", self.base))
+    /// `path` on the service.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `GET path`, without a token.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("get")
+    }
+
+    /// `method path` with the admin token.
+    pub async fn admin(&self, method: Method, path: &str) -> reqwest::Response {
+        self.http
+            .request(method, self.url(path))
             .bearer_auth(ADMIN_TOKEN)
             .send()
             .await
-            .expect("plan")
+            .expect("admin request")
+    }
+
+    /// `GET path` with the admin token, read as JSON.
+    pub async fn admin_json<T: DeserializeOwned>(&self, path: &str) -> T {
+        self.admin(Method::GET, path)
+            .await
             .json()
             .await
-            .expect("plan json");
+            .expect("json")
+    }
+
+    /// Posts the event `id` of type `kind` with `data`, signed, delivered
+    /// as `delivery`; the status of the answer.
+    pub async fn send_event(&self, delivery: &str, id: &str, kind: &str, data: Value) -> u16 {
+        let body = Self::event(id, kind, data);
+        self.post_signed(delivery, body).await.status().as_u16()
+    }
+
+    /// Waits (5 s at most) until the local secret `path` holds another
+    /// value than `before`; `what` says what failed.
+    pub async fn until_changed(&self, path: &str, before: &str, what: &str) {
+        let deadline = Deadline::after(Duration::from_secs(5), Duration::from_millis(50));
+        while self.demo.get(path) == before {
+            deadline.wait(|| format!("{what}:\n{}", self.log())).await;
+        }
+    }
+
+    /// The demo's governance records file (the running service reads it).
+    pub fn records(&self) -> std::path::PathBuf {
+        self.demo
+            .config
+            .with_file_name("../governance/records.toml")
+    }
+
+    /// The decision and reasons `GET /v1/plan` gives `secret` now.
+    pub async fn planned(&self, secret: &str) -> (String, Vec<String>) {
+        let plan: Vec<Value> = self.admin_json("/v1/plan").await;
         let entry = plan
             .into_iter()
             .find(|e| e["secret"] == secret)
@@ -205,19 +250,16 @@ impl Service {
     }
 
     pub async fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Deadline::after(Duration::from_secs(30), Duration::from_millis(50));
         loop {
-            if let Ok(r) = self.http.get(format!("{}/readyz", self.base)).send().await
+            if let Ok(r) = self.http.get(self.url("/readyz")).send().await
                 && r.status() == 200
             {
                 return;
             }
-            assert!(
-                Instant::now() < deadline,
-                "not ready in 30s:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            deadline
+                .wait(|| format!("not ready in 30s:\n{}", self.log()))
+                .await;
         }
     }
 
@@ -248,26 +290,32 @@ impl Service {
         signature: &str,
         body: Vec<u8>,
     ) -> reqwest::Response {
-        self.http
-            .post(format!("{}/v1/events", self.base))
-            .header("content-type", "application/cloudevents+json")
-            .header("webhook-id", delivery)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(body)
+        self.signed_request(delivery, timestamp, signature, body)
             .send()
             .await
             .expect("post")
     }
 
+    /// A structured-mode `POST /v1/events` with `signature` as if made at
+    /// `timestamp` for `delivery`.
+    pub fn signed_request(
+        &self,
+        delivery: &str,
+        timestamp: i64,
+        signature: &str,
+        body: Vec<u8>,
+    ) -> reqwest::RequestBuilder {
+        self.http
+            .post(self.url("/v1/events"))
+            .header("content-type", "application/cloudevents+json")
+            .header("webhook-id", delivery)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(body)
+    }
+
     pub async fn secrets(&self) -> Vec<Value> {
-        let response = self
-            .http
-            .get(format!("{}/v1/secrets", self.base))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-            .await
-            .expect("get");
+        let response = self.admin(Method::GET, "/v1/secrets").await;
         assert_eq!(response.status(), 200);
         response.json().await.expect("json")
     }
@@ -283,12 +331,8 @@ impl Service {
 
     /// Every metric series, the per-secret ones too (with the admin token).
     pub async fn metrics(&self) -> String {
-        self.http
-            .get(format!("{}/metrics", self.base))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
+        self.admin(Method::GET, "/metrics")
             .await
-            .expect("metrics")
             .text()
             .await
             .expect("text")
@@ -297,14 +341,11 @@ impl Service {
     /// Waits until `count` events are applied (then a little longer, so a
     /// wrongly applied extra one would show) and returns their ids in order.
     pub async fn wait_applied(&self, count: usize) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Deadline::after(Duration::from_secs(5), Duration::from_millis(50));
         while self.audit_events().len() < count {
-            assert!(
-                Instant::now() < deadline,
-                "events not applied:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            deadline
+                .wait(|| format!("events not applied:\n{}", self.log()))
+                .await;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
         self.audit_events()
@@ -314,10 +355,15 @@ impl Service {
     }
 
     pub fn audit_events(&self) -> Vec<Value> {
+        self.audit_entries("event")
+    }
+
+    /// The audit entries of `kind`, in order.
+    pub fn audit_entries(&self, kind: &str) -> Vec<Value> {
         self.audit()
             .lines()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|e| e["kind"] == "event")
+            .filter(|e| e["kind"] == kind)
             .collect()
     }
 }

@@ -17,7 +17,7 @@ use validator::{deref, validate};
 
 /// One real request for the operation.
 fn request(service: &Service, method: &str, path: &str) -> reqwest::RequestBuilder {
-    let url = |p: &str| format!("{}{p}", service.base);
+    let url = |p: &str| service.url(p);
     let admin = |builder: reqwest::RequestBuilder| builder.bearer_auth(ADMIN_TOKEN);
     match (method, path) {
         ("POST", "/v1/events") => {
@@ -28,14 +28,7 @@ fn request(service: &Service, method: &str, path: &str) -> reqwest::RequestBuild
             );
             let now = chrono::Utc::now().timestamp();
             let signature = service.key.sign("msg_openapi", now, &body);
-            service
-                .http
-                .post(url(path))
-                .header("content-type", "application/cloudevents+json")
-                .header("webhook-id", "msg_openapi")
-                .header("webhook-timestamp", now.to_string())
-                .header("webhook-signature", signature)
-                .body(body)
+            service.signed_request("msg_openapi", now, &signature, body)
         }
         ("POST", "/v1/eventgrid") => service
             .http
@@ -74,12 +67,7 @@ fn request(service: &Service, method: &str, path: &str) -> reqwest::RequestBuild
 #[tokio::test]
 async fn the_document_matches_the_router_and_every_operation_answers_as_documented() {
     let service = Service::start_with("eventgrid_key = { env = \"TENURE_EVENTGRID_KEY\" }").await;
-    let response = service
-        .http
-        .get(format!("{}/v1/openapi.json", service.base))
-        .send()
-        .await
-        .expect("get");
+    let response = service.get("/v1/openapi.json").await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-type"],
@@ -100,18 +88,13 @@ async fn the_document_matches_the_router_and_every_operation_answers_as_document
 
     // The fallback's 404 is recognisable, and a known path with another
     // method is a 405: the two answers no documented operation may give.
-    let unknown = service
-        .http
-        .get(format!("{}/v1/no-such-route", service.base))
-        .send()
-        .await
-        .expect("get");
+    let unknown = service.get("/v1/no-such-route").await;
     assert_eq!(unknown.status(), 404);
     let body: Value = unknown.json().await.expect("json");
     assert_eq!(body["unknown_route"], true, "{body}");
     let wrong_method = service
         .http
-        .delete(format!("{}/healthz", service.base))
+        .delete(service.url("/healthz"))
         .send()
         .await
         .expect("delete");

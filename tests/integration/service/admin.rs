@@ -1,6 +1,7 @@
 //! The admin API of the running service: the token, its actions, concurrent
 //! actions on one secret, and signals undone by events and by the API.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::REPORTS;
@@ -10,14 +11,10 @@ use crate::common::service::{ADMIN_TOKEN, Service};
 #[tokio::test]
 async fn admin_api_needs_the_token_and_acts() {
     let service = Service::start().await;
-    let url = format!("{}/v1/secrets", service.base);
-    assert_eq!(
-        service.http.get(&url).send().await.expect("get").status(),
-        401
-    );
+    assert_eq!(service.get("/v1/secrets").await.status(), 401);
     let wrong = service
         .http
-        .get(&url)
+        .get(service.url("/v1/secrets"))
         .bearer_auth("not-the-token-at-all")
         .send()
         .await
@@ -46,32 +43,18 @@ async fn admin_api_needs_the_token_and_acts() {
             .any(|r| r["secret"] == "local:api/payments-token" && r["status"] == "revoked")
     );
 
-    let plan: Vec<Value> = service
-        .http
-        .get(format!("{}/v1/plan", service.base))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("plan")
-        .json()
-        .await
-        .expect("json");
+    let plan: Vec<Value> = service.admin_json("/v1/plan").await;
     assert!(
         plan.iter()
             .any(|e| e["secret"] == REPORTS && e["decision"] == "compliant")
     );
 
     let before = service.demo.get("demo/reports-token");
-    let rotate = |address: &str| {
-        service
-            .http
-            .post(format!("{}/v1/secrets/{address}/rotate", service.base))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
+    let rotate = async |address: &str| {
+        let path = format!("/v1/secrets/{address}/rotate");
+        service.admin(Method::POST, &path).await
     };
-    let r = rotate("local%3Ademo%2Freports-token")
-        .await
-        .expect("rotate");
+    let r = rotate("local%3Ademo%2Freports-token").await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.expect("json");
     assert_eq!(body["outcome"], "promoted");
@@ -84,33 +67,19 @@ async fn admin_api_needs_the_token_and_acts() {
         .expect("row");
     assert!(row["last_rotated"].is_string(), "{row}");
 
-    assert_eq!(
-        rotate("local%3Ano%2Fsuch").await.expect("rotate").status(),
-        404
-    );
-    assert_eq!(rotate("no-provider").await.expect("rotate").status(), 400);
+    assert_eq!(rotate("local%3Ano%2Fsuch").await.status(), 404);
+    assert_eq!(rotate("no-provider").await.status(), 400);
+    let revoke = "/v1/secrets/local%3Adb%2Forders/revoke";
     let unauthorized = service
         .http
-        .post(format!(
-            "{}/v1/secrets/local%3Adb%2Forders/revoke",
-            service.base
-        ))
+        .post(service.url(revoke))
         .send()
         .await
         .expect("revoke");
     assert_eq!(unauthorized.status(), 401);
     assert_eq!(service.status_of("local:db/orders").await, "active");
 
-    let r = service
-        .http
-        .post(format!(
-            "{}/v1/secrets/local%3Adb%2Forders/revoke",
-            service.base
-        ))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("revoke");
+    let r = service.admin(Method::POST, revoke).await;
     assert_eq!(r.status(), 200);
     assert_eq!(service.status_of("local:db/orders").await, "revoked");
 }
@@ -124,17 +93,12 @@ async fn concurrent_actions_on_one_secret_are_busy_not_errors() {
     let mut promoted = 0;
     for _ in 0..2 {
         let requests = (0..8).map(|_| {
-            service
-                .http
-                .post(format!(
-                    "{}/v1/secrets/local%3Ademo%2Freports-token/rotate",
-                    service.base
-                ))
-                .bearer_auth(ADMIN_TOKEN)
-                .send()
+            service.admin(
+                Method::POST,
+                "/v1/secrets/local%3Ademo%2Freports-token/rotate",
+            )
         });
         for response in futures_util::future::join_all(requests).await {
-            let response = response.expect("rotate");
             let status = response.status().as_u16();
             let body: Value = response.json().await.expect("json");
             match status {
@@ -163,13 +127,10 @@ async fn concurrent_actions_on_one_secret_are_busy_not_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signals_can_be_undone_by_events_and_by_the_admin_api() {
     let demo = common::Demo::new();
-    let records = demo.config.with_file_name("governance/records.toml");
-    let text = std::fs::read_to_string(&records).expect("records");
-    let text = text.replace(
+    demo.edit_records(
         "owner = \"dana@example.com\"\n",
         "owner = \"dana@example.com\"\non_owner_left = \"escalate\"\non_workload_decommissioned = \"escalate\"\n",
     );
-    std::fs::write(&records, text).expect("write records");
     let service = Service::start_demo(demo).await;
     let reasons_now = || async { service.planned(REPORTS).await.1 };
     assert!(!reasons_now().await.contains(&"owner_left".to_owned()));
@@ -202,10 +163,8 @@ async fn signals_can_be_undone_by_events_and_by_the_admin_api() {
             false,
         ),
     ] {
-        let response = service
-            .post_signed(&format!("d-{id}"), Service::event(id, kind, data))
-            .await;
-        assert_eq!(response.status(), 202, "{kind}");
+        let status = service.send_event(&format!("d-{id}"), id, kind, data).await;
+        assert_eq!(status, 202, "{kind}");
         applied += 1;
         service.wait_applied(applied).await;
         let reason = if kind.contains("owner") {
@@ -222,39 +181,25 @@ async fn signals_can_be_undone_by_events_and_by_the_admin_api() {
     }
 
     // owner.left again; then the admin removes the signal instead.
-    let response = service
-        .post_signed(
+    let status = service
+        .send_event(
             "d-s5",
-            Service::event(
-                "s5",
-                "io.tenure.owner.left",
-                json!({"owner": "dana@example.com"}),
-            ),
+            "s5",
+            "io.tenure.owner.left",
+            json!({"owner": "dana@example.com"}),
         )
         .await;
-    assert_eq!(response.status(), 202);
+    assert_eq!(status, 202);
     service.wait_applied(applied + 1).await;
     assert!(reasons_now().await.contains(&"owner_left".to_owned()));
-    let listed: Vec<Value> = service
-        .http
-        .get(format!("{}/v1/signals", service.base))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let listed: Vec<Value> = service.admin_json("/v1/signals").await;
     let signal = listed
         .iter()
         .find(|s| s["kind"] == "owner_status" && s["key"] == "dana@example.com")
         .unwrap_or_else(|| panic!("no signal for dana: {listed:?}"));
     assert_eq!(signal["value"], "left");
     assert_eq!(signal["id"], "owner_status:dana@example.com");
-    let url = format!(
-        "{}/v1/signals/owner_status%3Adana%40example.com",
-        service.base
-    );
+    let url = service.url("/v1/signals/owner_status%3Adana%40example.com");
     let delete = |auth: Option<&'static str>, url: String| {
         let mut request = service.http.delete(url);
         if let Some(token) = auth {
@@ -264,11 +209,7 @@ async fn signals_can_be_undone_by_events_and_by_the_admin_api() {
     };
     assert_eq!(delete(None, url.clone()).await, 401);
     assert_eq!(
-        delete(
-            Some(ADMIN_TOKEN),
-            format!("{}/v1/signals/not-a-signal", service.base)
-        )
-        .await,
+        delete(Some(ADMIN_TOKEN), service.url("/v1/signals/not-a-signal")).await,
         400
     );
     assert!(
@@ -280,13 +221,8 @@ async fn signals_can_be_undone_by_events_and_by_the_admin_api() {
     assert!(!reasons_now().await.contains(&"owner_left".to_owned()));
 
     // Each undo is in the audit trail, and the trail verifies.
-    let audit = service.audit();
-    let removed: Vec<Value> = audit
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|e| e["kind"] == "signal_removed")
-        .collect();
-    assert_eq!(removed.len(), 1, "{audit}");
+    let removed = service.audit_entries("signal_removed");
+    assert_eq!(removed.len(), 1, "{}", service.audit());
     assert_eq!(removed[0]["data"]["signal"]["value"], "left");
     assert_eq!(
         removed[0]["data"]["signal"]["event"],

@@ -2,12 +2,13 @@
 //! second, every refusal row with its status and counter, and Event Grid
 //! (handshake, key, unmatched events).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use tenure::events::WebhookKey;
 
 use super::REPORTS;
+use crate::common::Deadline;
 use crate::common::service::{EVENTGRID_KEY, Service, counter};
 
 #[tokio::test]
@@ -23,7 +24,7 @@ async fn owner_left_revokes_within_a_second_and_unsigned_changes_nothing() {
     // Unsigned: 401, and nothing changes.
     let unsigned = service
         .http
-        .post(format!("{}/v1/events", service.base))
+        .post(service.url("/v1/events"))
         .header("content-type", "application/cloudevents+json")
         .body(body.clone())
         .send()
@@ -35,25 +36,19 @@ async fn owner_left_revokes_within_a_second_and_unsigned_changes_nothing() {
     assert!(service.audit_events().is_empty());
 
     // Signed: 202, revoked within a second, with its proof in the trail.
-    let started = Instant::now();
+    let deadline = Deadline::after(Duration::from_secs(1), Duration::from_millis(20));
     let accepted = service.post_signed("msg_dana_left", body).await;
     assert_eq!(accepted.status(), 202);
-    loop {
-        if service.status_of(REPORTS).await == "revoked" {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(1),
-            "not revoked within a second:\n{}",
-            service.log()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    while service.status_of(REPORTS).await != "revoked" {
+        deadline
+            .wait(|| format!("not revoked within a second:\n{}", service.log()))
+            .await;
     }
     let trail = service.audit();
-    let proofs: Vec<Value> = trail
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|e| e["secret"] == REPORTS && e["kind"] == "verification")
+    let proofs: Vec<Value> = service
+        .audit_entries("verification")
+        .into_iter()
+        .filter(|e| e["secret"] == REPORTS)
         .collect();
     let checks: Vec<&str> = proofs
         .iter()
@@ -96,7 +91,7 @@ async fn every_refusal_has_its_status_is_counted_and_changes_nothing() {
     // Missing signature headers: 401.
     let r = service
         .http
-        .post(format!("{}/v1/events", service.base))
+        .post(service.url("/v1/events"))
         .header("content-type", "application/cloudevents+json")
         .header("webhook-id", "msg_unsigned")
         .body(owner_left("e-unsigned"))
@@ -104,58 +99,64 @@ async fn every_refusal_has_its_status_is_counted_and_changes_nothing() {
         .await
         .expect("post");
     assert_eq!(r.status(), 401);
-    // A signature by another key: 401.
+    // Signed wrongly: 401. (delivery, when it claims to be signed, by
+    // which key, whether the body changes after signing)
     let other = WebhookKey::parse("whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").expect("key");
-    let body = owner_left("e-forged");
-    let forged = other.sign("msg_forged", now, &body);
-    assert_eq!(
-        service
-            .post_with("msg_forged", now, &forged, body)
-            .await
-            .status(),
-        401
-    );
-    // A body changed after signing: 401.
-    let body = owner_left("e-tampered");
-    let signature = service.key.sign("msg_tampered", now, &body);
-    let tampered = owner_left("e-tampered2");
-    assert_eq!(
-        service
-            .post_with("msg_tampered", now, &signature, tampered)
-            .await
-            .status(),
-        401
-    );
-    // Outside the 5-minute window: 401.
-    let old = now - 6 * 60;
-    let body = owner_left("e-stale");
-    let signature = service.key.sign("msg_stale", old, &body);
-    assert_eq!(
-        service
-            .post_with("msg_stale", old, &signature, body)
-            .await
-            .status(),
-        401
-    );
-    // Over the body limit (64 KiB in the example): 413.
-    let huge = Service::event(
-        "e-huge",
-        "io.tenure.owner.left",
-        json!({ "owner": "x".repeat(70_000) }),
-    );
-    assert_eq!(service.post_signed("msg_huge", huge).await.status(), 413);
-    // Unknown type: 422. Known type with the wrong data: 422.
-    let unknown = Service::event("e-unknown", "com.example.unknown", json!({}));
-    assert_eq!(
-        service.post_signed("msg_unknown", unknown).await.status(),
-        422
-    );
-    let wrong = Service::event("e-wrong", "io.tenure.owner.left", json!({ "who": "dana" }));
-    assert_eq!(service.post_signed("msg_wrong", wrong).await.status(), 422);
+    for (delivery, at, key, tampered) in [
+        // A signature by another key.
+        ("msg_forged", now, &other, false),
+        // A body changed after signing.
+        ("msg_tampered", now, &service.key, true),
+        // Outside the 5-minute window.
+        ("msg_stale", now - 6 * 60, &service.key, false),
+    ] {
+        let id = delivery.replace("msg_", "e-");
+        let body = owner_left(&id);
+        let signature = key.sign(delivery, at, &body);
+        let sent = if tampered {
+            owner_left(&format!("{id}2"))
+        } else {
+            body
+        };
+        let answer = service.post_with(delivery, at, &signature, sent).await;
+        assert_eq!(answer.status(), 401, "{delivery}");
+    }
+    for (delivery, id, kind, data, status) in [
+        // Over the body limit (64 KiB in the example): 413.
+        (
+            "msg_huge",
+            "e-huge",
+            "io.tenure.owner.left",
+            json!({ "owner": "x".repeat(70_000) }),
+            413,
+        ),
+        // Unknown type: 422.
+        (
+            "msg_unknown",
+            "e-unknown",
+            "com.example.unknown",
+            json!({}),
+            422,
+        ),
+        // Known type with the wrong data: 422.
+        (
+            "msg_wrong",
+            "e-wrong",
+            "io.tenure.owner.left",
+            json!({ "who": "dana" }),
+            422,
+        ),
+    ] {
+        assert_eq!(
+            service.send_event(delivery, id, kind, data).await,
+            status,
+            "{delivery}"
+        );
+    }
     // Not a CloudEvent content type: 415.
     let r = service
         .http
-        .post(format!("{}/v1/events", service.base))
+        .post(service.url("/v1/events"))
         .header("content-type", "text/plain")
         .header("webhook-id", "msg_text")
         .header("webhook-timestamp", now.to_string())
@@ -175,27 +176,14 @@ async fn every_refusal_has_its_status_is_counted_and_changes_nothing() {
         "io.tenure.review.completed",
         json!({ "record": "reports-token" }),
     );
-    assert_eq!(
-        service
-            .post_signed("msg_review", review.clone())
-            .await
-            .status(),
-        202
-    );
-    assert_eq!(
-        service
-            .post_signed("msg_review", review.clone())
-            .await
-            .status(),
-        409
-    );
-    assert_eq!(
-        service
-            .post_signed("msg_review_again", review)
-            .await
-            .status(),
-        409
-    );
+    for (delivery, status) in [
+        ("msg_review", 202),
+        ("msg_review", 409),
+        ("msg_review_again", 409),
+    ] {
+        let answer = service.post_signed(delivery, review.clone()).await;
+        assert_eq!(answer.status(), status, "{delivery}");
+    }
 
     // Binary mode is refused (415) and stores nothing: the signature covers
     // the body, not the ce-* headers that would carry the type, id and source.
@@ -203,7 +191,7 @@ async fn every_refusal_has_its_status_is_counted_and_changes_nothing() {
     let signature = service.key.sign("msg_binary", now, &data);
     let r = service
         .http
-        .post(format!("{}/v1/events", service.base))
+        .post(service.url("/v1/events"))
         .header("content-type", "application/json")
         .header("ce-specversion", "1.0")
         .header("ce-id", "e-binary")
@@ -252,7 +240,7 @@ async fn every_refusal_has_its_status_is_counted_and_changes_nothing() {
 #[tokio::test]
 async fn event_grid_handshake_key_and_unmatched_events() {
     let service = Service::start_with("eventgrid_key = { env = \"TENURE_EVENTGRID_KEY\" }").await;
-    let url = |key: &str| format!("{}/v1/eventgrid?key={key}", service.base);
+    let url = |key: &str| service.url(&format!("/v1/eventgrid?key={key}"));
     let handshake = json!([{
         "id": "2d1781af-3a4c-4d7c-bd0c-e34b19da4e66",
         "topic": "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/demo",
@@ -263,21 +251,12 @@ async fn event_grid_handshake_key_and_unmatched_events() {
         "metadataVersion": "1",
         "dataVersion": "1"
     }]);
-    let r = service
-        .http
-        .post(url("wrong-key-0123456789"))
-        .json(&handshake)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 401);
-    let r = service
-        .http
-        .post(url(EVENTGRID_KEY))
-        .json(&handshake)
-        .send()
-        .await
-        .expect("post");
+    let post = async |key: &str, body: &Value| {
+        let request = service.http.post(url(key)).json(body);
+        request.send().await.expect("post")
+    };
+    assert_eq!(post("wrong-key-0123456789", &handshake).await.status(), 401);
+    let r = post(EVENTGRID_KEY, &handshake).await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.expect("json");
     assert_eq!(
@@ -293,13 +272,7 @@ async fn event_grid_handshake_key_and_unmatched_events() {
                   "ObjectType": "Secret", "ObjectName": "db", "Version": "1", "NBF": null, "EXP": 1790000000 },
         "dataVersion": "1", "metadataVersion": "1"
     }]);
-    let r = service
-        .http
-        .post(url(EVENTGRID_KEY))
-        .json(&near_expiry)
-        .send()
-        .await
-        .expect("post");
+    let r = post(EVENTGRID_KEY, &near_expiry).await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.expect("json");
     assert_eq!(body["unmatched"], 1);
@@ -315,25 +288,8 @@ async fn event_grid_handshake_key_and_unmatched_events() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(service.audit_events().is_empty());
     let metrics = service.metrics().await;
-    assert_eq!(
-        counter(
-            &metrics,
-            "tenure_events_total{source=\"eventgrid\",outcome=\"validation\"}"
-        ),
-        1
-    );
-    assert_eq!(
-        counter(
-            &metrics,
-            "tenure_events_total{source=\"eventgrid\",outcome=\"unauthorized\"}"
-        ),
-        1
-    );
-    assert_eq!(
-        counter(
-            &metrics,
-            "tenure_events_total{source=\"eventgrid\",outcome=\"unmatched\"}"
-        ),
-        1
-    );
+    for outcome in ["validation", "unauthorized", "unmatched"] {
+        let line = format!("tenure_events_total{{source=\"eventgrid\",outcome=\"{outcome}\"}}");
+        assert_eq!(counter(&metrics, &line), 1, "{outcome}:\n{metrics}");
+    }
 }

@@ -1,13 +1,15 @@
 //! Owner notifications from the running service: delivered with retries,
 //! never carrying a secret value.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::REPORTS;
 use crate::common;
-use crate::common::service::{ADMIN_TOKEN, Service, counter};
+use crate::common::Deadline;
+use crate::common::service::{Service, counter};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owners_are_notified_with_retries_and_never_see_a_value() {
@@ -21,27 +23,25 @@ async fn owners_are_notified_with_retries_and_never_see_a_value() {
     // The first pass revoked payments-token (its owner left) and found every
     // live secret expiring within the window; events revoke reports-token and
     // escalate vendor-sftp (its review lapsed).
-    let left = Service::event(
-        "notify-dana",
-        "io.tenure.owner.left",
-        json!({ "owner": "dana@example.com" }),
-    );
-    assert_eq!(
-        service.post_signed("msg_notify_dana", left).await.status(),
-        202
-    );
-    let lapsed = Service::event(
-        "notify-review",
-        "io.tenure.review.lapsed",
-        json!({ "record": "vendor-sftp" }),
-    );
-    assert_eq!(
-        service
-            .post_signed("msg_notify_review", lapsed)
-            .await
-            .status(),
-        202
-    );
+    for (id, kind, data) in [
+        (
+            "notify-dana",
+            "io.tenure.owner.left",
+            json!({ "owner": "dana@example.com" }),
+        ),
+        (
+            "notify-review",
+            "io.tenure.review.lapsed",
+            json!({ "record": "vendor-sftp" }),
+        ),
+    ] {
+        let delivery = format!("msg_{}", id.replace('-', "_"));
+        assert_eq!(
+            service.send_event(&delivery, id, kind, data).await,
+            202,
+            "{id}"
+        );
+    }
     let wanted = |bodies: &[Value]| {
         bodies
             .iter()
@@ -62,30 +62,20 @@ async fn owners_are_notified_with_retries_and_never_see_a_value() {
                     && b["reasons"] == json!(["dangling_record"])
             })
     };
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let deadline = Deadline::after(Duration::from_secs(15), Duration::from_millis(100));
     loop {
         let bodies = received(&seen);
         if wanted(&bodies) {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "notifications: {bodies:#?}\n{}",
-            service.log()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        deadline
+            .wait(|| format!("notifications: {bodies:#?}\n{}", service.log()))
+            .await;
     }
     // Another pass: each upcoming expiry is told once.
     let r = service
-        .http
-        .post(format!(
-            "{}/v1/secrets/local%3Adb%2Forders/rotate",
-            service.base
-        ))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("rotate");
+        .admin(Method::POST, "/v1/secrets/local%3Adb%2Forders/rotate")
+        .await;
     assert_eq!(r.status(), 200);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let bodies = received(&seen);

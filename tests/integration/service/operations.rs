@@ -2,42 +2,33 @@
 //! and metrics endpoints answer, SIGTERM exits zero, and TLS is served when
 //! a certificate is configured.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
 use super::REPORTS;
 use crate::common;
+use crate::common::Deadline;
 use crate::common::service::{Service, counter};
 
 #[tokio::test]
 async fn exposure_rotates_and_operations_endpoints_answer_and_sigterm_exits_zero() {
     let mut service = Service::start().await;
-    assert_eq!(
-        service
-            .http
-            .get(format!("{}/healthz", service.base))
-            .send()
-            .await
-            .expect("healthz")
-            .status(),
-        200
-    );
+    assert_eq!(service.get("/healthz").await.status(), 200);
     let before = service.demo.get("demo/reports-token");
-    let exposed = Service::event(
-        "e-exposed",
-        "io.tenure.secret.exposed",
-        json!({ "secret": REPORTS }),
-    );
-    assert_eq!(
-        service.post_signed("msg_exposed", exposed).await.status(),
-        202
-    );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while service.demo.get("demo/reports-token") == before {
-        assert!(Instant::now() < deadline, "not rotated:\n{}", service.log());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let exposed = json!({ "secret": REPORTS });
+    let status = service
+        .send_event(
+            "msg_exposed",
+            "e-exposed",
+            "io.tenure.secret.exposed",
+            exposed,
+        )
+        .await;
+    assert_eq!(status, 202);
+    service
+        .until_changed("demo/reports-token", &before, "not rotated")
+        .await;
     assert!(service.audit().contains("\"secret_exposed\""));
     // Rotated once: the new version postdates the exposure.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -58,15 +49,7 @@ async fn exposure_rotates_and_operations_endpoints_answer_and_sigterm_exits_zero
         assert!(counter(&metrics, family) > 0, "{family}:\n{metrics}");
     }
     // Without a token, the aggregates only: no secret's address.
-    let public = service
-        .http
-        .get(format!("{}/metrics", service.base))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let public = service.get("/metrics").await.text().await.expect("text");
     assert!(public.contains("tenure_attestations_total"), "{public}");
     assert!(
         !public.contains("secret=\""),
@@ -82,13 +65,14 @@ async fn exposure_rotates_and_operations_endpoints_answer_and_sigterm_exits_zero
         .status()
         .expect("kill");
     assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Deadline::after(Duration::from_secs(20), Duration::from_millis(50));
     let code = loop {
         if let Some(status) = service.child.try_wait().expect("wait") {
             break status;
         }
-        assert!(Instant::now() < deadline, "did not exit after SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
+        deadline
+            .wait(|| "did not exit after SIGTERM".to_owned())
+            .await;
     };
     assert_eq!(code.code(), Some(0), "{}", service.log());
     assert!(service.log().contains("Shutting down"));
