@@ -201,7 +201,7 @@ async fn main() {
                 let body = event(
                     &format!("in-{i}"),
                     "io.tenure.review.completed",
-                    json!({ "record": "fleet" }),
+                    json!({ "record": "fleet", "reviewer": "rita@example.com", "decision": "keep" }),
                 );
                 post(&client, &key, &base, &format!("msg_in_{i}"), body).await
             }

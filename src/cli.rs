@@ -32,6 +32,7 @@ mod audit;
 mod exit;
 mod local;
 mod output;
+mod review;
 
 pub use exit::ExitCode;
 
@@ -108,6 +109,12 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Access reviews.
+    Review {
+        /// What to do.
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
     /// Operate the embedded local vault.
     Local {
         /// Which local provider (default: the only one).
@@ -148,6 +155,19 @@ pub enum AuditCommand {
     /// Print the public key of the audit signing key (PEM), creating the
     /// key if it does not exist yet.
     Pubkey,
+}
+
+/// `tenure review ...`
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Import completed reviews from a CSV file (header row: record,
+    /// reviewer, decision, and optionally scopes (`;`-separated),
+    /// next_review, reviewed_at, ticket). One bad row refuses the file;
+    /// importing a file again changes nothing.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
 }
 
 /// `tenure local ...`
@@ -293,6 +313,12 @@ async fn run(
         Command::Audit {
             command: AuditCommand::Pubkey,
         } => audit::pubkey(&cli.config),
+        Command::Review {
+            command: ReviewCommand::Import { file },
+        } => {
+            let app = open(load(&cli.config)?).await?;
+            finish(&app, review::import(&app, &file).await).await
+        }
         Command::Local { provider, command } => {
             local::local(&cli.config, provider.as_deref(), command).await
         }

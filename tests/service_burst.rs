@@ -36,7 +36,7 @@ async fn a_burst_of_5000_signed_events_loses_none_and_applies_duplicates_once() 
                 let body = Service::event(
                     &format!("burst-{n}"),
                     "io.tenure.review.completed",
-                    json!({ "record": "reports-token" }),
+                    json!({ "record": "reports-token", "reviewer": "rita@example.com", "decision": "keep" }),
                 );
                 let status = service
                     .post_signed(&format!("msg_burst_{n}"), body)

@@ -81,6 +81,10 @@ pub enum Channel {
     EventGrid,
     /// The NATS JetStream subject.
     Nats,
+    /// The admin API (`POST /v1/reviews`).
+    Api,
+    /// A file imported from the command line (`tenure review import`).
+    Import,
 }
 
 impl Channel {
@@ -90,6 +94,8 @@ impl Channel {
             Self::Webhook => "webhook",
             Self::EventGrid => "eventgrid",
             Self::Nats => "nats",
+            Self::Api => "api",
+            Self::Import => "import",
         }
     }
 }

@@ -5,6 +5,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use tenure_plugin_api::SecretAddress;
 
+use crate::governance::ReviewData;
+
 /// The Azure Key Vault event types (Event Grid) that reconcile a secret.
 pub const KEY_VAULT_TYPES: [&str; 3] = [
     "Microsoft.KeyVault.SecretNearExpiry",
@@ -72,10 +74,11 @@ pub enum TenureEvent {
         /// The record's id.
         record: String,
     },
-    /// A record's review was completed.
+    /// A record's review was completed: who reviewed, what they decided,
+    /// the next date.
     ReviewCompleted {
-        /// The record's id.
-        record: String,
+        /// The review as sent.
+        review: ReviewData,
     },
     /// The governance files changed: read them again.
     GovernanceUpdated,
@@ -179,7 +182,17 @@ impl TenureEvent {
                 secret: data::<Secret>(kind, value)?.secret,
             },
             "io.tenure.review.lapsed" => Self::ReviewLapsed { record: record()? },
-            "io.tenure.review.completed" => Self::ReviewCompleted { record: record()? },
+            "io.tenure.review.completed" => {
+                let review: ReviewData = data(kind, value)?;
+                // Checked now, so a review that cannot be applied is refused (422).
+                review
+                    .review(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH)
+                    .map_err(|e| EventError::InvalidData {
+                        kind: kind.to_owned(),
+                        detail: e.to_string(),
+                    })?;
+                Self::ReviewCompleted { review }
+            }
             "io.tenure.governance.updated" => Self::GovernanceUpdated,
             other if KEY_VAULT_TYPES.contains(&other) => Self::VaultChanged {
                 secret: data::<Secret>(kind, value)?.secret,
@@ -206,7 +219,7 @@ mod tests {
             json!({"workload": "api"}),
             json!({"secret": "local:demo/reports-token"}),
             json!({"record": "reports"}),
-            json!({"record": "reports"}),
+            json!({"record": "reports", "reviewer": "rita", "decision": "keep"}),
             Value::Null,
         ];
         for (kind, sample) in TYPES.iter().zip(samples) {
@@ -220,6 +233,21 @@ mod tests {
             TenureEvent::parse("io.tenure.owner.left", &json!({"owner": " "})),
             Err(EventError::InvalidData { .. })
         ));
+        // A review names its reviewer and a decision it can carry out.
+        for bad in [
+            json!({"record": "reports"}),
+            json!({"record": "reports", "reviewer": "rita", "decision": "approve"}),
+            json!({"record": "reports", "reviewer": "rita", "decision": "narrow"}),
+            json!({"record": " ", "reviewer": "rita", "decision": "keep"}),
+        ] {
+            assert!(
+                matches!(
+                    TenureEvent::parse("io.tenure.review.completed", &bad),
+                    Err(EventError::InvalidData { .. })
+                ),
+                "{bad}"
+            );
+        }
         assert!(matches!(
             TenureEvent::parse(
                 "io.tenure.secret.exposed",

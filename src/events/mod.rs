@@ -1,5 +1,5 @@
-//! Event intake: CloudEvents signed per Standard Webhooks (and, later, Azure
-//! Event Grid and NATS) become stored events, processed exactly once into
+//! Event intake: CloudEvents signed per Standard Webhooks, Azure Event Grid
+//! and NATS (and reviews people submit) become stored events, processed exactly once into
 //! governance signals that the planner layers over the files.
 //!
 //! ```text
@@ -11,6 +11,7 @@
 //! signals     event -> signals; signals layered over the governance files
 //! nats        a durable JetStream consumer; acked only once stored
 //! processor   stored events -> signals, exactly once, then a reconcile
+//! reviews     reviews from the admin API and imports, checked and stored as events
 //! ```
 
 mod cloudevent;
@@ -19,6 +20,7 @@ mod intake;
 mod kinds;
 pub mod nats;
 mod processor;
+mod reviews;
 mod signals;
 mod webhook;
 
@@ -27,5 +29,6 @@ pub use eventgrid::{EventGridDelivery, EventGridError, GridOutcome, read_deliver
 pub use intake::{Channel, IntakeError, Request, accept, store_event};
 pub use kinds::{EventError, KEY_VAULT_TYPES, TYPES, TenureEvent};
 pub use processor::{ProcessError, Processed, process_pending};
+pub use reviews::{REVIEW_COMPLETED, ReviewIntakeError, prepare_review, submit_review};
 pub use signals::{Exposures, overlay, signals_for};
 pub use webhook::{SecretFormatError, SignatureError, SignedHeaders, TOLERANCE, WebhookKey};

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::TenureEvent;
 use crate::config::Config;
-use crate::governance::{Owner, OwnerStatus, Standing, WorkloadStatus};
+use crate::governance::{Owner, OwnerStatus, Review, Standing, WorkloadStatus};
 use crate::state::{Signal, SignalKind};
 
 /// The signals an event leaves behind (none for a reload request).
@@ -50,9 +50,14 @@ pub fn signals_for(event: &TenureEvent, at: DateTime<Utc>, event_id: &str) -> Ve
             )]
         }
         TenureEvent::ReviewLapsed { record } => vec![signal(SignalKind::Review, record, "lapsed")],
-        TenureEvent::ReviewCompleted { record } => {
-            vec![signal(SignalKind::Review, record, "completed")]
-        }
+        TenureEvent::ReviewCompleted { review } => match review.review(at) {
+            Ok(completed) => match serde_json::to_string(&completed) {
+                Ok(json) => vec![signal(SignalKind::Review, &review.record, &json)],
+                Err(_) => Vec::new(),
+            },
+            // Checked when the event was accepted.
+            Err(_) => Vec::new(),
+        },
         TenureEvent::GovernanceUpdated | TenureEvent::VaultChanged { .. } => Vec::new(),
     }
 }
@@ -80,6 +85,7 @@ fn set_status<S: Copy>(
 /// Applies `signals` (oldest first) to `config`'s governance; returns the exposures.
 pub fn overlay(config: &mut Config, signals: &[Signal]) -> Exposures {
     let governance = &mut config.governance;
+    let targets = &config.targets;
     let mut exposures = Exposures::new();
     for signal in signals {
         let key = signal.key.clone();
@@ -122,7 +128,19 @@ pub fn overlay(config: &mut Config, signals: &[Signal]) -> Exposures {
                 exposures.insert(key, signal.at);
             }
             SignalKind::Review => {
+                // A completed review is stored as its JSON; `lapsed`, and
+                // `completed` from before reviews carried their details,
+                // as words.
+                let review = serde_json::from_str::<Review>(&signal.value).ok();
                 for record in governance.records.iter_mut().filter(|r| r.id == signal.key) {
+                    if let Some(review) = &review {
+                        let target = targets.get(&record.target);
+                        review.apply(record, |scope| match target {
+                            Some(target) => target.canonical_scope(scope),
+                            None => Ok(scope.to_owned()),
+                        });
+                        continue;
+                    }
                     record.review_by = match (signal.value.as_str(), record.review_by) {
                         ("lapsed", Some(by)) => Some(by.min(signal.at)),
                         ("lapsed", None) => Some(signal.at),

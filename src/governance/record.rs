@@ -193,6 +193,9 @@ pub struct Record {
     pub approval: Approval,
     /// When the record must be reviewed again.
     pub review_by: Option<DateTime<Utc>>,
+    /// The last completed access review, if any (from events, the API or
+    /// an import; never from the files).
+    pub last_review: Option<super::Review>,
     /// An approved deviation, if any.
     pub exception: Option<Exception>,
     /// Reactions to owner, workload and review changes, and to what

@@ -9,6 +9,7 @@
 //! This file: the plan's data types and the pure planner.
 
 mod inventory;
+mod lineage;
 mod render;
 
 use chrono::{DateTime, Utc};

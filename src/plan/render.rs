@@ -4,6 +4,7 @@
 use serde::Serialize;
 use tenure_plugin_api::stamp;
 
+use super::lineage::Lineage;
 use super::{Plan, Planned};
 use crate::config::Config;
 use crate::governance::{Record, SecretFacts};
@@ -45,6 +46,9 @@ pub struct PlanEntry<'a> {
     /// For an unreadable provider or an account: what was seen.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The record's approval lineage, if a record governs the line.
+    #[serde(flatten)]
+    pub lineage: Option<Lineage<'a>>,
 }
 
 /// The result word of an attestation, from the facts and the decision it led to.
@@ -86,6 +90,7 @@ impl Plan {
             record: record.map(|r| r.id.as_str()),
             owner: record.map(|r| r.owner.as_str()),
             notify: d.notify,
+            lineage: record.map(Lineage::of),
         }
     }
 
@@ -106,6 +111,7 @@ impl Plan {
             target: None,
             account: None,
             detail: None,
+            lineage: Some(Lineage::of(record)),
         }
     }
 
@@ -125,6 +131,7 @@ impl Plan {
             target: None,
             account: None,
             detail: Some(format!("the inventory could not be read: {error}")),
+            lineage: None,
         }
     }
 
@@ -153,6 +160,7 @@ impl Plan {
             target: Some(row.target.clone()),
             account: Some(row.login.clone()),
             detail: Some(row.detail.clone()).filter(|d| !d.is_empty()),
+            lineage: None,
         }
     }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::findings::Findings;
 use super::{Decision, DecisionKind, Defaults, Reason, Reasons, Subject};
-use crate::governance::{Action, OwnerStatus, Reactions, WorkloadStatus};
+use crate::governance::{Action, OwnerStatus, Reactions, ReviewDecision, WorkloadStatus};
 
 fn single(kind: DecisionKind, reason: Reason, notify: bool, now: DateTime<Utc>) -> Decision {
     let mut reasons = Reasons::EMPTY;
@@ -181,6 +181,11 @@ pub fn decide(subject: &Subject<'_>, defaults: &Defaults, now: DateTime<Utc>) ->
     }
 
     // Review.
+    if let Some(review) = &record.last_review
+        && review.decision == ReviewDecision::Revoke
+    {
+        findings.add(Reason::ReviewRevoked, Action::Revoke);
+    }
     if let Some(review_by) = record.review_by {
         if review_by <= now {
             findings.add(Reason::ReviewLapsed, record.reactions.review_lapsed);

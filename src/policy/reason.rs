@@ -67,11 +67,13 @@ pub enum Reason {
     /// The secret's value names an account its record does not approve:
     /// nothing is done in the target.
     AccountMismatch,
+    /// An access review decided the access ends.
+    ReviewRevoked,
 }
 
 impl Reason {
     /// Every reason, in declaration order.
-    pub const ALL: [Reason; 30] = [
+    pub const ALL: [Reason; 31] = [
         Self::Disabled,
         Self::Quarantined,
         Self::Orphan,
@@ -102,6 +104,7 @@ impl Reason {
         Self::AttestationUnavailable,
         Self::UnmanagedAccount,
         Self::AccountMismatch,
+        Self::ReviewRevoked,
     ];
 
     /// The stable snake_case name.
@@ -137,6 +140,7 @@ impl Reason {
             Self::AttestationUnavailable => "attestation_unavailable",
             Self::UnmanagedAccount => "unmanaged_account",
             Self::AccountMismatch => "account_mismatch",
+            Self::ReviewRevoked => "review_revoked",
         }
     }
 

@@ -41,6 +41,7 @@ fn record() -> Record {
             ticket: None,
         },
         review_by: None,
+        last_review: None,
         exception: None,
         reactions: Reactions::default(),
         attest_every: None,
@@ -144,6 +145,8 @@ const ROWS: &[Row] = &[
     Row { name: "one of two approved workloads decommissioned", edit: |r, f, w| { f.workload_tag = None; r.workloads.push("batch".into()); set_workload(w, WorkloadStatus::Decommissioned, None); }, kind: DecisionKind::Compliant, reasons: &[], waived: &[] },
     Row { name: "workload unapproved", edit: |_, f, _| f.workload_tag = Some("rogue".into()), kind: DecisionKind::Escalate, reasons: &["workload_unapproved"], waived: &[] },
     Row { name: "review lapsed", edit: |r, _, _| r.review_by = Some(now() - days(1)), kind: DecisionKind::Escalate, reasons: &["review_lapsed"], waived: &[] },
+    Row { name: "review decided revoke", edit: |r, _, _| r.last_review = Some(crate::governance::Review::new("rita", "revoke", Vec::new(), now() - days(1), Some(now() + days(90)), None).expect("review")), kind: DecisionKind::Revoke, reasons: &["review_revoked"], waived: &[] },
+    Row { name: "review decided keep", edit: |r, _, _| r.last_review = Some(crate::governance::Review::new("rita", "keep", Vec::new(), now() - days(1), Some(now() + days(90)), None).expect("review")), kind: DecisionKind::Compliant, reasons: &[], waived: &[] },
     Row { name: "review lapsed, reaction report", edit: |r, _, _| { r.review_by = Some(now() - days(1)); r.reactions.review_lapsed = Action::Report; }, kind: DecisionKind::Escalate, reasons: &["review_lapsed"], waived: &[] },
     Row { name: "scope excess", edit: |_, f, _| f.privileges = Some(vec!["select:orders".into(), "delete:orders".into()]), kind: DecisionKind::Narrow, reasons: &["scope_excess"], waived: &[] },
     Row { name: "scopes within approval", edit: |_, f, _| f.privileges = Some(vec!["select:orders".into()]), kind: DecisionKind::Compliant, reasons: &[], waived: &[] },
@@ -272,4 +275,55 @@ fn actions_are_due_now_and_escalations_notify() {
         .find(|r| r.name == "review lapsed, reaction report")
         .expect("row");
     assert!(!run(report).notify);
+}
+
+#[test]
+fn a_review_keeps_the_lineage_and_narrows_only_within_the_approval() {
+    use crate::governance::Review;
+    let review = |decision: &str, scopes: &[&str], next: Option<i64>| {
+        Review::new(
+            "rita",
+            decision,
+            scopes.iter().map(|s| (*s).to_owned()).collect(),
+            now() - days(1),
+            next.map(|n| now() + days(n)),
+            Some("GRC-7".into()),
+        )
+        .expect("review")
+    };
+    let canonical = |scope: &str| -> Result<String, String> {
+        if scope.contains(' ') {
+            Err("no spaces".into())
+        } else {
+            Ok(scope.to_lowercase())
+        }
+    };
+
+    // Narrow: only what the record approves and the reviewer kept stays;
+    // a scope the target refuses is dropped (narrower, never wider).
+    let mut r = record();
+    r.scopes = vec!["select:orders".into(), "insert:orders".into()];
+    r.review_by = Some(now() - days(2));
+    review(
+        "narrow",
+        &["SELECT:orders", "delete:orders", "bad scope"],
+        Some(90),
+    )
+    .apply(&mut r, canonical);
+    assert_eq!(r.scopes, vec!["select:orders".to_owned()]);
+    assert_eq!(r.review_by, Some(now() + days(90)));
+    assert_eq!(
+        r.last_review.as_ref().map(|l| l.reviewer.as_str()),
+        Some("rita")
+    );
+
+    // A review without a next date clears a date it has passed, and keeps a later one.
+    let mut passed = record();
+    passed.review_by = Some(now() - days(2));
+    review("keep", &[], None).apply(&mut passed, canonical);
+    assert_eq!(passed.review_by, None);
+    let mut later = record();
+    later.review_by = Some(now() + days(5));
+    review("keep", &[], None).apply(&mut later, canonical);
+    assert_eq!(later.review_by, Some(now() + days(5)));
 }

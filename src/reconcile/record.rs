@@ -231,6 +231,7 @@ impl Reconciler {
                     "record": entry.record,
                     "next_due": entry.next_due,
                     "last_attested": entry.last_attested,
+                    "lineage": entry.lineage,
                 }),
             ));
             changed.push((address.clone(), key, fingerprint));

@@ -4,6 +4,7 @@
 //! ```text
 //! events   signed CloudEvents in (202 once stored; 400/401/409/413/415/422 change nothing)
 //! admin    bearer-token API: secrets, plan, rotate, revoke, signals
+//! reviews  completed access reviews in (admin; stored as review events)
 //! ops      health, readiness, metrics
 //! openapi  the OpenAPI 3.1 document of every route
 //! ```
@@ -17,6 +18,7 @@ mod events;
 mod listener;
 mod openapi;
 mod ops;
+mod reviews;
 mod signals;
 
 pub use listener::{Bounds, serve, tls_acceptor};
@@ -260,6 +262,10 @@ fn table(limits: Limits) -> Vec<Route> {
         capped(entry("GET", "/v1/plan", admin::plan)),
         capped(entry("POST", "/v1/secrets/{address}/rotate", admin::rotate)),
         capped(entry("POST", "/v1/secrets/{address}/revoke", admin::revoke)),
+        with_body(
+            entry("POST", "/v1/reviews", reviews::post_review),
+            "reviews",
+        ),
         capped(entry("GET", "/v1/signals", signals::list)),
         capped(entry("DELETE", "/v1/signals/{id}", signals::remove)),
         capped(entry("GET", "/healthz", ops::healthz)),

@@ -35,6 +35,7 @@ mod postgres_crash;
 mod postgres_example;
 mod readyz;
 mod replicas;
+mod review_import;
 mod scheduler;
 mod secrets_never_logged;
 mod server_bounds;

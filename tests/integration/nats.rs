@@ -70,7 +70,11 @@ async fn jetstream_events_are_stored_before_ack_and_applied_once() {
     headers.insert("ce-source", "/tests/grc");
     headers.insert("ce-type", "io.tenure.review.completed");
     headers.insert("content-type", "application/json");
-    publish(br#"{"record":"reports-token"}"#.to_vec(), Some(headers)).await;
+    publish(
+        br#"{"record":"reports-token","reviewer":"rita@example.com","decision":"keep"}"#.to_vec(),
+        Some(headers),
+    )
+    .await;
 
     let deadline = Instant::now() + Duration::from_secs(10);
     let consumer_drained = || async {

@@ -244,6 +244,7 @@ fn into_record(r: &RawRecord, checked: Checked, defaults: &RecordDefaults) -> Re
             ticket: r.approval.ticket.clone(),
         },
         review_by: r.review_by.map(|t| t.0),
+        last_review: None,
         exception: r.exception.as_ref().map(|e| Exception {
             until: e.until.0,
             reason: e.reason.clone(),

@@ -73,11 +73,16 @@ impl Service {
         self.http.get(self.url(path)).send().await.expect("get")
     }
 
-    /// `method path` with the admin token.
-    pub async fn admin(&self, method: Method, path: &str) -> reqwest::Response {
+    /// A request for `method path` with the admin token, to complete.
+    pub fn admin_request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.http
             .request(method, self.url(path))
             .bearer_auth(ADMIN_TOKEN)
+    }
+
+    /// `method path` with the admin token.
+    pub async fn admin(&self, method: Method, path: &str) -> reqwest::Response {
+        self.admin_request(method, path)
             .send()
             .await
             .expect("admin request")

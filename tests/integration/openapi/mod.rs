@@ -53,6 +53,13 @@ fn request(service: &Service, method: &str, path: &str) -> reqwest::RequestBuild
                 .http
                 .post(url("/v1/secrets/local%3Atmp%2Fforgotten-key/revoke")),
         ),
+        ("POST", "/v1/reviews") => admin(service.http.post(url(path)).json(&json!({
+            "record": "reports-token",
+            "reviewer": "rita@example.com",
+            "decision": "keep",
+            "next_review": "2099-01-01T00:00:00Z",
+            "reviewed_at": "2026-11-30T10:00:00Z",
+        }))),
         ("DELETE", "/v1/signals/{id}") => admin(
             service
                 .http

@@ -174,7 +174,7 @@ async fn every_refusal_has_its_status_is_counted_and_changes_nothing() {
     let review = Service::event(
         "e-review",
         "io.tenure.review.completed",
-        json!({ "record": "reports-token" }),
+        json!({ "record": "reports-token", "reviewer": "rita@example.com", "decision": "keep" }),
     );
     for (delivery, status) in [
         ("msg_review", 202),

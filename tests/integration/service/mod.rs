@@ -6,5 +6,6 @@ mod events;
 mod governance;
 mod notify;
 mod operations;
+mod reviews;
 
 const REPORTS: &str = "local:demo/reports-token";
