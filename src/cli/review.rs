@@ -65,6 +65,7 @@ impl Row {
             next_review: time("next_review", self.next_review)?,
             reviewed_at: time("reviewed_at", self.reviewed_at)?,
             ticket: self.ticket.filter(|t| !t.trim().is_empty()),
+            submitted_by: None,
         })
     }
 }
@@ -98,7 +99,8 @@ fn read(app: &App, file: &Path, now: DateTime<Utc>) -> Result<Vec<CloudEvent>, V
             .map_err(|e| e.to_string())
             .and_then(Row::data)
             .and_then(|data| {
-                prepare_review(&config, Channel::Import, data, now).map_err(|e| e.to_string())
+                prepare_review(&config, Channel::Import, "cli", data, now)
+                    .map_err(|e| e.to_string())
             });
         match event {
             Ok(event) => events.push(event),

@@ -39,14 +39,16 @@ pub enum ReviewIntakeError {
 }
 
 /// Checks `data` against `config`: the review event it becomes, from
-/// `channel`; `now` is when it was submitted (the review's time when it
-/// names none). Stores nothing.
+/// `channel`, handed over by `actor`; `now` is when it was submitted (the
+/// review's time when it names none). Stores nothing.
 pub fn prepare_review(
     config: &Config,
     channel: Channel,
+    actor: &str,
     mut data: ReviewData,
     now: DateTime<Utc>,
 ) -> Result<CloudEvent, ReviewIntakeError> {
+    data.submitted_by = Some(actor.to_owned());
     let review = data.review(now)?;
     review.check_next_review()?;
     let record = config
@@ -86,9 +88,10 @@ pub async fn submit_review(
     store: &dyn StateStore,
     config: &Config,
     channel: Channel,
+    actor: &str,
     data: ReviewData,
     now: DateTime<Utc>,
 ) -> Result<InboundEvent, ReviewIntakeError> {
-    let event = prepare_review(config, channel, data, now)?;
+    let event = prepare_review(config, channel, actor, data, now)?;
     Ok(store_event(store, channel, event, None, now).await?)
 }

@@ -54,6 +54,10 @@ pub struct Review {
     /// The review's ticket, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket: Option<String>,
+    /// Who handed the review to Tenure (the operator of `POST /v1/reviews`,
+    /// the user of `tenure review import`); `None` for a review tool's event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_by: Option<String>,
 }
 
 /// A review as its senders write it: the data of an
@@ -79,6 +83,10 @@ pub struct ReviewData {
     /// When the review was completed; default: when Tenure learned of it.
     #[serde(default)]
     pub reviewed_at: Option<DateTime<Utc>>,
+    /// Who handed it to Tenure: set by Tenure for the admin API and an
+    /// import, never taken from the sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_by: Option<String>,
 }
 
 impl ReviewData {
@@ -87,14 +95,16 @@ impl ReviewData {
         if self.record.trim().is_empty() {
             return Err(ReviewError::Missing("record"));
         }
-        Review::new(
+        let mut review = Review::new(
             &self.reviewer,
             &self.decision,
             self.scopes.clone(),
             self.reviewed_at.unwrap_or(learned_at),
             self.next_review,
             self.ticket.clone(),
-        )
+        )?;
+        review.submitted_by.clone_from(&self.submitted_by);
+        Ok(review)
     }
 }
 
@@ -156,6 +166,7 @@ impl Review {
             at,
             next_review,
             ticket: ticket.filter(|t| !t.trim().is_empty()),
+            submitted_by: None,
         })
     }
 

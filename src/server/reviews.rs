@@ -50,7 +50,16 @@ pub async fn post_review(
     let config = reconciler.config();
     let store = reconciler.store();
     let record = data.record.clone();
-    match submit_review(store.as_ref(), &config, Channel::Api, data, Utc::now()).await {
+    match submit_review(
+        store.as_ref(),
+        &config,
+        Channel::Api,
+        "admin",
+        data,
+        Utc::now(),
+    )
+    .await
+    {
         Ok(event) => {
             info!(event = %event.id, record = %record, "Accepted the review of record {record}.");
             app.inner.wake.notify_one();
