@@ -18,6 +18,7 @@
 //! governance/  records, owners, workloads, facts; the record index
 //! events/      signed CloudEvents in; stored, then applied once as governance signals
 //! policy/      decide(): pure, table-tested
+//! approvals/   four-eyes approval of destructive actions: policy and request model
 //! plan/        inventory + facts + decide for every secret; orphans, dangling records,
 //!              unreadable vaults, unmanaged accounts
 //! attest/      the checks that prove, again and again, what holds; cadence; evidence
@@ -42,6 +43,7 @@
 //! factory that registers them) and depend on nothing else of Tenure's.
 
 pub mod app;
+pub mod approvals;
 pub mod attest;
 pub mod audit;
 pub mod cli;
