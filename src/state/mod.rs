@@ -1,7 +1,8 @@
 //! Durable state: workflow runs, per-secret leases, the due queue,
 //! per-secret failure counts, accepted events and the signals they left,
 //! attestations (each secret's latest result and every pass), the logins a
-//! revocation or retirement disabled, and unmanaged accounts.
+//! revocation or retirement disabled, unmanaged accounts, and approval
+//! requests.
 //!
 //! [`StateStore`] is the seam: [`SqliteStore`] (a file in the state folder)
 //! is the embedded default; [`PgStore`] (PostgreSQL) lets several replicas
@@ -22,6 +23,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tenure_plugin_api::SecretAddress;
+
+use crate::approvals::{Approval, ApprovalStatus};
 
 pub use attest::{AttestationPass, AttestationRow, LoginRole, LoginsRow, UnmanagedRow};
 pub use events::{InboundEvent, Intake, Signal, SignalKind};
@@ -202,6 +205,25 @@ pub trait StateStore: Send + Sync + 'static {
 
     /// Every unmanaged account discovery knows of.
     async fn unmanaged(&self) -> Result<Vec<UnmanagedRow>, StateError>;
+
+    /// Stores a new approval request; `false` (storing nothing) when its
+    /// subject already has an open request for the same action.
+    async fn insert_approval(&self, approval: &Approval) -> Result<bool, StateError>;
+
+    /// Writes an approval's new status and decision if it still has the
+    /// status `was`; whether it did (another approver or replica may have
+    /// got there first).
+    async fn update_approval(
+        &self,
+        approval: &Approval,
+        was: ApprovalStatus,
+    ) -> Result<bool, StateError>;
+
+    /// One approval request by id.
+    async fn approval(&self, id: &str) -> Result<Option<Approval>, StateError>;
+
+    /// Every approval request, newest first.
+    async fn approvals(&self) -> Result<Vec<Approval>, StateError>;
 
     /// Whether the store answers (for readiness).
     async fn ping(&self) -> Result<(), StateError>;

@@ -1,12 +1,14 @@
 //! One behaviour, two state stores: the same scenario runs against the
 //! embedded SQLite store and the PostgreSQL store replicas share (runs with
 //! compare-and-swap, leases, the queue, events, signals, notifications,
-//! attestations and their passes, recorded logins, unmanaged accounts).
+//! attestations and their passes, recorded logins, unmanaged accounts,
+//! approval requests).
 
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use serde_json::json;
+use tenure::approvals::{Approval, ApprovalAction, ApprovalStatus};
 use tenure::state::{
     AttestationPass, AttestationRow, InboundEvent, Intake, LoginRole, LoginsRow, PgStore, Phase,
     Run, RunKind, SecretState, Signal, SignalKind, SqliteStore, StateError, StateStore,
@@ -306,6 +308,77 @@ async fn scenario(store: &dyn StateStore) {
         store.unmanaged().await.expect("unmanaged"),
         vec![account("rogue", "disabled")]
     );
+    approvals(store).await;
+}
+
+/// Approval requests: one open request per subject and action, and every
+/// change of status a compare-and-set.
+async fn approvals(store: &dyn StateStore) {
+    let at = Utc::now();
+    let request = |id: &str| Approval {
+        id: id.into(),
+        subject: "local:demo/reports-token".into(),
+        action: ApprovalAction::Revoke,
+        fingerprint: "revoke:review_revoked".into(),
+        reasons: vec!["review_revoked".into()],
+        requested_by: "olga".into(),
+        requested_at: at,
+        expires_at: at + TimeDelta::hours(1),
+        status: ApprovalStatus::Pending,
+        decided_by: None,
+        decided_at: None,
+    };
+    assert!(store.insert_approval(&request("a1")).await.expect("insert"));
+    assert!(
+        !store.insert_approval(&request("a2")).await.expect("second"),
+        "a second open request for the same action"
+    );
+    let mut approved = store.approval("a1").await.expect("get").expect("stored");
+    assert_eq!(
+        approved.expires_at.timestamp_millis(),
+        (at + TimeDelta::hours(1)).timestamp_millis()
+    );
+    approved.decide("paul", true, at).expect("approve");
+    assert!(
+        store
+            .update_approval(&approved, ApprovalStatus::Pending)
+            .await
+            .expect("cas")
+    );
+    let mut late = request("a1");
+    late.decide("quinn", false, at).expect("reject");
+    assert!(
+        !store
+            .update_approval(&late, ApprovalStatus::Pending)
+            .await
+            .expect("cas"),
+        "a second decision on the same request"
+    );
+    let read = store.approval("a1").await.expect("get").expect("stored");
+    assert_eq!(read.status, ApprovalStatus::Approved);
+    assert_eq!(read.decided_by.as_deref(), Some("paul"));
+    approved.close(ApprovalStatus::Used, at);
+    assert!(
+        store
+            .update_approval(&approved, ApprovalStatus::Approved)
+            .await
+            .expect("used")
+    );
+    assert!(
+        store
+            .insert_approval(&request("a3"))
+            .await
+            .expect("a new request once closed")
+    );
+    let ids: Vec<String> = store
+        .approvals()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(ids, vec!["a1", "a3"]);
+    assert!(store.approval("nope").await.expect("get").is_none());
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 //! PostgreSQL differ only in how they connect (`super::sqlite`,
 //! `super::postgres`) and in what their [`Dialect`] says.
 
+mod approvals;
 mod attest;
 mod dialect;
 mod events;

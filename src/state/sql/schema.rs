@@ -100,4 +100,19 @@ pub(in crate::state) const SCHEMA: &[&str] = &[
         event TEXT NOT NULL,
         PRIMARY KEY (kind, key)
     )",
+    "CREATE TABLE IF NOT EXISTS approvals (
+        id TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,
+        action TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        requested_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        status TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at BIGINT
+    )",
+    "CREATE UNIQUE INDEX IF NOT EXISTS approvals_open ON approvals (subject, action)
+        WHERE status IN ('pending', 'approved')",
 ];

@@ -1,6 +1,7 @@
 //! [`StateStore`] for [`SqlStore`]: each method handed to the module for
 //! its job (runs, leases, queue, secret state, events and signals,
-//! notifications, attestations, logins and unmanaged accounts).
+//! notifications, attestations, logins and unmanaged accounts, approval
+//! requests).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -9,8 +10,10 @@ use chrono::{DateTime, Utc};
 use tenure_plugin_api::SecretAddress;
 
 use super::{
-    Db, Sql, SqlStore, attest, events, leases, logins, notifications, queue, runs, secret_state,
+    Db, Sql, SqlStore, approvals, attest, events, leases, logins, notifications, queue, runs,
+    secret_state,
 };
+use crate::approvals::{Approval, ApprovalStatus};
 use crate::state::{
     AttestationPass, AttestationRow, InboundEvent, Intake, LoginRole, LoginsRow, QueueItem, Run,
     SecretState, Signal, SignalKind, StateError, StateStore, UnmanagedRow,
@@ -188,6 +191,26 @@ impl<D: Db> StateStore for SqlStore<D> {
 
     async fn unmanaged(&self) -> Result<Vec<UnmanagedRow>, StateError> {
         logins::unmanaged(self).await
+    }
+
+    async fn insert_approval(&self, approval: &Approval) -> Result<bool, StateError> {
+        approvals::insert_approval(self, approval).await
+    }
+
+    async fn update_approval(
+        &self,
+        approval: &Approval,
+        was: ApprovalStatus,
+    ) -> Result<bool, StateError> {
+        approvals::update_approval(self, approval, was).await
+    }
+
+    async fn approval(&self, id: &str) -> Result<Option<Approval>, StateError> {
+        approvals::approval(self, id).await
+    }
+
+    async fn approvals(&self) -> Result<Vec<Approval>, StateError> {
+        approvals::approvals(self).await
     }
 
     async fn ping(&self) -> Result<(), StateError> {
