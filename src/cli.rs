@@ -23,6 +23,7 @@ use tenure_plugin_api::SecretAddress;
 
 use crate::app::{self, App};
 use crate::config::{self, Config};
+use crate::server::auth::Actor;
 use crate::service;
 use crate::state::RunKind;
 use crate::telemetry::LogFormat;
@@ -96,11 +97,17 @@ pub enum Command {
     Rotate {
         /// The secret's address, <provider>:<path>.
         address: SecretAddress,
+        /// Who acts, as the audit trail records it (default: cli:<OS user>).
+        #[arg(long)]
+        actor: Option<String>,
     },
     /// Revoke one secret now, through the revocation workflow.
     Revoke {
         /// The secret's address, <provider>:<path>.
         address: SecretAddress,
+        /// Who acts, as the audit trail records it (default: cli:<OS user>).
+        #[arg(long)]
+        actor: Option<String>,
     },
     /// Audit trail commands.
     Audit {
@@ -279,13 +286,15 @@ async fn run(
             let app = open(load(&cli.config)?).await?;
             finish(&app, attest(&app, &addresses, format).await).await
         }
-        Command::Rotate { address } => {
+        Command::Rotate { address, actor } => {
             let app = open(load(&cli.config)?).await?;
-            finish(&app, act(&app, &address, RunKind::Rotate).await).await
+            let actor = Actor::cli(actor);
+            finish(&app, act(&app, &address, RunKind::Rotate, &actor).await).await
         }
-        Command::Revoke { address } => {
+        Command::Revoke { address, actor } => {
             let app = open(load(&cli.config)?).await?;
-            finish(&app, act(&app, &address, RunKind::Revoke).await).await
+            let actor = Actor::cli(actor);
+            finish(&app, act(&app, &address, RunKind::Revoke, &actor).await).await
         }
         Command::Audit {
             command: AuditCommand::Verify { pubkeys, trail },
@@ -345,7 +354,15 @@ async fn attest(
     })
 }
 
-async fn act(app: &App, address: &SecretAddress, kind: RunKind) -> Result<ExitCode, ExitCode> {
-    let outcome = app.act_now(address, kind).await.map_err(reconcile_error)?;
+async fn act(
+    app: &App,
+    address: &SecretAddress,
+    kind: RunKind,
+    actor: &Actor,
+) -> Result<ExitCode, ExitCode> {
+    let outcome = app
+        .act_now(address, kind, actor)
+        .await
+        .map_err(reconcile_error)?;
     Ok(outcome_code(address, &outcome))
 }
