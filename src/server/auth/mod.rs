@@ -21,6 +21,9 @@ mod oidc;
 pub mod roles;
 mod tokens;
 
+#[cfg(test)]
+mod tests;
+
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

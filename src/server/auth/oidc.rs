@@ -58,7 +58,7 @@ impl Oidc {
     pub async fn verify(&self, token: &str) -> Result<Actor, Refusal> {
         let unauthorized = |why: &str| Refusal::Unauthorized(why.to_owned());
         let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| unauthorized("the bearer token is neither an operator token nor a JWT"))?;
+            .map_err(|_| unauthorized("the bearer token is neither an operator's token nor a JWT with an accepted algorithm"))?;
         if !ALGORITHMS.contains(&header.alg) {
             return Err(unauthorized("the JWT's algorithm is not accepted"));
         }
