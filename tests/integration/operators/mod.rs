@@ -193,3 +193,42 @@ fn command_line_actions_name_the_os_user_or_the_given_actor() {
         ]
     );
 }
+
+#[test]
+fn the_example_loads_with_its_operators_and_identity_provider_uncommented() {
+    let demo = Demo::new();
+    let example = demo.config.with_file_name("examples/service.toml");
+    let text = std::fs::read_to_string(&example).expect("example");
+    let keys = [
+        "[[server.operators]]",
+        "name =",
+        "role =",
+        "token =",
+        "[server.oidc]",
+        "issuer =",
+        "audience =",
+        "jwks =",
+        "role_claim =",
+        "name_claim =",
+    ];
+    let mut uncommented = 0;
+    let text: Vec<String> = text
+        .lines()
+        .map(|line| match line.strip_prefix("# ") {
+            Some(rest) if keys.iter().any(|k| rest.starts_with(k)) => {
+                uncommented += 1;
+                rest.to_owned()
+            }
+            _ => line.to_owned(),
+        })
+        .collect();
+    assert_eq!(uncommented, 14, "the example's operator block changed");
+    std::fs::write(&example, text.join("\n")).expect("write");
+    let example = example.to_str().expect("utf-8");
+    crate::common::succeeded(
+        &["check-config"],
+        crate::common::tenure(std::path::Path::new(example), &["check-config"])
+            .output()
+            .expect("check-config"),
+    );
+}
