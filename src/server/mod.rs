@@ -51,7 +51,7 @@ pub enum ServerError {
     /// A credential the config names could not be read.
     #[error("server.{key}: {source}")]
     Credential {
-        /// `admin_token` or `webhook_secret`.
+        /// `webhook_secret`, `eventgrid_key` or `metrics_token`.
         key: &'static str,
         /// Why.
         source: tenure_plugin_api::SourceError,

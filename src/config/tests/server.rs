@@ -81,19 +81,11 @@ path = "vault.tvault"
 #[test]
 fn operators_load_with_admin_token_as_the_admin_operator() {
     let folder = Folder::main_only(
+        // The inline forms of [[server.operators]] and [server.oidc].
         r#"[server]
 admin_token = { env = "ADMIN" }
-
-[[server.operators]]
-name = "alice"
-role = "approver"
-token = { file = "secrets/alice.token" }
-
-[server.oidc]
-issuer = "https://idp.example.com"
-audience = "tenure"
-jwks = { file = "jwks.json" }
-role_claim = "realm_access.roles"
+operators = [{ name = "alice", role = "approver", token = { file = "secrets/alice.token" } }]
+oidc = { issuer = "https://idp.example.com", audience = "tenure", jwks = { file = "jwks.json" }, role_claim = "realm_access.roles" }
 
 [providers.local]
 type = "local"

@@ -70,12 +70,13 @@ async fn call(service: &Service, method: Method, path: &str, token: &str) -> (u1
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-/// The decision entries operators asked for, each with its actor.
-fn operator_decisions(audit: &str) -> Vec<Value> {
+/// The actor of each decision an operator asked for, in order.
+fn actors(audit: &str) -> Vec<Value> {
     audit
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|e| e["kind"] == "decision" && e["data"]["reasons"] == json!(["operator_request"]))
+        .map(|e| e["data"]["actor"].clone())
         .collect()
 }
 
@@ -134,7 +135,7 @@ async fn each_role_is_allowed_and_refused_per_route_and_actions_name_the_actor()
         assert_eq!(status, 403, "{name}: {body}");
     }
     assert_eq!(service.demo.get("demo/reports-token"), before);
-    assert!(operator_decisions(&service.audit()).is_empty());
+    assert!(actors(&service.audit()).is_empty());
     for name in ["olivia", "admin"] {
         let (status, body) = call(&service, Method::POST, REPORTS, token(name)).await;
         assert_eq!(
@@ -149,10 +150,7 @@ async fn each_role_is_allowed_and_refused_per_route_and_actions_name_the_actor()
     assert_ne!(service.demo.get("demo/reports-token"), before);
 
     // Each action's decision names who asked, with the role and how they proved it.
-    let actors: Vec<Value> = operator_decisions(&service.audit())
-        .iter()
-        .map(|e| e["data"]["actor"].clone())
-        .collect();
+    let actors = actors(&service.audit());
     assert_eq!(
         actors,
         [
@@ -181,10 +179,7 @@ fn command_line_actions_name_the_os_user_or_the_given_actor() {
         "change-1234/bob",
     ]);
     let audit = std::fs::read_to_string(demo.audit()).expect("audit");
-    let actors: Vec<Value> = operator_decisions(&audit)
-        .iter()
-        .map(|e| e["data"]["actor"].clone())
-        .collect();
+    let actors = actors(&audit);
     assert_eq!(
         actors,
         [

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::jwt::{AUDIENCE, ISSUER, JwksServer, Signer, claims, jwks};
-use super::{NO_SIGNAL, REPORTS, call, operator_decisions, start};
+use super::{NO_SIGNAL, REPORTS, actors, call, start};
 
 /// `[server.oidc]` with the key set at `jwks`.
 fn oidc_table(jwks: &str) -> String {
@@ -47,10 +47,7 @@ async fn jwts_are_checked_against_a_key_set_file_and_carry_their_role() {
     );
     let (status, body) = call(&service, Method::DELETE, NO_SIGNAL, &operator).await;
     assert_eq!(status, 404, "past the guard: {body}");
-    let actors: Vec<Value> = operator_decisions(&service.audit())
-        .iter()
-        .map(|e| e["data"]["actor"].clone())
-        .collect();
+    let actors = actors(&service.audit());
     assert_eq!(
         actors,
         [json!({"name": "erin@example.com", "role": "operator", "via": "oidc"})]
