@@ -147,6 +147,12 @@ impl Jwks {
         if !response.status().is_success() {
             return Err(format!("the key set URL answered {}", response.status()));
         }
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_BYTES as u64)
+        {
+            return Err(format!("the key set is over {MAX_BYTES} bytes"));
+        }
         let body = response
             .bytes()
             .await

@@ -72,3 +72,68 @@ impl Tokens {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tenure_plugin_api::SecretSource;
+
+    use super::*;
+
+    fn operators(dir: &std::path::Path, tokens: &[(&str, Role, &str)]) -> Vec<OperatorConfig> {
+        tokens
+            .iter()
+            .enumerate()
+            .map(|(i, (name, role, token))| {
+                let path = dir.join(format!("{name}.token"));
+                std::fs::write(&path, token).expect("write");
+                OperatorConfig {
+                    name: (*name).to_owned(),
+                    role: *role,
+                    token: SecretSource::File(path),
+                    key: format!("server.operators[{i}].token"),
+                    at: format!("tenure.toml:{}:1", 10 * i + 1),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_token_names_its_operator_and_a_short_or_shared_one_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ok = operators(
+            dir.path(),
+            &[
+                ("vera", Role::Viewer, "viewer-token-0123456789"),
+                ("olivia", Role::Operator, "operator-token-0123456789"),
+            ],
+        );
+        let tokens = Tokens::read(&ok).expect("tokens");
+        let found = tokens.find("operator-token-0123456789").expect("olivia");
+        assert_eq!(
+            (found.name.as_str(), found.role),
+            ("olivia", Role::Operator)
+        );
+        assert!(tokens.find("operator-token-012345678").is_none());
+
+        let short = operators(dir.path(), &[("sam", Role::Admin, "short")]);
+        let err = Tokens::read(&short).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("tenure.toml:1:1: server.operators[0].token: must be at least 16 characters")
+        );
+        let shared = operators(
+            dir.path(),
+            &[
+                ("ann", Role::Viewer, "the-same-token-0123456789"),
+                ("ben", Role::Admin, "the-same-token-0123456789"),
+            ],
+        );
+        let err = Tokens::read(&shared).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                "tenure.toml:11:1: server.operators[1].token: the same token as server.operators[0].token; every operator needs its own"
+            )
+        );
+    }
+}
