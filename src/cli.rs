@@ -23,6 +23,7 @@ use tenure_plugin_api::SecretAddress;
 
 use crate::app::{self, App};
 use crate::config::{self, Config};
+use crate::server::auth::Actor;
 use crate::service;
 use crate::state::RunKind;
 use crate::telemetry::LogFormat;
@@ -97,11 +98,17 @@ pub enum Command {
     Rotate {
         /// The secret's address, <provider>:<path>.
         address: SecretAddress,
+        /// Who acts, as the audit trail records it (default: cli:<OS user>).
+        #[arg(long)]
+        actor: Option<String>,
     },
     /// Revoke one secret now, through the revocation workflow.
     Revoke {
         /// The secret's address, <provider>:<path>.
         address: SecretAddress,
+        /// Who acts, as the audit trail records it (default: cli:<OS user>).
+        #[arg(long)]
+        actor: Option<String>,
     },
     /// Audit trail commands.
     Audit {
@@ -167,6 +174,10 @@ pub enum ReviewCommand {
     Import {
         /// The CSV file.
         file: PathBuf,
+        /// Who imports, as the reviews and the audit trail record it
+        /// (default: cli:<OS user>).
+        #[arg(long)]
+        actor: Option<String>,
     },
 }
 
@@ -299,13 +310,15 @@ async fn run(
             let app = open(load(&cli.config)?).await?;
             finish(&app, attest(&app, &addresses, format).await).await
         }
-        Command::Rotate { address } => {
+        Command::Rotate { address, actor } => {
             let app = open(load(&cli.config)?).await?;
-            finish(&app, act(&app, &address, RunKind::Rotate).await).await
+            let actor = Actor::cli(actor);
+            finish(&app, act(&app, &address, RunKind::Rotate, &actor).await).await
         }
-        Command::Revoke { address } => {
+        Command::Revoke { address, actor } => {
             let app = open(load(&cli.config)?).await?;
-            finish(&app, act(&app, &address, RunKind::Revoke).await).await
+            let actor = Actor::cli(actor);
+            finish(&app, act(&app, &address, RunKind::Revoke, &actor).await).await
         }
         Command::Audit {
             command: AuditCommand::Verify { pubkeys, trail },
@@ -314,10 +327,11 @@ async fn run(
             command: AuditCommand::Pubkey,
         } => audit::pubkey(&cli.config),
         Command::Review {
-            command: ReviewCommand::Import { file },
+            command: ReviewCommand::Import { file, actor },
         } => {
             let app = open(load(&cli.config)?).await?;
-            finish(&app, review::import(&app, &file).await).await
+            let actor = Actor::cli(actor);
+            finish(&app, review::import(&app, &file, &actor).await).await
         }
         Command::Local { provider, command } => {
             local::local(&cli.config, provider.as_deref(), command).await
@@ -371,7 +385,15 @@ async fn attest(
     })
 }
 
-async fn act(app: &App, address: &SecretAddress, kind: RunKind) -> Result<ExitCode, ExitCode> {
-    let outcome = app.act_now(address, kind).await.map_err(reconcile_error)?;
+async fn act(
+    app: &App,
+    address: &SecretAddress,
+    kind: RunKind,
+    actor: &Actor,
+) -> Result<ExitCode, ExitCode> {
+    let outcome = app
+        .act_now(address, kind, actor)
+        .await
+        .map_err(reconcile_error)?;
     Ok(outcome_code(address, &outcome))
 }

@@ -21,6 +21,7 @@ use crate::events::{
     Channel, CloudEvent, IntakeError, prepare_review, process_pending, store_event,
 };
 use crate::governance::ReviewData;
+use crate::server::auth::Actor;
 
 /// One row as the spreadsheet has it.
 #[derive(Debug, serde::Deserialize)]
@@ -72,7 +73,12 @@ impl Row {
 
 /// Reads and checks every row: the events to store, or each bad row's
 /// line and what is wrong with it.
-fn read(app: &App, file: &Path, now: DateTime<Utc>) -> Result<Vec<CloudEvent>, Vec<String>> {
+fn read(
+    app: &App,
+    file: &Path,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<CloudEvent>, Vec<String>> {
     let mut reader = match csv::ReaderBuilder::new()
         .trim(csv::Trim::Headers)
         .from_path(file)
@@ -99,7 +105,7 @@ fn read(app: &App, file: &Path, now: DateTime<Utc>) -> Result<Vec<CloudEvent>, V
             .map_err(|e| e.to_string())
             .and_then(Row::data)
             .and_then(|data| {
-                prepare_review(&config, Channel::Import, "cli", data, now)
+                prepare_review(&config, Channel::Import, &actor.name, data, now)
                     .map_err(|e| e.to_string())
             });
         match event {
@@ -115,9 +121,9 @@ fn read(app: &App, file: &Path, now: DateTime<Utc>) -> Result<Vec<CloudEvent>, V
 }
 
 /// `tenure review import FILE`.
-pub async fn import(app: &App, file: &Path) -> Result<ExitCode, ExitCode> {
+pub async fn import(app: &App, file: &Path, actor: &Actor) -> Result<ExitCode, ExitCode> {
     let now = Utc::now();
-    let events = match read(app, file, now) {
+    let events = match read(app, file, actor, now) {
         Ok(events) => events,
         Err(problems) => {
             for problem in &problems {

@@ -13,6 +13,7 @@ mod check;
 mod diagnostics;
 pub(crate) mod document;
 mod load;
+mod operators;
 mod raw;
 mod reactions;
 mod targets;
@@ -24,6 +25,7 @@ use std::time::Duration;
 
 pub use diagnostics::{ConfigError, Diagnostic, resolve};
 pub use load::load;
+pub use operators::{JwksSource, OidcConfig, OperatorConfig};
 pub use targets::{DiscoverConfig, TargetSettings, UnmanagedAction};
 
 use crate::governance::Governance;
@@ -85,6 +87,11 @@ pub struct ServerConfig {
     pub shutdown_deadline: Duration,
     /// Serve HTTPS with this certificate chain and key (PEM files).
     pub tls: Option<TlsFiles>,
+    /// The named operators of the admin API (`server.admin_token` first,
+    /// as the operator `admin`, when set).
+    pub operators: Vec<OperatorConfig>,
+    /// OIDC bearer tokens for the admin API.
+    pub oidc: Option<OidcConfig>,
 }
 
 /// A PEM certificate chain and its private key.

@@ -31,7 +31,7 @@ pub struct RawTenure {
 #[serde(deny_unknown_fields)]
 pub struct RawServer {
     pub listen: Option<Spanned<String>>,
-    pub admin_token: Option<tenure_plugin_api::SecretSource>,
+    pub admin_token: Option<Spanned<tenure_plugin_api::SecretSource>>,
     pub webhook_secret: Option<tenure_plugin_api::SecretSource>,
     pub eventgrid_key: Option<tenure_plugin_api::SecretSource>,
     pub metrics_token: Option<tenure_plugin_api::SecretSource>,
@@ -43,6 +43,37 @@ pub struct RawServer {
     pub shutdown_deadline: Option<Dur>,
     pub tls_cert: Option<Spanned<PathBuf>>,
     pub tls_key: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    pub operators: Vec<Spanned<RawOperator>>,
+    pub oidc: Option<Spanned<RawOidc>>,
+}
+
+/// `[[server.operators]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOperator {
+    pub name: Spanned<String>,
+    pub role: Spanned<String>,
+    pub token: Spanned<tenure_plugin_api::SecretSource>,
+}
+
+/// `[server.oidc]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOidc {
+    pub issuer: Spanned<String>,
+    pub audience: Spanned<String>,
+    pub jwks: Spanned<RawJwks>,
+    pub role_claim: Spanned<String>,
+    pub name_claim: Option<Spanned<String>>,
+}
+
+/// `jwks = { url = ".." } | { file = ".." }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJwks {
+    pub url: Option<Spanned<String>>,
+    pub file: Option<Spanned<PathBuf>>,
 }
 
 /// `[nats]`

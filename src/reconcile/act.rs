@@ -234,11 +234,13 @@ impl Reconciler {
         }
     }
 
-    /// Acts on one secret now, whatever the plan says (operator request).
+    /// Acts on one secret now, whatever the plan says (operator request);
+    /// the decision's audit entry names `actor`.
     pub async fn act_now(
         &self,
         secret: &SecretAddress,
         kind: RunKind,
+        actor: &crate::server::auth::Actor,
     ) -> Result<Outcome, ReconcileError> {
         let config = self.config();
         let inventory = self.inventory(&config).await?;
@@ -267,10 +269,10 @@ impl Reconciler {
                 "decision",
                 Some(secret),
                 None,
-                json!({ "decision": kind.as_str(), "reasons": ["operator_request"], "record": record.map(|r| &r.id) }),
+                json!({ "decision": kind.as_str(), "reasons": ["operator_request"], "record": record.map(|r| &r.id), "actor": actor.audit() }),
             ))
             .await?;
-        info!(secret = %secret, "Decided to {kind} {secret}: operator request.");
+        info!(secret = %secret, actor = %actor.name, "Decided to {kind} {secret}: operator request by {}.", actor.name);
         let outcome = self
             .engine
             .start(secret, kind, vec!["operator_request".to_owned()], record)

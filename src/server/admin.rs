@@ -1,18 +1,20 @@
 //! The admin API: `GET /v1/secrets`, `GET /v1/plan`, and
 //! `POST /v1/secrets/{address}/rotate|revoke` (the address percent-encoded).
-//! Every route needs `Authorization: Bearer <admin token>`.
+//! Every route needs an operator's bearer token (`auth` checks it and the
+//! role before the handler runs); actions record the operator in the audit trail.
 
-use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use chrono::Utc;
 use serde_json::json;
 use tenure_plugin_api::SecretAddress;
 use tracing::{info, warn};
 
 use super::AppState;
+use super::auth::Actor;
 use crate::reconcile::ReconcileError;
 use crate::state::{RunKind, StateError};
 use crate::workflow::EngineError;
@@ -21,38 +23,8 @@ pub(super) fn error(status: StatusCode, message: impl std::fmt::Display) -> Resp
     (status, Json(json!({ "error": message.to_string() }))).into_response()
 }
 
-/// `None` when the request carries the admin token; the refusal otherwise.
-pub(super) fn refuse(app: &AppState, headers: &HeaderMap) -> Option<Response> {
-    let Some(expected) = &app.inner.admin_digest else {
-        return Some(error(
-            StatusCode::NOT_FOUND,
-            "the admin API is off: set server.admin_token",
-        ));
-    };
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    if super::matches(expected, presented) {
-        None
-    } else {
-        {
-            let mut response = error(StatusCode::UNAUTHORIZED, "a valid bearer token is required");
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
-            Some(response)
-        }
-    }
-}
-
 /// Every secret with its status, decision, next due time and last rotation.
-pub async fn secrets(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(refusal) = refuse(&app, &headers) {
-        return refusal;
-    }
+pub async fn secrets(State(app): State<AppState>) -> Response {
     let reconciler = &app.inner.reconciler;
     match crate::status::secret_statuses(&reconciler.planned(), reconciler.store().as_ref()).await {
         Ok(rows) => Json(rows).into_response(),
@@ -61,10 +33,7 @@ pub async fn secrets(State(app): State<AppState>, headers: HeaderMap) -> Respons
 }
 
 /// A fresh dry run, as `tenure plan --format json` prints it.
-pub async fn plan(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(refusal) = refuse(&app, &headers) {
-        return refusal;
-    }
+pub async fn plan(State(app): State<AppState>) -> Response {
     let reconciler = &app.inner.reconciler;
     let config = reconciler.config();
     match reconciler.plan(Utc::now()).await {
@@ -75,7 +44,7 @@ pub async fn plan(State(app): State<AppState>, headers: HeaderMap) -> Response {
 
 /// The path parameter, or why it cannot be decoded (not UTF-8 once
 /// percent-decoded): the caller answers 400 with it, as JSON like every
-/// refusal, after checking the token.
+/// refusal (the token was checked before).
 pub(super) fn path_param(param: Result<Path<String>, PathRejection>) -> Result<String, String> {
     param
         .map(|Path(value)| value)
@@ -84,13 +53,10 @@ pub(super) fn path_param(param: Result<Path<String>, PathRejection>) -> Result<S
 
 async fn act(
     app: &AppState,
-    headers: &HeaderMap,
+    actor: &Actor,
     address: Result<Path<String>, PathRejection>,
     kind: RunKind,
 ) -> Response {
-    if let Some(refusal) = refuse(app, headers) {
-        return refusal;
-    }
     let address = match path_param(address) {
         Ok(address) => address,
         Err(why) => return error(StatusCode::BAD_REQUEST, why),
@@ -99,8 +65,8 @@ async fn act(
         Ok(secret) => secret,
         Err(err) => return error(StatusCode::BAD_REQUEST, err),
     };
-    info!(secret = %secret, action = %kind, "Operator asked to {kind} {secret} through the admin API.");
-    let outcome = app.inner.reconciler.act_now(&secret, kind).await;
+    info!(secret = %secret, action = %kind, actor = %actor.name, "Operator {} asked to {kind} {secret} through the admin API.", actor.name);
+    let outcome = app.inner.reconciler.act_now(&secret, kind, actor).await;
     app.inner.wake.notify_one();
     match outcome {
         Ok(outcome) => {
@@ -157,17 +123,17 @@ async fn act(
 /// Rotates one secret now.
 pub async fn rotate(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Extension(actor): Extension<Actor>,
     address: Result<Path<String>, PathRejection>,
 ) -> Response {
-    act(&app, &headers, address, RunKind::Rotate).await
+    act(&app, &actor, address, RunKind::Rotate).await
 }
 
 /// Revokes one secret now.
 pub async fn revoke(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Extension(actor): Extension<Actor>,
     address: Result<Path<String>, PathRejection>,
 ) -> Response {
-    act(&app, &headers, address, RunKind::Revoke).await
+    act(&app, &actor, address, RunKind::Revoke).await
 }

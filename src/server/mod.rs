@@ -4,7 +4,8 @@
 //! ```text
 //! events   signed CloudEvents in (202 once stored; 400/401/409/413/415/422 change nothing)
 //! admin    bearer-token API: secrets, plan, rotate, revoke, signals
-//! reviews  completed access reviews in (admin; stored as review events)
+//! reviews  completed access reviews in (operator; stored as review events)
+//! auth     named operators and OIDC tokens; the role each route needs
 //! ops      health, readiness, metrics
 //! openapi  the OpenAPI 3.1 document of every route
 //! ```
@@ -13,6 +14,7 @@
 //! the OpenAPI document against it.
 
 mod admin;
+pub mod auth;
 mod body_limit;
 mod events;
 mod listener;
@@ -51,7 +53,7 @@ pub enum ServerError {
     /// A credential the config names could not be read.
     #[error("server.{key}: {source}")]
     Credential {
-        /// `admin_token` or `webhook_secret`.
+        /// `webhook_secret`, `eventgrid_key` or `metrics_token`.
         key: &'static str,
         /// Why.
         source: tenure_plugin_api::SourceError,
@@ -65,9 +67,9 @@ pub enum ServerError {
     /// The admin token is too short to be a secret.
     #[error("server.metrics_token: must be at least 16 characters")]
     WeakMetricsToken,
-    /// The admin token is too short to resist guessing.
-    #[error("server.admin_token: must be at least 16 characters")]
-    WeakAdminToken,
+    /// An operator's token or the identity provider's keys could not be read.
+    #[error(transparent)]
+    Auth(#[from] auth::AuthSetupError),
     /// The certificate or key could not be read.
     #[error("server.tls_cert {cert}: {source}")]
     Tls {
@@ -95,8 +97,8 @@ pub struct AppState {
 struct Inner {
     reconciler: Arc<Reconciler>,
     webhook: Option<WebhookKey>,
-    /// SHA-256 of the admin token: compared in constant time, length hidden.
-    admin_digest: Option<[u8; 32]>,
+    /// The operators' token digests and the identity provider.
+    auth: auth::Authenticator,
     /// SHA-256 of the Event Grid key.
     eventgrid_digest: Option<[u8; 32]>,
     /// SHA-256 of the metrics token.
@@ -123,11 +125,7 @@ impl AppState {
                 Ok::<_, ServerError>(WebhookKey::parse(secret.expose())?)
             })
             .transpose()?;
-        let admin_digest = digest_of(
-            config.admin_token.as_ref(),
-            "admin_token",
-            ServerError::WeakAdminToken,
-        )?;
+        let auth = auth::Authenticator::new(config)?;
         let eventgrid_digest = digest_of(
             config.eventgrid_key.as_ref(),
             "eventgrid_key",
@@ -142,7 +140,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 reconciler,
                 webhook,
-                admin_digest,
+                auth,
                 eventgrid_digest,
                 metrics_digest,
                 wake,
@@ -299,7 +297,14 @@ pub fn router(state: AppState, config: &ServerConfig) -> Router {
     };
     table(limits)
         .into_iter()
-        .fold(Router::new(), |router, (_, path, route)| {
+        .fold(Router::new(), |router, (method, path, route)| {
+            let route = match auth::roles::required(method, path) {
+                Some(permission) => route.layer(axum::middleware::from_fn_with_state(
+                    (state.clone(), permission),
+                    auth::guard,
+                )),
+                None => route,
+            };
             router.route(path, route)
         })
         .fallback(unknown_route)

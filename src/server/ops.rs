@@ -33,19 +33,22 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
 }
 
 /// The metrics in the OpenMetrics text format: the aggregate series for
-/// anyone; with `Authorization: Bearer <admin or metrics token>`, the
-/// per-secret series too (their labels name every address).
+/// anyone; with `Authorization: Bearer <metrics token>` or the token of an
+/// operator who may read (any role), the per-secret series too (their
+/// labels name every address).
 pub async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
     let inner = &app.inner;
-    let detailed = [&inner.admin_digest, &inner.metrics_digest]
-        .into_iter()
-        .flatten()
-        .any(|digest| super::matches(digest, presented));
+    let presented = super::auth::bearer(&headers);
+    let detailed = inner
+        .metrics_digest
+        .as_ref()
+        .is_some_and(|digest| super::matches(digest, presented))
+        || (presented.is_some()
+            && inner
+                .auth
+                .authorize(&headers, super::auth::Permission::Read)
+                .await
+                .is_ok());
     let metrics = crate::metrics::global();
     let text = if detailed {
         metrics.encode_all()

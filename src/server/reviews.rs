@@ -5,17 +5,18 @@
 //! JSON object, 404 for an unknown record, 409 for the same review again,
 //! 422 for a review that cannot be applied. Every refusal stores nothing.
 
-use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use chrono::Utc;
 use serde_json::json;
 use tracing::{info, warn};
 
 use super::AppState;
-use super::admin::{error, refuse};
+use super::admin::error;
+use super::auth::Actor;
 use crate::events::{Channel, IntakeError, ReviewIntakeError, submit_review};
 use crate::governance::ReviewData;
 
@@ -36,12 +37,9 @@ fn status(err: &ReviewIntakeError) -> StatusCode {
 /// Takes one review.
 pub async fn post_review(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Extension(actor): Extension<Actor>,
     body: Result<Json<ReviewData>, JsonRejection>,
 ) -> Response {
-    if let Some(refusal) = refuse(&app, &headers) {
-        return refusal;
-    }
     let data = match body {
         Ok(Json(data)) => data,
         Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
@@ -54,14 +52,14 @@ pub async fn post_review(
         store.as_ref(),
         &config,
         Channel::Api,
-        "admin",
+        &actor.name,
         data,
         Utc::now(),
     )
     .await
     {
         Ok(event) => {
-            info!(event = %event.id, record = %record, "Accepted the review of record {record}.");
+            info!(event = %event.id, record = %record, actor = %actor.name, "Accepted the review of record {record} from {}.", actor.name);
             app.inner.wake.notify_one();
             (StatusCode::ACCEPTED, Json(json!({ "id": event.id }))).into_response()
         }

@@ -4,16 +4,17 @@
 //! (`owner_status:dana@example.com`, percent-encoded in the path). Every
 //! removal is audited.
 
-use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 use tracing::{error as log_error, info};
 
 use super::AppState;
-use super::admin::{error, path_param, refuse};
+use super::admin::{error, path_param};
+use super::auth::Actor;
 use crate::audit::Event;
 use crate::state::{Signal, SignalKind};
 
@@ -30,10 +31,7 @@ fn view(signal: &Signal) -> Value {
 }
 
 /// Every stored signal, oldest first.
-pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(refusal) = refuse(&app, &headers) {
-        return refusal;
-    }
+pub async fn list(State(app): State<AppState>) -> Response {
     match app.inner.reconciler.store().signals().await {
         Ok(signals) => Json(signals.iter().map(view).collect::<Vec<_>>()).into_response(),
         Err(err) => {
@@ -49,12 +47,9 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
 /// Removes one signal; 404 when there is none with that id.
 pub async fn remove(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Extension(actor): Extension<Actor>,
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
-    if let Some(refusal) = refuse(&app, &headers) {
-        return refusal;
-    }
     let id = match path_param(id) {
         Ok(id) => id,
         Err(why) => return error(StatusCode::BAD_REQUEST, why),
@@ -85,7 +80,7 @@ pub async fn remove(
         "signal_removed",
         None,
         None,
-        json!({ "signal": shown, "by": "admin_api" }),
+        json!({ "signal": shown, "by": "admin_api", "actor": actor.audit() }),
     );
     if let Err(err) = reconciler.audit().append(entry).await {
         log_error!(error = %err, signal = %id, "Removed a signal but could not audit it.");
@@ -98,7 +93,7 @@ pub async fn remove(
         // Removed and audited; the service's next turn layers the rest.
         log_error!(error = %err, "Could not layer the remaining signals again.");
     }
-    info!(signal = %id, "Removed signal {id} through the admin API; the files decide it again.");
+    info!(signal = %id, actor = %actor.name, "{} removed signal {id} through the admin API; the files decide it again.", actor.name);
     app.inner.wake.notify_one();
     Json(json!({ "removed": shown })).into_response()
 }

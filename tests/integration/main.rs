@@ -31,6 +31,7 @@ mod narrow;
 mod nats;
 mod openapi;
 mod openbao_example;
+mod operators;
 mod postgres_crash;
 mod postgres_example;
 mod readyz;

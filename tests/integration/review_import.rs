@@ -58,7 +58,13 @@ fn a_csv_export_becomes_the_lineage_and_a_bad_row_refuses_the_file() {
          reports-token,rita@example.com,Keep,,2099-01-01T00:00:00Z,2026-11-30T09:00:00Z,GRC-1,fine\n",
     )
     .expect("write");
-    let args = ["review", "import", good.to_str().expect("utf-8")];
+    let args = [
+        "review",
+        "import",
+        good.to_str().expect("utf-8"),
+        "--actor",
+        "grc-export",
+    ];
     let out = succeeded(&args, tenure(&demo.config, &args).output().expect("import"));
     assert!(
         stdout(&out).contains("1 reviews imported, 0 imported before"),
@@ -71,6 +77,7 @@ fn a_csv_export_becomes_the_lineage_and_a_bad_row_refuses_the_file() {
         "{line}"
     );
     assert_eq!(line["last_review"]["ticket"], "GRC-1", "{line}");
+    assert_eq!(line["last_review"]["submitted_by"], "grc-export", "{line}");
     assert_eq!(line["review_by"], "2099-01-01T00:00:00Z", "{line}");
     let out = succeeded(&args, tenure(&demo.config, &args).output().expect("again"));
     assert!(

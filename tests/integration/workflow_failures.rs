@@ -166,7 +166,11 @@ async fn a_failed_test_rolls_back_and_keeps_the_current_credential() {
         .expect("read");
     let outcome = s
         .reconciler
-        .act_now(&address(), RunKind::Rotate)
+        .act_now(
+            &address(),
+            RunKind::Rotate,
+            &tenure::server::auth::Actor::cli(None),
+        )
         .await
         .expect("act");
     assert!(
@@ -196,7 +200,11 @@ async fn a_failed_test_rolls_back_and_keeps_the_current_credential() {
     // The next rotation is not blocked by anything the failed one left behind.
     let outcome = s
         .reconciler
-        .act_now(&address(), RunKind::Rotate)
+        .act_now(
+            &address(),
+            RunKind::Rotate,
+            &tenure::server::auth::Actor::cli(None),
+        )
         .await
         .expect("act");
     assert!(outcome.is_success(), "{outcome:?}");
@@ -207,7 +215,11 @@ async fn transient_failures_back_off_then_succeed() {
     let s = setup(ErrorKind::Retryable, 2).await;
     let outcome = s
         .reconciler
-        .act_now(&address(), RunKind::Rotate)
+        .act_now(
+            &address(),
+            RunKind::Rotate,
+            &tenure::server::auth::Actor::cli(None),
+        )
         .await
         .expect("act");
     assert!(matches!(outcome, Outcome::RetryLater { .. }), "{outcome:?}");
@@ -232,7 +244,11 @@ async fn a_secret_that_keeps_failing_is_quarantined_and_escalated() {
     for _ in 0..3 {
         let outcome = s
             .reconciler
-            .act_now(&address(), RunKind::Rotate)
+            .act_now(
+                &address(),
+                RunKind::Rotate,
+                &tenure::server::auth::Actor::cli(None),
+            )
             .await
             .expect("act");
         assert!(matches!(outcome, Outcome::RolledBack { .. }), "{outcome:?}");

@@ -67,6 +67,14 @@ impl<'a> Checker<'a> {
         format!("{}:{line}:{column}", src.path.display())
     }
 
+    /// `file:line:column` of `offset` in the file with index `file`, for
+    /// errors found later (when a credential is read at start).
+    pub fn location(&self, file: usize, offset: usize) -> String {
+        let src = &self.files[file];
+        let (line, column) = src.position(offset);
+        format!("{}:{line}:{column}", src.path.display())
+    }
+
     /// How many diagnostics there are, including those added before this collector.
     pub fn count(&self) -> usize {
         self.diagnostics.len()

@@ -8,6 +8,7 @@ mod checker;
 mod defaults;
 mod nats;
 mod notify;
+mod operators;
 mod owners;
 mod providers;
 mod records;

@@ -111,10 +111,22 @@ pub fn check_server(
         source.rebase(base);
         source
     };
+    let admin_at = raw
+        .admin_token
+        .as_ref()
+        .map(|token| check.location(file, token.span().start));
+    let admin_token = raw.admin_token.map(|token| rebase(token.into_inner()));
+    let admin = admin_token.clone().zip(admin_at);
+    let operators = super::operators::check_operators(check, file, admin, raw.operators, base);
+    let oidc = raw
+        .oidc
+        .and_then(|oidc| super::operators::check_oidc(check, file, oidc, base));
     ServerConfig {
         tls: check_tls(check, file, raw.tls_cert, raw.tls_key, base),
         listen,
-        admin_token: raw.admin_token.map(rebase),
+        admin_token,
+        operators,
+        oidc,
         webhook_secret: raw.webhook_secret.map(rebase),
         eventgrid_key: raw.eventgrid_key.map(rebase),
         metrics_token: raw.metrics_token.map(rebase),

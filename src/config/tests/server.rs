@@ -35,3 +35,82 @@ path = "vault.tvault"
         "{dir}/tenure.toml:13:14: schedule.providers.vault.per_second: must be a positive number",
     ]);
 }
+
+#[test]
+fn operator_and_oidc_errors_name_file_line_and_key() {
+    let folder = Folder::main_only(
+        r#"[server]
+admin_token = { env = "ADMIN" }
+
+[[server.operators]]
+name = "admin"
+role = "viewer"
+token = { env = "A" }
+
+[[server.operators]]
+name = "bob"
+role = "root"
+token = { env = "ADMIN" }
+
+[[server.operators]]
+name = "cli:carol"
+role = "operator"
+token = { file = "carol.token" }
+
+[server.oidc]
+issuer = ""
+audience = "tenure"
+jwks = { url = "http://idp.example.com/jwks.json" }
+role_claim = "roles"
+
+[providers.local]
+type = "local"
+path = "vault.tvault"
+"#,
+    );
+    folder.assert_errors(&[
+        "{dir}/tenure.toml:5:8: server.operators[0].name: duplicate operator \"admin\" (first defined at server.admin_token)",
+        "{dir}/tenure.toml:11:8: server.operators[1].role: unknown role \"root\" (expected viewer, operator, approver or admin)",
+        "{dir}/tenure.toml:12:9: server.operators[1].token: the same token source as server.admin_token; every operator needs its own",
+        "{dir}/tenure.toml:15:8: server.operators[2].name: names starting with `cli:` are the command line's",
+        "{dir}/tenure.toml:20:10: server.oidc.issuer: must not be empty",
+        "{dir}/tenure.toml:22:16: server.oidc.jwks.url: must be an https URL (plain http only to a loopback address)",
+    ]);
+}
+
+#[test]
+fn operators_load_with_admin_token_as_the_admin_operator() {
+    let folder = Folder::main_only(
+        // The inline forms of [[server.operators]] and [server.oidc].
+        r#"[server]
+admin_token = { env = "ADMIN" }
+operators = [{ name = "alice", role = "approver", token = { file = "secrets/alice.token" } }]
+oidc = { issuer = "https://idp.example.com", audience = "tenure", jwks = { file = "jwks.json" }, role_claim = "realm_access.roles" }
+
+[providers.local]
+type = "local"
+path = "vault.tvault"
+"#,
+    );
+    let config = folder.load();
+    let server = config.server.expect("server");
+    let names: Vec<(&str, &str, &str)> = server
+        .operators
+        .iter()
+        .map(|o| (o.name.as_str(), o.role.as_str(), o.key.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("admin", "admin", "server.admin_token"),
+            ("alice", "approver", "server.operators[0].token")
+        ]
+    );
+    assert_eq!(
+        server.operators[1].token,
+        tenure_plugin_api::SecretSource::File(folder.path("secrets/alice.token"))
+    );
+    let oidc = server.oidc.expect("oidc");
+    assert_eq!(oidc.name_claim, "sub");
+    assert_eq!(oidc.jwks, JwksSource::File(folder.path("jwks.json")));
+}

@@ -113,6 +113,8 @@ async fn a_review_keeps_the_lineage_and_a_revoke_decision_revokes() {
     );
     assert_eq!(line["last_review"]["decision"], "keep", "{line}");
     assert_eq!(line["last_review"]["ticket"], "GRC-7", "{line}");
+    // Who handed it over is the authenticated operator, never the body's word.
+    assert_eq!(line["last_review"]["submitted_by"], "admin", "{line}");
     assert_eq!(line["review_by"], "2099-03-01T00:00:00Z", "{line}");
     assert_eq!(line["approval"]["by"], "ciso@example.com", "{line}");
     assert_eq!(service.status_of(REPORTS).await, "active");
