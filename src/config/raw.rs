@@ -45,6 +45,15 @@ pub struct RawServer {
     pub tls_key: Option<Spanned<PathBuf>>,
 }
 
+/// `[scim]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScim {
+    pub token: tenure_plugin_api::SecretSource,
+    pub owner_id: Option<Spanned<String>>,
+    pub base_url: Option<Spanned<String>>,
+}
+
 /// `[nats]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
