@@ -36,6 +36,7 @@ mod postgres_example;
 mod readyz;
 mod replicas;
 mod scheduler;
+mod scim;
 mod secrets_never_logged;
 mod server_bounds;
 mod service;

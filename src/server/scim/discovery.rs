@@ -26,7 +26,6 @@ pub fn list(resources: Vec<Value>, total: usize, start_index: usize) -> Value {
 pub fn service_provider_config(scim: &Scim) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-        "documentationUri": "https://github.com/tenure/tenure#scim",
         "patch": { "supported": true },
         "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
         "filter": { "supported": true, "maxResults": MAX_COUNT },
