@@ -228,14 +228,25 @@ pub async fn replace<K: Kind>(
     let scim = super::authorize(&app, &headers)?;
     let before = current::<K>(&app, &id_of(id)?, Some(&headers)).await?;
     let body = json_body(body)?;
+    rewrite(&app, scim, Write::Replace, &before, body).await
+}
+
+/// Writes `body` as the next version of `before`; 200 with it.
+async fn rewrite(
+    app: &AppState,
+    scim: &Scim,
+    op: Write,
+    before: &ScimResource,
+    body: Value,
+) -> Answer {
     let after = read_body(
-        K::KIND,
+        before.kind,
         body,
         before.id.clone(),
         before.version + 1,
         before.created_at,
     )?;
-    write(&app, scim, Write::Replace, Some(&before), Some(&after)).await?;
+    write(app, scim, op, Some(before), Some(&after)).await?;
     Ok(resource_answer(scim, StatusCode::OK, &after))
 }
 
@@ -251,15 +262,7 @@ pub async fn modify<K: Kind>(
     let operations = patch::parse(&json_body(body)?)?;
     let mut attributes = before.body.as_object().cloned().unwrap_or_default();
     patch::apply(&mut attributes, &operations)?;
-    let after = read_body(
-        K::KIND,
-        Value::Object(attributes),
-        before.id.clone(),
-        before.version + 1,
-        before.created_at,
-    )?;
-    write(&app, scim, Write::Patch, Some(&before), Some(&after)).await?;
-    Ok(resource_answer(scim, StatusCode::OK, &after))
+    rewrite(&app, scim, Write::Patch, &before, Value::Object(attributes)).await
 }
 
 /// `DELETE /Users/{id}` or `/Groups/{id}`: 204.
