@@ -225,6 +225,7 @@ with_reactions! {
         pub target: Spanned<String>,
         pub account: Option<Spanned<String>>,
         pub owner: String,
+        pub owner_group: Option<Spanned<String>>,
         pub purpose: String,
         #[serde(default)]
         pub workloads: Vec<String>,

@@ -53,6 +53,10 @@ pub fn signals_for(event: &TenureEvent, at: DateTime<Utc>, event_id: &str) -> Ve
         TenureEvent::ReviewCompleted { record } => {
             vec![signal(SignalKind::Review, record, "completed")]
         }
+        TenureEvent::GroupMembers { group, members } => {
+            let members = serde_json::Value::from(members.clone()).to_string();
+            vec![signal(SignalKind::GroupMembers, group, &members)]
+        }
         TenureEvent::GovernanceUpdated | TenureEvent::VaultChanged { .. } => Vec::new(),
     }
 }
@@ -120,6 +124,18 @@ pub fn overlay(config: &mut Config, signals: &[Signal]) -> Exposures {
             }
             SignalKind::SecretExposed => {
                 exposures.insert(key, signal.at);
+            }
+            SignalKind::GroupMembers => {
+                let members: Vec<String> = serde_json::from_str(&signal.value).unwrap_or_default();
+                for record in &mut governance.records {
+                    let Some(group) = &mut record.owner_group else {
+                        continue;
+                    };
+                    if group.name.eq_ignore_ascii_case(&signal.key) {
+                        let outside = !members.iter().any(|m| m == &record.owner);
+                        group.owner_left_at = outside.then_some(signal.at);
+                    }
+                }
             }
             SignalKind::Review => {
                 for record in governance.records.iter_mut().filter(|r| r.id == signal.key) {

@@ -1,5 +1,6 @@
 //! SCIM groups: what a group body must hold (`displayName`, `members` as
-//! `{ value, display }` objects naming users).
+//! `{ value, display }` objects naming users). Every change tells the
+//! governance the group's members as owner ids (`owner_group`).
 
 use serde_json::{Map, Value};
 

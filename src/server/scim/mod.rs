@@ -13,9 +13,11 @@
 //! ```
 //!
 //! A user deactivated or deleted raises `io.tenure.owner.left` for the
-//! owner id it maps to, reactivated `io.tenure.owner.returned`: stored as
-//! an event in the same transaction as the user, then applied exactly once
-//! by the event processor like a signed webhook's.
+//! owner id it maps to, reactivated `io.tenure.owner.returned`; a group
+//! change raises `io.tenure.group.members` (its members as owner ids, for
+//! records' `owner_group`). Each is stored as an event in the same
+//! transaction as the resource, then applied exactly once by the event
+//! processor like a signed webhook's.
 
 mod discovery;
 mod errors;

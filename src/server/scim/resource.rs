@@ -129,9 +129,32 @@ pub fn render(scim: &Scim, resource: &ScimResource, excluded: &[String]) -> Valu
     Value::Object(body)
 }
 
-/// The event a change raises (users only), ready to store with the write.
-fn event_for(
+/// The owner ids of the members of `group` (none once it is deleted).
+async fn member_owners(
+    store: &dyn StateStore,
     scim: &Scim,
+    group: Option<&ScimResource>,
+) -> Result<Vec<String>, ScimError> {
+    let mut owners = Vec::new();
+    for id in group
+        .map(|g| groups::member_ids(&g.body))
+        .unwrap_or_default()
+    {
+        let user = store
+            .scim_resource(ScimKind::User, &id)
+            .await
+            .map_err(unavailable)?;
+        if let Some(user) = user {
+            owners.push(users::owner_id(&user, scim.owner_id));
+        }
+    }
+    Ok(owners)
+}
+
+/// The event a change raises, ready to store with the write: a user's
+/// owner left or returned; a group's members (as owner ids).
+async fn event_for(
+    sink: &Sink<'_>,
     before: Option<&ScimResource>,
     after: Option<&ScimResource>,
     version: i64,
@@ -139,19 +162,26 @@ fn event_for(
     let Some(resource) = after.or(before) else {
         return Ok(None);
     };
-    if resource.kind != ScimKind::User {
-        return Ok(None);
-    }
-    let Some((kind, owner)) = users::change(before, after, scim.owner_id) else {
-        return Ok(None);
+    let (kind, data) = match resource.kind {
+        ScimKind::User => match users::change(before, after, sink.scim.owner_id) {
+            Some((kind, owner)) => (kind, json!({ "owner": owner })),
+            None => return Ok(None),
+        },
+        ScimKind::Group => {
+            let members = member_owners(sink.store, sink.scim, after).await?;
+            (
+                "io.tenure.group.members",
+                json!({ "group": resource.name, "members": members }),
+            )
+        }
     };
     let now = Utc::now();
     let event = CloudEvent {
         id: format!("v{version}"),
-        source: format!("/scim/v2/Users/{}", resource.id),
+        source: format!("/scim/v2/{}/{}", endpoint(resource.kind), resource.id),
         kind: kind.to_owned(),
         time: Some(now),
-        data: json!({ "owner": owner }),
+        data,
     };
     inbound(Channel::Scim, event, None, now)
         .map(Some)
@@ -211,7 +241,7 @@ impl Sink<'_> {
             return Ok(false);
         };
         let version = after.map_or_else(|| subject.version + 1, |a| a.version);
-        let event = event_for(self.scim, before, after, version)?;
+        let event = event_for(self, before, after, version).await?;
         let written = match (before, after) {
             (before, Some(after)) => self
                 .store

@@ -6,6 +6,7 @@
 //! users and groups survive a restart of either state store.
 
 mod client;
+mod owner_group;
 mod refusals;
 mod revoke_postgres;
 mod store;
