@@ -10,8 +10,8 @@ use std::path::Path;
 
 use super::check::{
     Checker, Known, check_defaults, check_nats, check_notify, check_owners, check_providers,
-    check_records, check_retry, check_schedule, check_server, check_target_settings, check_targets,
-    check_tenure, check_workloads,
+    check_records, check_retry, check_schedule, check_scim, check_server, check_target_settings,
+    check_targets, check_tenure, check_workloads,
 };
 use super::diagnostics::{Diagnostic, SourceFile};
 use super::document::Parts;
@@ -49,6 +49,9 @@ pub fn build(
     let server = parts
         .server
         .map(|server| check_server(&mut check, server, base));
+    let scim = parts
+        .scim
+        .map(|scim| check_scim(&mut check, scim, server.is_some(), base));
     let retry = parts.retry.map_or_else(RetryPolicy::default, |retry| {
         check_retry(&mut check, &retry)
     });
@@ -86,6 +89,7 @@ pub fn build(
         concurrency: tenure.concurrency,
         retry,
         server,
+        scim,
         notify,
         nats,
         schedule,

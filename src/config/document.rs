@@ -12,8 +12,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diagnostics::{Diagnostic, SourceFile, join_key};
 use super::raw::{
-    RawDefaults, RawNats, RawNotify, RawOwner, RawRecord, RawRetry, RawSchedule, RawServer,
-    RawTargetSettings, RawTenure, RawWorkload,
+    RawDefaults, RawNats, RawNotify, RawOwner, RawRecord, RawRetry, RawSchedule, RawScim,
+    RawServer, RawTargetSettings, RawTenure, RawWorkload,
 };
 use crate::plugins::{self, ProviderConfig, TargetConfig};
 
@@ -43,6 +43,7 @@ pub struct Parts {
     pub tenure: Option<Located<RawTenure>>,
     pub retry: Option<Located<RawRetry>>,
     pub server: Option<Located<RawServer>>,
+    pub scim: Option<Located<RawScim>>,
     pub schedule: Option<Located<RawSchedule>>,
     pub nats: Option<Located<RawNats>>,
     pub notify: Option<Located<RawNotify>>,
@@ -68,6 +69,7 @@ pub enum FileKind {
 const MAIN_KEYS: &[&str] = &[
     "tenure",
     "server",
+    "scim",
     "schedule",
     "nats",
     "notify",
@@ -228,6 +230,7 @@ pub fn read_file(
                 parts.tenure = reader.located(name, value);
             }
             "server" => parts.server = reader.located(name, value),
+            "scim" => parts.scim = reader.located(name, value),
             "notify" => parts.notify = reader.located(name, value),
             "nats" => parts.nats = reader.located(name, value),
             "schedule" => parts.schedule = reader.located(name, value),

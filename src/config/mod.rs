@@ -103,6 +103,28 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
+/// How a SCIM user maps to a Tenure owner id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScimOwnerId {
+    /// The user's `userName`, as sent.
+    #[default]
+    UserName,
+    /// The user's primary email (else its first), falling back to `userName`.
+    Email,
+}
+
+/// `[scim]`: the SCIM 2.0 service provider under `/scim/v2`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScimConfig {
+    /// The identity provider's bearer token (kept only as a digest once read).
+    pub token: tenure_plugin_api::SecretSource,
+    /// How a user maps to an owner id.
+    pub owner_id: ScimOwnerId,
+    /// The public base URL for `meta.location` (`https://host/scim/v2`);
+    /// `None`: locations are the path `/scim/v2/...`.
+    pub base_url: Option<String>,
+}
+
 /// `[nats]`: a JetStream subject as a second event source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NatsConfig {
@@ -158,6 +180,8 @@ pub struct Config {
     pub retry: RetryPolicy,
     /// The HTTP server, when `[server]` is present.
     pub server: Option<ServerConfig>,
+    /// The SCIM 2.0 intake, when `[scim]` is present.
+    pub scim: Option<ScimConfig>,
     /// Owner notifications, when `[notify]` is present.
     pub notify: Option<NotifyConfig>,
     /// NATS JetStream as an event source, when `[nats]` is present.

@@ -76,6 +76,15 @@ pub struct RawJwks {
     pub file: Option<Spanned<PathBuf>>,
 }
 
+/// `[scim]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScim {
+    pub token: tenure_plugin_api::SecretSource,
+    pub owner_id: Option<Spanned<String>>,
+    pub base_url: Option<Spanned<String>>,
+}
+
 /// `[nats]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -247,6 +256,7 @@ with_reactions! {
         pub target: Spanned<String>,
         pub account: Option<Spanned<String>>,
         pub owner: String,
+        pub owner_group: Option<Spanned<String>>,
         pub purpose: String,
         #[serde(default)]
         pub workloads: Vec<String>,

@@ -85,6 +85,8 @@ pub enum Channel {
     Api,
     /// A file imported from the command line (`tenure review import`).
     Import,
+    /// A SCIM user's change (`/scim/v2`): the event it means.
+    Scim,
 }
 
 impl Channel {
@@ -96,8 +98,31 @@ impl Channel {
             Self::Nats => "nats",
             Self::Api => "api",
             Self::Import => "import",
+            Self::Scim => "scim",
         }
     }
+}
+
+/// The event as it is stored, once its type and data are checked: its id
+/// is `<channel>:<source> <id>`. Stored by [`store_event`], or by a caller
+/// that stores it in its own transaction (SCIM).
+pub fn inbound(
+    channel: Channel,
+    event: CloudEvent,
+    delivery_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<InboundEvent, EventError> {
+    TenureEvent::parse(&event.kind, &event.data)?;
+    let channel = channel.as_str();
+    Ok(InboundEvent {
+        id: format!("{channel}:{} {}", event.source, event.id),
+        delivery_id: delivery_id.map(|d| format!("{channel}:{d}")),
+        kind: event.kind,
+        data: event.data,
+        // A sender's clock may run ahead: never later than receipt.
+        occurred_at: event.time.map(|t| t.min(now)),
+        received_at: now,
+    })
 }
 
 /// Stores an already-authenticated CloudEvent (Event Grid, NATS, or a
@@ -110,17 +135,7 @@ pub async fn store_event(
     delivery_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<InboundEvent, IntakeError> {
-    TenureEvent::parse(&event.kind, &event.data)?;
-    let channel = channel.as_str();
-    let inbound = InboundEvent {
-        id: format!("{channel}:{} {}", event.source, event.id),
-        delivery_id: delivery_id.map(|d| format!("{channel}:{d}")),
-        kind: event.kind,
-        data: event.data,
-        // A sender's clock may run ahead: never later than receipt.
-        occurred_at: event.time.map(|t| t.min(now)),
-        received_at: now,
-    };
+    let inbound = inbound(channel, event, delivery_id, now)?;
     match store.insert_event(&inbound).await? {
         Intake::Stored => Ok(inbound),
         Intake::Duplicate => Err(IntakeError::Replay(inbound.id)),

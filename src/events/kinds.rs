@@ -15,7 +15,7 @@ pub const KEY_VAULT_TYPES: [&str; 3] = [
 ];
 
 /// Every event type Tenure accepts.
-pub const TYPES: [&str; 10] = [
+pub const TYPES: [&str; 11] = [
     "io.tenure.owner.left",
     "io.tenure.owner.returned",
     "io.tenure.owner.changed",
@@ -26,6 +26,7 @@ pub const TYPES: [&str; 10] = [
     "io.tenure.review.lapsed",
     "io.tenure.review.completed",
     "io.tenure.governance.updated",
+    "io.tenure.group.members",
 ];
 
 /// A governance change Tenure reacts to.
@@ -82,6 +83,15 @@ pub enum TenureEvent {
     },
     /// The governance files changed: read them again.
     GovernanceUpdated,
+    /// A group's members now are `members` (owner ids): a record whose
+    /// `owner_group` it is and whose owner is not among them counts as
+    /// its owner having left.
+    GroupMembers {
+        /// The group's name.
+        group: String,
+        /// The owner ids of its members.
+        members: Vec<String>,
+    },
     /// The vault itself reported a change to a secret (Azure Key Vault
     /// through Event Grid): reconcile it now.
     VaultChanged {
@@ -122,6 +132,11 @@ struct WorkloadData {
 #[derive(Deserialize)]
 struct Secret {
     secret: SecretAddress,
+}
+#[derive(Deserialize)]
+struct GroupData {
+    group: String,
+    members: Vec<String>,
 }
 #[derive(Deserialize)]
 struct RecordData {
@@ -194,6 +209,13 @@ impl TenureEvent {
                 Self::ReviewCompleted { review }
             }
             "io.tenure.governance.updated" => Self::GovernanceUpdated,
+            "io.tenure.group.members" => {
+                let data: GroupData = data(kind, value)?;
+                Self::GroupMembers {
+                    group: non_empty(kind, "group", data.group)?,
+                    members: data.members,
+                }
+            }
             other if KEY_VAULT_TYPES.contains(&other) => Self::VaultChanged {
                 secret: data::<Secret>(kind, value)?.secret,
             },
@@ -221,6 +243,7 @@ mod tests {
             json!({"record": "reports"}),
             json!({"record": "reports", "reviewer": "rita", "decision": "keep"}),
             Value::Null,
+            json!({"group": "payments-owners", "members": ["dana"]}),
         ];
         for (kind, sample) in TYPES.iter().zip(samples) {
             assert!(TenureEvent::parse(kind, &sample).is_ok(), "{kind}");

@@ -26,7 +26,7 @@ mod webhook;
 
 pub use cloudevent::{CloudEvent, FormatError, parse as parse_cloudevent, parse_structured};
 pub use eventgrid::{EventGridDelivery, EventGridError, GridOutcome, read_delivery};
-pub use intake::{Channel, IntakeError, Request, accept, store_event};
+pub use intake::{Channel, IntakeError, Request, accept, inbound, store_event};
 pub use kinds::{EventError, KEY_VAULT_TYPES, TYPES, TenureEvent};
 pub use processor::{ProcessError, Processed, process_pending};
 pub use reviews::{REVIEW_COMPLETED, ReviewIntakeError, prepare_review, submit_review};

@@ -58,6 +58,10 @@ pub fn signals_for(event: &TenureEvent, at: DateTime<Utc>, event_id: &str) -> Ve
             // Checked when the event was accepted.
             Err(_) => Vec::new(),
         },
+        TenureEvent::GroupMembers { group, members } => {
+            let members = serde_json::Value::from(members.clone()).to_string();
+            vec![signal(SignalKind::GroupMembers, group, &members)]
+        }
         TenureEvent::GovernanceUpdated | TenureEvent::VaultChanged { .. } => Vec::new(),
     }
 }
@@ -126,6 +130,18 @@ pub fn overlay(config: &mut Config, signals: &[Signal]) -> Exposures {
             }
             SignalKind::SecretExposed => {
                 exposures.insert(key, signal.at);
+            }
+            SignalKind::GroupMembers => {
+                let members: Vec<String> = serde_json::from_str(&signal.value).unwrap_or_default();
+                for record in &mut governance.records {
+                    let Some(group) = &mut record.owner_group else {
+                        continue;
+                    };
+                    if group.name.eq_ignore_ascii_case(&signal.key) {
+                        let outside = !members.iter().any(|m| m == &record.owner);
+                        group.owner_left_at = outside.then_some(signal.at);
+                    }
+                }
             }
             SignalKind::Review => {
                 // A completed review is stored as its JSON; `lapsed`, and

@@ -19,5 +19,5 @@ pub use catalog::Governance;
 pub use facts::{Attested, SecretFacts};
 pub use index::{RecordIndex, RecordMatch, compile_glob};
 pub use people::{Owner, OwnerStatus, Standing, Workload, WorkloadStatus};
-pub use record::{Action, Approval, Exception, Reactions, Record, Schedule, Selector};
+pub use record::{Action, Approval, Exception, OwnerGroup, Reactions, Record, Schedule, Selector};
 pub use review::{Review, ReviewData, ReviewDecision, ReviewError};

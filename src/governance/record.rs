@@ -94,6 +94,17 @@ pub struct Approval {
     pub ticket: Option<String>,
 }
 
+/// The group a record's owner must belong to (`owner_group`), as the
+/// identity provider reports its members through SCIM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerGroup {
+    /// The group's name (its SCIM `displayName`, compared without regard to case).
+    pub name: String,
+    /// Since when the owner is no longer a member, if the group's latest
+    /// members leave them out: the owner counts as having left.
+    pub owner_left_at: Option<DateTime<Utc>>,
+}
+
 /// A time-limited, approved deviation: while it holds, rotation and narrowing are waived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exception {
@@ -167,6 +178,8 @@ pub struct Record {
     pub account: Option<String>,
     /// The accountable owner.
     pub owner: String,
+    /// The group the owner must belong to, if the record names one.
+    pub owner_group: Option<OwnerGroup>,
     /// Why the credential exists.
     pub purpose: String,
     /// Workloads approved to hold it.

@@ -132,6 +132,14 @@ pub fn decide(subject: &Subject<'_>, defaults: &Defaults, now: DateTime<Utc>) ->
         None if subject.owners_modelled => findings.add(Reason::OwnerUnknown, Action::Escalate),
         None => {}
     }
+    // No longer in the record's owner group: as good as gone, for this record.
+    if record
+        .owner_group
+        .as_ref()
+        .is_some_and(|g| g.owner_left_at.is_some())
+    {
+        findings.add(Reason::OwnerLeft, record.reactions.owner_left);
+    }
     if let Some(tag) = &facts.owner_tag
         && tag != &record.owner
     {

@@ -4,8 +4,8 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use super::*;
 use crate::governance::{
-    Action, Approval, Attested, Exception, Owner, OwnerStatus, Reactions, Record, Schedule,
-    SecretFacts, Selector, Workload, WorkloadStatus,
+    Action, Approval, Attested, Exception, Owner, OwnerGroup, OwnerStatus, Reactions, Record,
+    Schedule, SecretFacts, Selector, Workload, WorkloadStatus,
 };
 
 fn now() -> DateTime<Utc> {
@@ -45,6 +45,7 @@ fn record() -> Record {
         exception: None,
         reactions: Reactions::default(),
         attest_every: None,
+        owner_group: None,
     }
 }
 
@@ -136,6 +137,8 @@ const ROWS: &[Row] = &[
     Row { name: "approval expiring", edit: |r, _, _| r.expires = Some(now() + days(3)), kind: DecisionKind::Escalate, reasons: &["approval_expiring"], waived: &[] },
     Row { name: "owner left", edit: |_, _, w| if let Some(o) = &mut w.owner { o.status = OwnerStatus::Left }, kind: DecisionKind::Revoke, reasons: &["owner_left"], waived: &[] },
     Row { name: "owner left, reaction escalate", edit: |r, _, w| { r.reactions.owner_left = Action::Escalate; if let Some(o) = &mut w.owner { o.status = OwnerStatus::Left } }, kind: DecisionKind::Escalate, reasons: &["owner_left"], waived: &[] },
+    Row { name: "owner out of the owner group", edit: |r, _, _| r.owner_group = Some(OwnerGroup { name: "ops".into(), owner_left_at: Some(now()) }), kind: DecisionKind::Revoke, reasons: &["owner_left"], waived: &[] },
+    Row { name: "owner in the owner group", edit: |r, _, _| r.owner_group = Some(OwnerGroup { name: "ops".into(), owner_left_at: None }), kind: DecisionKind::Compliant, reasons: &[], waived: &[] },
     Row { name: "owner unknown", edit: |_, _, w| w.owner = None, kind: DecisionKind::Escalate, reasons: &["owner_unknown"], waived: &[] },
     Row { name: "owners not modelled", edit: |_, _, w| { w.owner = None; w.owners_modelled = false; }, kind: DecisionKind::Compliant, reasons: &[], waived: &[] },
     Row { name: "owner changed", edit: |_, f, _| f.owner_tag = Some("bob".into()), kind: DecisionKind::Rotate, reasons: &["owner_changed"], waived: &[] },

@@ -21,6 +21,7 @@ mod listener;
 mod openapi;
 mod ops;
 mod reviews;
+mod scim;
 mod signals;
 
 pub use listener::{Bounds, serve, tls_acceptor};
@@ -70,6 +71,12 @@ pub enum ServerError {
     /// An operator's token or the identity provider's keys could not be read.
     #[error(transparent)]
     Auth(#[from] auth::AuthSetupError),
+    /// The SCIM token could not be read.
+    #[error("scim.token: {0}")]
+    ScimToken(tenure_plugin_api::SourceError),
+    /// The SCIM token is too short to resist guessing.
+    #[error("scim.token: must be at least 16 characters")]
+    WeakScimToken,
     /// The certificate or key could not be read.
     #[error("server.tls_cert {cert}: {source}")]
     Tls {
@@ -103,6 +110,8 @@ struct Inner {
     eventgrid_digest: Option<[u8; 32]>,
     /// SHA-256 of the metrics token.
     metrics_digest: Option<[u8; 32]>,
+    /// The SCIM intake, when `[scim]` is configured.
+    scim: Option<scim::Scim>,
     wake: Arc<Notify>,
 }
 
@@ -136,6 +145,12 @@ impl AppState {
             "metrics_token",
             ServerError::WeakMetricsToken,
         )?;
+        let scim = reconciler
+            .config()
+            .scim
+            .as_ref()
+            .map(scim::Scim::new)
+            .transpose()?;
         Ok(Self {
             inner: Arc::new(Inner {
                 reconciler,
@@ -143,6 +158,7 @@ impl AppState {
                 auth,
                 eventgrid_digest,
                 metrics_digest,
+                scim,
                 wake,
             }),
         })
@@ -213,6 +229,8 @@ fn method_filter(method: &str) -> MethodFilter {
         "GET" => MethodFilter::GET,
         "POST" => MethodFilter::POST,
         "DELETE" => MethodFilter::DELETE,
+        "PUT" => MethodFilter::PUT,
+        "PATCH" => MethodFilter::PATCH,
         other => unreachable!("no route of the table uses the method {other}"),
     }
 }
@@ -250,7 +268,8 @@ fn table(limits: Limits) -> Vec<Route> {
             .layer(timeout);
         (method, path, route)
     };
-    vec![
+    let scim = scim::routes(|route| with_body(route, "scim"), capped);
+    let mut table = vec![
         with_body(entry("POST", "/v1/events", events::post_event), "webhook"),
         with_body(
             entry("POST", "/v1/eventgrid", events::post_eventgrid),
@@ -270,7 +289,9 @@ fn table(limits: Limits) -> Vec<Route> {
         capped(entry("GET", "/readyz", ops::readyz)),
         capped(entry("GET", "/metrics", ops::metrics)),
         capped(entry("GET", "/v1/openapi.json", openapi::document)),
-    ]
+    ];
+    table.extend(scim);
+    table
 }
 
 /// Every `(method, path)` the router serves, in the table's order (paths

@@ -45,16 +45,20 @@ pub enum SignalKind {
     SecretExposed,
     /// A record's review (`key` the record id, `value` `lapsed` or `completed`).
     Review,
+    /// A SCIM group's members (`key` the group's `displayName`, `value` the
+    /// owner ids of its members as a JSON array).
+    GroupMembers,
 }
 
 impl SignalKind {
     /// Every kind, for parsing.
-    pub const ALL: [SignalKind; 5] = [
+    pub const ALL: [SignalKind; 6] = [
         Self::OwnerStatus,
         Self::OwnerReassigned,
         Self::WorkloadStatus,
         Self::SecretExposed,
         Self::Review,
+        Self::GroupMembers,
     ];
 
     /// The stable snake_case name stored in the database.
@@ -65,6 +69,7 @@ impl SignalKind {
             Self::WorkloadStatus => "workload_status",
             Self::SecretExposed => "secret_exposed",
             Self::Review => "review",
+            Self::GroupMembers => "group_members",
         }
     }
 

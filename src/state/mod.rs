@@ -1,8 +1,9 @@
 //! Durable state: workflow runs, per-secret leases, the due queue,
 //! per-secret failure counts, accepted events and the signals they left,
 //! attestations (each secret's latest result and every pass), the logins a
-//! revocation or retirement disabled, unmanaged accounts, and approval
-//! requests.
+//! revocation or retirement disabled, unmanaged accounts, approval
+//! requests, and the users and groups an identity provider provisioned
+//! through SCIM.
 //!
 //! [`StateStore`] is the seam: [`SqliteStore`] (a file in the state folder)
 //! is the embedded default; [`PgStore`] (PostgreSQL) lets several replicas
@@ -14,6 +15,7 @@ mod attest;
 mod events;
 mod model;
 mod postgres;
+mod scim;
 mod sql;
 mod sqlite;
 mod wal_sync;
@@ -30,6 +32,7 @@ pub use attest::{AttestationPass, AttestationRow, LoginRole, LoginsRow, Unmanage
 pub use events::{InboundEvent, Intake, Signal, SignalKind};
 pub use model::{Phase, QueueItem, Run, RunKind, RunStatus, SecretState};
 pub use postgres::PgStore;
+pub use scim::{ScimKind, ScimResource, ScimWrite};
 pub use sql::SqlStore;
 pub use sqlite::SqliteStore;
 
@@ -224,6 +227,35 @@ pub trait StateStore: Send + Sync + 'static {
 
     /// Every approval request, newest first.
     async fn approvals(&self) -> Result<Vec<Approval>, StateError>;
+
+    /// One SCIM user or group by id.
+    async fn scim_resource(
+        &self,
+        kind: ScimKind,
+        id: &str,
+    ) -> Result<Option<ScimResource>, StateError>;
+
+    /// Every SCIM user or group, oldest first.
+    async fn scim_resources(&self, kind: ScimKind) -> Result<Vec<ScimResource>, StateError>;
+
+    /// Creates `resource` (`expected` `None`) or replaces it if its stored
+    /// version is `expected`, and stores `event` in the same transaction.
+    async fn put_scim_resource(
+        &self,
+        resource: &ScimResource,
+        expected: Option<i64>,
+        event: Option<&InboundEvent>,
+    ) -> Result<ScimWrite, StateError>;
+
+    /// Deletes a SCIM user or group if its stored version is `expected`,
+    /// and stores `event` in the same transaction.
+    async fn delete_scim_resource(
+        &self,
+        kind: ScimKind,
+        id: &str,
+        expected: i64,
+        event: Option<&InboundEvent>,
+    ) -> Result<ScimWrite, StateError>;
 
     /// Whether the store answers (for readiness).
     async fn ping(&self) -> Result<(), StateError>;

@@ -38,6 +38,7 @@ mod readyz;
 mod replicas;
 mod review_import;
 mod scheduler;
+mod scim;
 mod secrets_never_logged;
 mod server_bounds;
 mod service;

@@ -11,7 +11,7 @@ use super::{Checker, RecordDefaults};
 use crate::config::document::Located;
 use crate::config::raw::RawRecord;
 use crate::config::reactions;
-use crate::governance::{Approval, Exception, Reactions, Record, Selector};
+use crate::governance::{Approval, Exception, OwnerGroup, Reactions, Record, Selector};
 use crate::plugins::{ProviderConfig, TargetConfig};
 
 /// The providers and targets records may name.
@@ -228,6 +228,10 @@ fn into_record(r: &RawRecord, checked: Checked, defaults: &RecordDefaults) -> Re
         target: r.target.get_ref().clone(),
         account: r.account.as_ref().map(|a| a.get_ref().clone()),
         owner: r.owner.clone(),
+        owner_group: r.owner_group.as_ref().map(|g| OwnerGroup {
+            name: g.get_ref().trim().to_owned(),
+            owner_left_at: None,
+        }),
         purpose: r.purpose.clone(),
         workloads: r.workloads.clone(),
         max_age: r.max_age.as_ref().map(|d| d.get_ref().delta()),
@@ -268,6 +272,11 @@ fn check_record(
     let renew_before = check_renew_before(check, raw, defaults.renew_before);
     let scopes = canonical_scopes(check, raw, known);
     let reactions = check_reactions(check, raw, defaults.reactions);
+    if let Some(group) = &raw.value.owner_group
+        && group.get_ref().trim().is_empty()
+    {
+        check.report_field(raw, "owner_group", group.span(), "must name a group");
+    }
     let checked = Checked {
         selector: selector?,
         renew_before,

@@ -146,3 +146,24 @@ approval = { by = "c", at = 2026-01-01 }
     assert!(records[0].approves_account("app") && !records[0].approves_account("postgres"));
     assert!(records[3].approves_account("app_orders") && !records[3].approves_account("admin"));
 }
+
+#[test]
+fn an_owner_group_is_kept_and_an_empty_one_refused() {
+    let text = scoped("gen", "type = \"generate\"", "")
+        .replace("account = \"app\"\n", "")
+        .replace(
+            "owner = \"o\"",
+            "owner = \"o\"\nowner_group = \"Payments-Owners\"",
+        );
+    let config = Folder::main_only(&text).load();
+    let group = config.governance.records[0]
+        .owner_group
+        .as_ref()
+        .expect("kept");
+    assert_eq!(
+        (group.name.as_str(), group.owner_left_at),
+        ("Payments-Owners", None)
+    );
+    let empty = Folder::main_only(&text.replace("\"Payments-Owners\"", "\" \""));
+    empty.assert_errors(&["{dir}/tenure.toml:13:15: records[0].owner_group: must name a group"]);
+}

@@ -114,3 +114,49 @@ path = "vault.tvault"
     assert_eq!(oidc.name_claim, "sub");
     assert_eq!(oidc.jwks, JwksSource::File(folder.path("jwks.json")));
 }
+
+#[test]
+fn scim_errors_name_file_line_and_key_and_defaults_apply() {
+    let folder = Folder::main_only(
+        r#"[scim]
+token = { env = "TENURE_SCIM_TOKEN" }
+owner_id = "upn"
+base_url = "ftp://idp.example.com/scim/v2"
+
+[providers.local]
+type = "local"
+path = "vault.tvault"
+"#,
+    );
+    folder.assert_errors(&[
+        "{dir}/tenure.toml:1:1: scim: the SCIM endpoints are served by [server]: add a [server] section",
+        "{dir}/tenure.toml:3:12: scim.owner_id: expected \"userName\" or \"email\", not \"upn\"",
+        "{dir}/tenure.toml:4:12: scim.base_url: expected an http(s) URL without query or fragment, like https://tenure.example.com/scim/v2",
+    ]);
+    let inline = Folder::main_only("[server]\n[scim]\ntoken = \"inline-token-0123456789\"\n");
+    assert_eq!(inline.errors().len(), 1, "{:?}", inline.errors());
+
+    let good = Folder::main_only(
+        r#"[server]
+
+[scim]
+token = { file = "scim.token" }
+owner_id = "email"
+base_url = "https://tenure.example.com/scim/v2/"
+
+[providers.local]
+type = "local"
+path = "vault.tvault"
+"#,
+    );
+    let scim = good.load().scim.expect("[scim]");
+    assert_eq!(scim.owner_id, ScimOwnerId::Email);
+    assert_eq!(
+        scim.base_url.as_deref(),
+        Some("https://tenure.example.com/scim/v2")
+    );
+    assert_eq!(
+        scim.token,
+        tenure_plugin_api::SecretSource::File(good.path("scim.token"))
+    );
+}

@@ -11,27 +11,28 @@ pub(super) async fn insert_event<D: Db>(
     store: &SqlStore<D>,
     event: &InboundEvent,
 ) -> Result<Intake, StateError> {
-    let data = serde_json::to_string(&event.data)
-        .map_err(|e| StateError::Database(format!("event data: {e}")))?;
-    let changed = store
-        .write(
-            Sql::new(
-                "INSERT INTO events (id, delivery_id, kind, data, occurred_at, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            )
-            .bind(&event.id)
-            .bind(&event.delivery_id)
-            .bind(&event.kind)
-            .bind(data)
-            .bind(event.occurred_at.map(millis))
-            .bind(millis(event.received_at)),
-        )
-        .await?;
+    let changed = store.write(insert_event_sql(event)?).await?;
     Ok(if changed == 1 {
         Intake::Stored
     } else {
         Intake::Duplicate
     })
+}
+
+/// The statement that stores `event` (nothing when its id or delivery id is known).
+pub(super) fn insert_event_sql(event: &InboundEvent) -> Result<Sql, StateError> {
+    let data = serde_json::to_string(&event.data)
+        .map_err(|e| StateError::Database(format!("event data: {e}")))?;
+    Ok(Sql::new(
+        "INSERT INTO events (id, delivery_id, kind, data, occurred_at, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(&event.id)
+    .bind(&event.delivery_id)
+    .bind(&event.kind)
+    .bind(data)
+    .bind(event.occurred_at.map(millis))
+    .bind(millis(event.received_at)))
 }
 
 pub(super) async fn pending_events<D: Db>(

@@ -17,6 +17,7 @@ mod notifications;
 mod queue;
 mod runs;
 mod schema;
+mod scim;
 mod secret_state;
 mod store;
 

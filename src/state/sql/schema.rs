@@ -115,4 +115,17 @@ pub(in crate::state) const SCHEMA: &[&str] = &[
     )",
     "CREATE UNIQUE INDEX IF NOT EXISTS approvals_open ON approvals (subject, action)
         WHERE status IN ('pending', 'approved')",
+    "CREATE TABLE IF NOT EXISTS scim_resources (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        external_id TEXT,
+        version BIGINT NOT NULL,
+        body TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (kind, id)
+    )",
+    "CREATE UNIQUE INDEX IF NOT EXISTS scim_resources_name ON scim_resources (kind, name_key)",
 ];

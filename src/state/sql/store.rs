@@ -11,12 +11,14 @@ use tenure_plugin_api::SecretAddress;
 
 use super::{
     Db, Sql, SqlStore, approvals, attest, events, leases, logins, notifications, queue, runs,
+    scim,
     secret_state,
 };
 use crate::approvals::{Approval, ApprovalStatus};
 use crate::state::{
     AttestationPass, AttestationRow, InboundEvent, Intake, LoginRole, LoginsRow, QueueItem, Run,
-    SecretState, Signal, SignalKind, StateError, StateStore, UnmanagedRow,
+    ScimKind, ScimResource, ScimWrite, SecretState, Signal, SignalKind, StateError, StateStore,
+    UnmanagedRow,
 };
 
 #[async_trait::async_trait]
@@ -211,6 +213,37 @@ impl<D: Db> StateStore for SqlStore<D> {
 
     async fn approvals(&self) -> Result<Vec<Approval>, StateError> {
         approvals::approvals(self).await
+    }
+
+    async fn scim_resource(
+        &self,
+        kind: ScimKind,
+        id: &str,
+    ) -> Result<Option<ScimResource>, StateError> {
+        scim::scim_resource(self, kind, id).await
+    }
+
+    async fn scim_resources(&self, kind: ScimKind) -> Result<Vec<ScimResource>, StateError> {
+        scim::scim_resources(self, kind).await
+    }
+
+    async fn put_scim_resource(
+        &self,
+        resource: &ScimResource,
+        expected: Option<i64>,
+        event: Option<&InboundEvent>,
+    ) -> Result<ScimWrite, StateError> {
+        scim::put_scim_resource(self, resource, expected, event).await
+    }
+
+    async fn delete_scim_resource(
+        &self,
+        kind: ScimKind,
+        id: &str,
+        expected: i64,
+        event: Option<&InboundEvent>,
+    ) -> Result<ScimWrite, StateError> {
+        scim::delete_scim_resource(self, kind, id, expected, event).await
     }
 
     async fn ping(&self) -> Result<(), StateError> {

@@ -63,6 +63,12 @@ impl Service {
         Self::launch(demo, "", "", &[], None).await
     }
 
+    /// Starts the example on a prepared copy of the demo with `tables`
+    /// appended and extra environment variables.
+    pub async fn start_demo_with(demo: Demo, tables: &str, env: &[(&str, &str)]) -> Self {
+        Self::launch(demo, "", tables, env, None).await
+    }
+
     /// `path` on the service.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

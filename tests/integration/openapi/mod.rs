@@ -1,8 +1,8 @@
 //! `GET /v1/openapi.json` against the running service: the document is a
 //! structurally sound OpenAPI 3.1 document, it describes exactly the
 //! router's table, and one real request per operation gets a status (and,
-//! for JSON, a body) that the document allows for it, never the fallback's
-//! unknown-route 404 or a 405.
+//! for JSON, a body) that the document allows for it (the SCIM routes with
+//! `[scim]` on), never the fallback's unknown-route 404 or a 405.
 
 mod structure;
 mod validator;
@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use crate::common::service::{ADMIN_TOKEN, EVENTGRID_KEY, Service};
+use crate::scim::SCIM_TOKEN;
 use structure::{check_structure, operations};
 use validator::{deref, validate};
 
@@ -67,13 +68,35 @@ fn request(service: &Service, method: &str, path: &str) -> reqwest::RequestBuild
         ),
         ("GET", "/metrics") => admin(service.http.get(url(path))),
         ("GET", "/healthz" | "/readyz" | "/v1/openapi.json") => service.http.get(url(path)),
+        (method, path) if path.starts_with("/scim/v2/") => {
+            let scim = |builder: reqwest::RequestBuilder| builder.bearer_auth(SCIM_TOKEN);
+            // An unknown id: the documented 404, as a SCIM error.
+            let path = path.replace("{id}", "no-such-id");
+            let body = match (method, path.as_str()) {
+                ("POST", "/scim/v2/Users") => Some(json!({ "userName": "openapi@example.com" })),
+                ("POST", "/scim/v2/Groups") => Some(json!({ "displayName": "openapi" })),
+                ("PATCH", _) => Some(json!({ "Operations": [{ "op": "replace", "path": "active", "value": false }] })),
+                ("PUT", _) => Some(json!({ "userName": "x", "displayName": "x" })),
+                _ => None,
+            };
+            let builder = service.http.request(method.parse().expect("method"), url(&path));
+            match body {
+                Some(body) => scim(builder.json(&body)),
+                None => scim(builder),
+            }
+        }
         _ => panic!("the test has no request for {method} {path}: add one"),
     }
 }
 
 #[tokio::test]
 async fn the_document_matches_the_router_and_every_operation_answers_as_documented() {
-    let service = Service::start_with("eventgrid_key = { env = \"TENURE_EVENTGRID_KEY\" }").await;
+    let service = Service::start_full(
+        "eventgrid_key = { env = \"TENURE_EVENTGRID_KEY\" }",
+        "[scim]\ntoken = { env = \"TENURE_SCIM_TOKEN\" }\n",
+        &[("TENURE_SCIM_TOKEN", SCIM_TOKEN)],
+    )
+    .await;
     let response = service.get("/v1/openapi.json").await;
     assert_eq!(response.status(), 200);
     assert_eq!(
@@ -163,6 +186,13 @@ async fn the_document_matches_the_router_and_every_operation_answers_as_document
         "GET /readyz -> 200",
         "GET /metrics -> 200",
         "GET /v1/openapi.json -> 200",
+        "POST /scim/v2/Users -> 201",
+        "POST /scim/v2/Groups -> 201",
+        "GET /scim/v2/Users -> 200",
+        "GET /scim/v2/Users/{id} -> 404",
+        "GET /scim/v2/ServiceProviderConfig -> 200",
+        "GET /scim/v2/Schemas -> 200",
+        "GET /scim/v2/ResourceTypes -> 200",
     ] {
         assert!(seen.iter().any(|s| s == expected), "{expected}: {seen:?}");
     }
