@@ -10,8 +10,7 @@ use chrono::{DateTime, Utc};
 use tenure_plugin_api::SecretAddress;
 
 use super::{
-    Db, Sql, SqlStore, approvals, attest, events, leases, logins, notifications, queue, runs,
-    scim,
+    Db, Sql, SqlStore, approvals, attest, events, leases, logins, notifications, queue, runs, scim,
     secret_state,
 };
 use crate::approvals::{Approval, ApprovalStatus};

@@ -206,15 +206,26 @@ fn the_example_loads_with_its_operators_and_identity_provider_uncommented() {
         "role_claim =",
         "name_claim =",
     ];
+    // Only the operators' and OIDC block: from its first `[[server.operators]]`
+    // to the blank line that ends it (the [scim] block after it has a
+    // `token =` of its own).
     let mut uncommented = 0;
+    let mut in_block = false;
     let text: Vec<String> = text
         .lines()
-        .map(|line| match line.strip_prefix("# ") {
-            Some(rest) if keys.iter().any(|k| rest.starts_with(k)) => {
-                uncommented += 1;
-                rest.to_owned()
+        .map(|line| {
+            if line == "# [[server.operators]]" {
+                in_block = true;
+            } else if line.trim().is_empty() {
+                in_block = false;
             }
-            _ => line.to_owned(),
+            match line.strip_prefix("# ") {
+                Some(rest) if in_block && keys.iter().any(|k| rest.starts_with(k)) => {
+                    uncommented += 1;
+                    rest.to_owned()
+                }
+                _ => line.to_owned(),
+            }
         })
         .collect();
     assert_eq!(uncommented, 14, "the example's operator block changed");
