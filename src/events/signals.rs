@@ -50,14 +50,14 @@ pub fn signals_for(event: &TenureEvent, at: DateTime<Utc>, event_id: &str) -> Ve
             )]
         }
         TenureEvent::ReviewLapsed { record } => vec![signal(SignalKind::Review, record, "lapsed")],
-        TenureEvent::ReviewCompleted { review } => match review.review(at) {
-            Ok(completed) => match serde_json::to_string(&completed) {
-                Ok(json) => vec![signal(SignalKind::Review, &review.record, &json)],
-                Err(_) => Vec::new(),
-            },
-            // Checked when the event was accepted.
-            Err(_) => Vec::new(),
-        },
+        // Checked when the event was accepted, so it reads as a review.
+        TenureEvent::ReviewCompleted { review } => review
+            .review(at)
+            .ok()
+            .and_then(|completed| serde_json::to_string(&completed).ok())
+            .map(|json| signal(SignalKind::Review, &review.record, &json))
+            .into_iter()
+            .collect(),
         TenureEvent::GroupMembers { group, members } => {
             let members = serde_json::Value::from(members.clone()).to_string();
             vec![signal(SignalKind::GroupMembers, group, &members)]
