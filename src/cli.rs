@@ -9,6 +9,7 @@
 //! (state store, audit trail I/O).
 //!
 //! ```text
+//! approve tenure approvals / approve
 //! audit   tenure audit verify / pubkey
 //! exit    the exit codes
 //! local   tenure local list / get / put
@@ -29,6 +30,7 @@ use crate::state::RunKind;
 use crate::telemetry::LogFormat;
 use crate::workflow::Outcome;
 
+mod approve;
 mod audit;
 mod exit;
 mod local;
@@ -107,6 +109,25 @@ pub enum Command {
         /// The secret's address, <provider>:<path>.
         address: SecretAddress,
         /// Who acts, as the audit trail records it (default: cli:<OS user>).
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// List the four-eyes approval requests, newest first.
+    Approvals {
+        /// Only those with this status (pending, approved, rejected,
+        /// expired, stale, used).
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Approve a pending request (or reject it with --reject); an approved
+    /// action is carried out at once. The requester cannot decide their own.
+    Approve {
+        /// The request's id (`tenure approvals` lists them).
+        id: String,
+        /// Reject instead of approving.
+        #[arg(long)]
+        reject: bool,
+        /// Who decides, as the audit trail records it (default: cli:<OS user>).
         #[arg(long)]
         actor: Option<String>,
     },
@@ -265,6 +286,12 @@ fn outcome_code(address: &SecretAddress, outcome: &Outcome) -> ExitCode {
             );
             ExitCode::Ok
         }
+        Outcome::PendingApproval { approval } => {
+            println!(
+                "{address}: waits for an approver: request {approval} (another approver runs `tenure approve {approval}`)."
+            );
+            ExitCode::ActionFailed
+        }
         other => {
             fail(format!("{address}: {other:?}"));
             ExitCode::ActionFailed
@@ -319,6 +346,15 @@ async fn run(
             let app = open(load(&cli.config)?).await?;
             let actor = Actor::cli(actor);
             finish(&app, act(&app, &address, RunKind::Revoke, &actor).await).await
+        }
+        Command::Approvals { status } => {
+            let app = open(load(&cli.config)?).await?;
+            finish(&app, approve::list(&app, status.as_deref()).await).await
+        }
+        Command::Approve { id, reject, actor } => {
+            let app = open(load(&cli.config)?).await?;
+            let actor = Actor::cli(actor);
+            finish(&app, approve::decide(&app, &id, &actor, !reject).await).await
         }
         Command::Audit {
             command: AuditCommand::Verify { pubkeys, trail },

@@ -34,6 +34,8 @@ pub enum NotificationKind {
     Revocation,
     /// The credential expires soon.
     ExpiryUpcoming,
+    /// A decided action waits for an approver (`[approvals]`).
+    ApprovalRequested,
 }
 
 impl NotificationKind {
@@ -44,6 +46,7 @@ impl NotificationKind {
             Self::Escalation => "escalation",
             Self::Revocation => "revocation",
             Self::ExpiryUpcoming => "expiry_upcoming",
+            Self::ApprovalRequested => "approval_requested",
         }
     }
 }
@@ -67,6 +70,9 @@ pub struct Notification {
     /// An error or an expiry time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Where a person acts on it (an approval request's API address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
     /// When Tenure noticed.
     pub at: DateTime<Utc>,
 }
@@ -82,6 +88,7 @@ impl Notification {
             action: None,
             reasons: Vec::new(),
             detail: None,
+            link: None,
             at: Utc::now(),
         }
     }
@@ -110,6 +117,15 @@ impl Notification {
                 format!("{} was revoked and verified{reasons}", self.secret)
             }
             NotificationKind::ExpiryUpcoming => format!("{} expires soon{detail}", self.secret),
+            NotificationKind::ApprovalRequested => format!(
+                "the {} of {} waits for an approver{reasons}{detail}{}",
+                self.action.as_deref().unwrap_or("action"),
+                self.secret,
+                self.link
+                    .as_deref()
+                    .map(|l| format!("; approve or reject at {l}"))
+                    .unwrap_or_default()
+            ),
         };
         format!("Tenure: {what}. Owner: {owner}.")
     }
@@ -269,6 +285,15 @@ mod tests {
         assert_eq!(
             failed.text(),
             "Tenure: the rotate of pg:app failed: login test failed. Owner: no owner on record."
+        );
+        let mut asked = Notification::new(NotificationKind::ApprovalRequested, "pg:app");
+        asked.action = Some("revoke".into());
+        asked.reasons = vec!["review_revoked".into()];
+        asked.detail = Some("asked by tenure, until 2026-12-02T10:00:00Z".into());
+        asked.link = Some("https://tenure.example.com/v1/approvals/a1".into());
+        assert_eq!(
+            asked.text(),
+            "Tenure: the revoke of pg:app waits for an approver (review_revoked): asked by tenure, until 2026-12-02T10:00:00Z; approve or reject at https://tenure.example.com/v1/approvals/a1. Owner: no owner on record."
         );
     }
 }

@@ -8,6 +8,7 @@ use tenure_plugin_api::stamp;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::approvals::{Approval, ApprovalStatus};
 use crate::config::Config;
 use crate::plan::Plan;
 use crate::state::{RunKind, RunStatus, SecretState, StateError, StateStore};
@@ -76,7 +77,7 @@ pub fn planned_secrets(config: &Config, plan: &Plan) -> Vec<PlannedSecret> {
 pub struct SecretStatus {
     /// The address.
     pub secret: String,
-    /// active, rotating, revoked or quarantined.
+    /// active, rotating, pending_approval, revoked or quarantined.
     pub status: &'static str,
     /// The last decision.
     pub decision: &'static str,
@@ -96,12 +97,17 @@ pub struct SecretStatus {
     pub last_attested: Option<String>,
     /// The latest attestation's result: ok, drift or unavailable.
     pub attestation: Option<&'static str>,
+    /// The open approval request of its decided action, if one waits
+    /// (`/v1/approvals/{id}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<String>,
 }
 
 fn status_of(
     planned: &PlannedSecret,
     state: Option<&SecretState>,
     running: Option<RunKind>,
+    waiting: bool,
 ) -> &'static str {
     if state.is_some_and(|s| s.quarantined) {
         "quarantined"
@@ -109,9 +115,25 @@ fn status_of(
         "revoked"
     } else if running.is_some() {
         "rotating"
+    } else if waiting {
+        "pending_approval"
     } else {
         "active"
     }
+}
+
+/// The open approval request of each subject: pending, or approved and
+/// not yet carried out.
+pub async fn open_approvals(
+    store: &dyn StateStore,
+) -> Result<HashMap<String, Approval>, StateError> {
+    Ok(store
+        .approvals()
+        .await?
+        .into_iter()
+        .filter(|a| a.status.is_open())
+        .map(|a| (a.subject.clone(), a))
+        .collect())
 }
 
 /// The status of every secret of the last pass, with live state.
@@ -127,13 +149,16 @@ pub async fn secret_statuses(
         .filter(|run| run.status == RunStatus::Active && run.phase != crate::state::Phase::Retire)
         .map(|run| (run.secret.to_string(), run.kind))
         .collect();
+    let approvals = open_approvals(store).await?;
     Ok(planned
         .iter()
         .map(|p| {
             let state = states.get(&p.secret);
+            let approval = approvals.get(&p.secret);
+            let waiting = approval.is_some_and(|a| a.status == ApprovalStatus::Pending);
             SecretStatus {
                 secret: p.secret.clone(),
-                status: status_of(p, state, running.get(&p.secret).copied()),
+                status: status_of(p, state, running.get(&p.secret).copied(), waiting),
                 decision: p.decision,
                 reasons: p.reasons.clone(),
                 next_due: p.next_due.map(stamp),
@@ -143,6 +168,7 @@ pub async fn secret_statuses(
                 owner: p.owner.clone(),
                 last_attested: p.last_attested.map(stamp),
                 attestation: p.attestation,
+                approval: approval.map(|a| a.id.clone()),
             }
         })
         .collect())

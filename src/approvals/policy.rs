@@ -19,6 +19,9 @@ pub struct ApprovalPolicy {
     pub bypass: BTreeSet<Reason>,
     /// How long a request waits for an approver.
     pub ttl: Duration,
+    /// The service's public URL, for the links in approval notifications
+    /// (`None`: the links are paths, `/v1/approvals/<id>`).
+    pub api_url: Option<String>,
 }
 
 impl Default for ApprovalPolicy {
@@ -29,14 +32,28 @@ impl Default for ApprovalPolicy {
             require: BTreeSet::new(),
             bypass: [Reason::SecretExposed, Reason::OwnerLeft].into(),
             ttl: Duration::from_secs(24 * 3600),
+            api_url: None,
         }
     }
 }
 
 impl ApprovalPolicy {
-    /// Whether `action`, decided for `reasons`, must wait for an approver.
-    pub fn needs(&self, action: ApprovalAction, reasons: &Reasons) -> bool {
-        self.require.contains(&action) && !self.bypass.iter().any(|r| reasons.contains(*r))
+    /// Whether `action`, decided for `reasons`, must wait for an approver;
+    /// `record_require` is the governing record's `require_approval`, which
+    /// replaces `require` when set.
+    pub fn needs(
+        &self,
+        action: ApprovalAction,
+        reasons: &Reasons,
+        record_require: Option<&BTreeSet<ApprovalAction>>,
+    ) -> bool {
+        record_require.unwrap_or(&self.require).contains(&action)
+            && !self.bypass.iter().any(|r| reasons.contains(*r))
+    }
+
+    /// Where an approver finds request `id`.
+    pub fn link(&self, id: &str) -> String {
+        format!("{}/v1/approvals/{id}", self.api_url.as_deref().unwrap_or(""))
     }
 }
 
@@ -75,7 +92,7 @@ mod tests {
         ];
         for (action, list, needs) in cases {
             assert_eq!(
-                policy.needs(action, &reasons(&list)),
+                policy.needs(action, &reasons(&list), None),
                 needs,
                 "{action:?} {list:?}"
             );
@@ -84,7 +101,14 @@ mod tests {
             bypass: BTreeSet::new(),
             ..policy
         };
-        assert!(strict.needs(ApprovalAction::Revoke, &reasons(&[Reason::OwnerLeft])));
-        assert!(!ApprovalPolicy::default().needs(ApprovalAction::Revoke, &reasons(&[])));
+        assert!(strict.needs(ApprovalAction::Revoke, &reasons(&[Reason::OwnerLeft]), None));
+        assert!(!ApprovalPolicy::default().needs(ApprovalAction::Revoke, &reasons(&[]), None));
+        let only_narrow = [ApprovalAction::Narrow].into();
+        assert!(
+            !strict.needs(ApprovalAction::Revoke, &reasons(&[]), Some(&only_narrow)),
+            "a record's require_approval replaces the global list"
+        );
+        assert!(strict.needs(ApprovalAction::Narrow, &reasons(&[]), Some(&only_narrow)));
+        assert_eq!(strict.link("a1"), "/v1/approvals/a1");
     }
 }

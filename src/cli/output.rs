@@ -9,6 +9,18 @@ use super::PlanFormat;
 use crate::plan::PlanEntry;
 use crate::reconcile::AttestReport;
 
+/// The reasons, what an exception waived, and the approval an action waits for.
+fn reasons_column(e: &PlanEntry<'_>) -> String {
+    let mut text = e.reasons.join(",");
+    if !e.waived.is_empty() {
+        text.push_str(&format!(" (waived: {})", e.waived.join(",")));
+    }
+    if let Some(id) = &e.pending_approval {
+        text.push_str(&format!(" (pending_approval: {id})"));
+    }
+    text
+}
+
 /// The plan, one line (or JSON object) per secret.
 pub fn print_plan(entries: &[PlanEntry<'_>], format: PlanFormat) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
@@ -43,11 +55,7 @@ pub fn print_plan(entries: &[PlanEntry<'_>], format: PlanFormat) -> std::io::Res
                     e.decision,
                     e.next_due.as_deref().unwrap_or("-"),
                     attested,
-                    if e.waived.is_empty() {
-                        e.reasons.join(",")
-                    } else {
-                        format!("{} (waived: {})", e.reasons.join(","), e.waived.join(","))
-                    }
+                    reasons_column(e)
                 )?;
             }
             Ok(())

@@ -13,6 +13,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use super::diagnostics::{Diagnostic, SourceFile, join_key};
 use super::raw::{
     RawDefaults, RawNats, RawNotify, RawOwner, RawRecord, RawRetry, RawSchedule, RawScim,
+    RawApprovals,
     RawServer, RawTargetSettings, RawTenure, RawWorkload,
 };
 use crate::plugins::{self, ProviderConfig, TargetConfig};
@@ -44,6 +45,7 @@ pub struct Parts {
     pub retry: Option<Located<RawRetry>>,
     pub server: Option<Located<RawServer>>,
     pub scim: Option<Located<RawScim>>,
+    pub approvals: Option<Located<RawApprovals>>,
     pub schedule: Option<Located<RawSchedule>>,
     pub nats: Option<Located<RawNats>>,
     pub notify: Option<Located<RawNotify>>,
@@ -70,6 +72,7 @@ const MAIN_KEYS: &[&str] = &[
     "tenure",
     "server",
     "scim",
+    "approvals",
     "schedule",
     "nats",
     "notify",
@@ -231,6 +234,7 @@ pub fn read_file(
             }
             "server" => parts.server = reader.located(name, value),
             "scim" => parts.scim = reader.located(name, value),
+            "approvals" => parts.approvals = reader.located(name, value),
             "notify" => parts.notify = reader.located(name, value),
             "nats" => parts.nats = reader.located(name, value),
             "schedule" => parts.schedule = reader.located(name, value),

@@ -182,6 +182,8 @@ pub struct Config {
     pub server: Option<ServerConfig>,
     /// The SCIM 2.0 intake, when `[scim]` is present.
     pub scim: Option<ScimConfig>,
+    /// Which actions wait for a second person (`[approvals]`; by default none).
+    pub approvals: crate::approvals::ApprovalPolicy,
     /// Owner notifications, when `[notify]` is present.
     pub notify: Option<NotifyConfig>,
     /// NATS JetStream as an event source, when `[nats]` is present.

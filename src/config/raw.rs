@@ -85,6 +85,17 @@ pub struct RawScim {
     pub base_url: Option<Spanned<String>>,
 }
 
+/// `[approvals]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApprovals {
+    #[serde(default)]
+    pub require: Vec<Spanned<String>>,
+    pub bypass: Option<Vec<Spanned<String>>>,
+    pub ttl: Option<Spanned<Dur>>,
+    pub api_url: Option<Spanned<String>>,
+}
+
 /// `[nats]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -274,6 +285,7 @@ with_reactions! {
         pub review_by: Option<Timestamp>,
         pub exception: Option<RawException>,
         pub attest_every: Option<Every>,
+        pub require_approval: Option<Vec<Spanned<String>>>,
     }
 }
 

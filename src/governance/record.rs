@@ -218,4 +218,7 @@ pub struct Record {
     /// holds exactly its scopes, and whether revoked and retired ones stay
     /// dead; `None`: never.
     pub attest_every: Option<std::time::Duration>,
+    /// The actions on its secrets that wait for a second person, replacing
+    /// `[approvals] require` (`None`: that list applies).
+    pub require_approval: Option<std::collections::BTreeSet<crate::approvals::ApprovalAction>>,
 }

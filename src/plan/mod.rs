@@ -47,6 +47,8 @@ pub struct Plan {
     pub outages: Vec<(String, String)>,
     /// Accounts discovery found that no governed secret names.
     pub unmanaged: Vec<UnmanagedRow>,
+    /// Secrets whose decided action waits for an approver: the request's id.
+    pub pending: std::collections::HashMap<String, String>,
 }
 
 /// Decides one secret against the configuration.
@@ -114,6 +116,7 @@ pub fn plan_facts(config: &Config, facts: Vec<SecretFacts>, now: DateTime<Utc>) 
         dangling,
         outages: Vec::new(),
         unmanaged: Vec::new(),
+        pending: std::collections::HashMap::new(),
     }
 }
 

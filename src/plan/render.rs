@@ -46,6 +46,9 @@ pub struct PlanEntry<'a> {
     /// For an unreadable provider or an account: what was seen.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The approval request the decided action waits for, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_approval: Option<String>,
     /// The record's approval lineage, if a record governs the line.
     #[serde(flatten)]
     pub lineage: Option<Lineage<'a>>,
@@ -90,6 +93,7 @@ impl Plan {
             record: record.map(|r| r.id.as_str()),
             owner: record.map(|r| r.owner.as_str()),
             notify: d.notify,
+            pending_approval: self.pending.get(&self.address(planned).to_string()).cloned(),
             lineage: record.map(Lineage::of),
         }
     }
@@ -111,6 +115,7 @@ impl Plan {
             target: None,
             account: None,
             detail: None,
+            pending_approval: None,
             lineage: Some(Lineage::of(record)),
         }
     }
@@ -131,6 +136,7 @@ impl Plan {
             target: None,
             account: None,
             detail: Some(format!("the inventory could not be read: {error}")),
+            pending_approval: None,
             lineage: None,
         }
     }
@@ -160,6 +166,7 @@ impl Plan {
             target: Some(row.target.clone()),
             account: Some(row.login.clone()),
             detail: Some(row.detail.clone()).filter(|d| !d.is_empty()),
+            pending_approval: None,
             lineage: None,
         }
     }

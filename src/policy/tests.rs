@@ -45,6 +45,7 @@ fn record() -> Record {
         exception: None,
         reactions: Reactions::default(),
         attest_every: None,
+        require_approval: None,
         owner_group: None,
     }
 }

@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde_json::json;
 use tenure_plugin_api::SecretAddress;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
+use super::approve::{Gate, OPERATOR_REQUEST, Request, approval_action};
 use super::{ReconcileError, Reconciler, cannot_act, run_kind, urgent};
 use crate::audit::Event;
 use crate::config::Config;
@@ -173,23 +174,102 @@ impl Reconciler {
                 }));
             }
         }
-        let reasons = planned
+        let reasons: Vec<String> = planned
             .decision
             .reasons
             .names()
             .into_iter()
             .map(str::to_owned)
             .collect();
+        let mut approved = None;
+        if let Some(action) = approval_action(kind)
+            && config.approvals.needs(
+                action,
+                &planned.decision.reasons,
+                record.and_then(|r| r.require_approval.as_ref()),
+            )
+        {
+            let request = Request {
+                subject: secret.to_string(),
+                action,
+                reasons: reasons.clone(),
+                actor: None,
+            };
+            match self.gate(config, request).await? {
+                Gate::Run(approval) => approved = Some(approval),
+                Gate::Wait(approval) => {
+                    return Ok(Some(ActionResult {
+                        secret,
+                        kind,
+                        outcome: Outcome::PendingApproval { approval },
+                    }));
+                }
+                Gate::Held(approval) => {
+                    debug!(secret = %secret, approval = %approval, "{secret}: the {kind} was rejected lately (request {approval}); it waits.");
+                    return Ok(None);
+                }
+            }
+        }
         let check = Box::pin(self.still_needed(config, &secret, kind, job.attested));
         let outcome = self
             .engine
             .start_checked(&secret, kind, reasons, record, Some(check))
             .await?;
+        if let Some(approval) = approved
+            && !matches!(outcome, Outcome::Busy)
+        {
+            self.used(approval).await?;
+        }
         Ok(Some(ActionResult {
             secret,
             kind,
             outcome,
         }))
+    }
+
+    /// Decides `secret` again now and carries out what is decided (through
+    /// the approval gate, like a pass): an approved request runs here.
+    pub(super) async fn act_decided(
+        &self,
+        secret: &SecretAddress,
+    ) -> Result<Outcome, ReconcileError> {
+        let (config, plan, index) = self.plan_one(secret).await?;
+        let planned = plan.secrets[index];
+        let job = Job {
+            planned,
+            attested: plan.facts[planned.facts].attested,
+        };
+        Ok(self
+            .act(&config, secret.clone(), job)
+            .await?
+            .map_or(Outcome::NotNeeded, |action| action.outcome))
+    }
+
+    /// The configuration and a fresh plan, and where `secret` is in it;
+    /// refused while its provider cannot be read.
+    async fn plan_one(
+        &self,
+        secret: &SecretAddress,
+    ) -> Result<(std::sync::Arc<Config>, Plan, usize), ReconcileError> {
+        let config = self.config();
+        let inventory = self.inventory(&config).await?;
+        if let Some(outage) = inventory
+            .outages
+            .iter()
+            .find(|o| o.provider == secret.provider())
+        {
+            return Err(ReconcileError::ProviderUnavailable {
+                provider: outage.provider.clone(),
+                error: outage.error.to_string(),
+            });
+        }
+        let plan = self.plan_inventory(&config, &inventory, Utc::now()).await?;
+        let index = plan
+            .secrets
+            .iter()
+            .position(|p| plan.address(p) == secret)
+            .ok_or_else(|| ReconcileError::UnknownSecret(secret.to_string()))?;
+        Ok((config, plan, index))
     }
 
     /// Decides `secret` again from fresh vault metadata (and the attestation
@@ -242,25 +322,30 @@ impl Reconciler {
         kind: RunKind,
         actor: &crate::server::auth::Actor,
     ) -> Result<Outcome, ReconcileError> {
-        let config = self.config();
-        let inventory = self.inventory(&config).await?;
-        if let Some(outage) = inventory
-            .outages
-            .iter()
-            .find(|o| o.provider == secret.provider())
-        {
-            return Err(ReconcileError::ProviderUnavailable {
-                provider: outage.provider.clone(),
-                error: outage.error.to_string(),
-            });
-        }
-        let plan = self.plan_inventory(&config, &inventory, Utc::now()).await?;
-        let planned = plan
-            .secrets
-            .iter()
-            .find(|p| plan.address(p) == secret)
-            .ok_or_else(|| ReconcileError::UnknownSecret(secret.to_string()))?;
+        let (config, plan, index) = self.plan_one(secret).await?;
+        let planned = &plan.secrets[index];
         let record = planned.record.map(|i| &config.governance.records[i]);
+        let mut approved = None;
+        if let Some(action) = approval_action(kind)
+            && config.approvals.needs(
+                action,
+                &planned.decision.reasons,
+                record.and_then(|r| r.require_approval.as_ref()),
+            )
+        {
+            let request = Request {
+                subject: secret.to_string(),
+                action,
+                reasons: vec![OPERATOR_REQUEST.to_owned()],
+                actor: Some(actor),
+            };
+            match self.gate(&config, request).await? {
+                Gate::Run(approval) => approved = Some(approval),
+                Gate::Wait(approval) | Gate::Held(approval) => {
+                    return Ok(Outcome::PendingApproval { approval });
+                }
+            }
+        }
         if self.engine.release(secret).await? {
             info!(secret = %secret, "Released {secret} from quarantine at the operator's request.");
         }
@@ -269,21 +354,26 @@ impl Reconciler {
                 "decision",
                 Some(secret),
                 None,
-                json!({ "decision": kind.as_str(), "reasons": ["operator_request"], "record": record.map(|r| &r.id), "actor": actor.audit() }),
+                json!({ "decision": kind.as_str(), "reasons": [OPERATOR_REQUEST], "record": record.map(|r| &r.id), "actor": actor.audit() }),
             ))
             .await?;
         info!(secret = %secret, actor = %actor.name, "Decided to {kind} {secret}: operator request by {}.", actor.name);
         let outcome = self
             .engine
-            .start(secret, kind, vec!["operator_request".to_owned()], record)
+            .start(secret, kind, vec![OPERATOR_REQUEST.to_owned()], record)
             .await?;
+        if let Some(approval) = approved
+            && !matches!(outcome, Outcome::Busy)
+        {
+            self.used(approval).await?;
+        }
         crate::metrics::global().action(kind.as_str(), outcome.label());
         let action = ActionResult {
             secret: secret.clone(),
             kind,
             outcome,
         };
-        self.notify_outcome(&config, &action, vec!["operator_request".to_owned()]);
+        self.notify_outcome(&config, &action, vec![OPERATOR_REQUEST.to_owned()]);
         Ok(action.outcome)
     }
 }

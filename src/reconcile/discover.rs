@@ -13,7 +13,10 @@ use tenure_plugin_api::{SecretAddress, Stage, TargetContext};
 use tracing::warn;
 
 use super::attest::{AttestReport, Mode};
+use super::approve::{Gate, Request};
 use super::{ReconcileError, Reconciler};
+use crate::approvals::ApprovalAction;
+use crate::policy::{Reason, Reasons};
 use crate::attest::{disable_unmanaged, discover, governed_logins};
 use crate::audit::Event;
 use crate::config::{Config, UnmanagedAction};
@@ -133,7 +136,25 @@ impl Reconciler {
                 let new = before
                     .get(account.login.as_str())
                     .is_none_or(|r| r.state != "found");
-                if settings.on_unmanaged == UnmanagedAction::Disable && mode == Mode::Repair {
+                let gate = if settings.on_unmanaged == UnmanagedAction::Disable
+                    && mode == Mode::Repair
+                {
+                    self.unmanaged_gate(config, name, &account.login).await?
+                } else {
+                    None
+                };
+                let approved = match gate {
+                    Some(Gate::Wait(id) | Gate::Held(id)) => {
+                        row.detail = format!("disabling it waits for approval request {id}");
+                        None
+                    }
+                    Some(Gate::Run(approval)) => Some(Some(approval)),
+                    None => Some(None),
+                };
+                if settings.on_unmanaged == UnmanagedAction::Disable
+                    && mode == Mode::Repair
+                    && let Some(approval) = approved
+                {
                     let ctx = TargetContext {
                         address: &accounts,
                         run_id: "discover",
@@ -141,6 +162,9 @@ impl Reconciler {
                     };
                     match disable_unmanaged(target.as_ref(), ctx, &account.login).await {
                         Ok(proof) => {
+                            if let Some(approval) = approval {
+                                self.used(approval).await?;
+                            }
                             warn!(target = %name, login = %account.login, "Disabled the unmanaged account {} on target {name}.", account.login);
                             row.state = "disabled".to_owned();
                             row.detail = proof.to_string();
@@ -193,6 +217,33 @@ impl Reconciler {
         }
         report.unmanaged = self.store.unmanaged().await?;
         Ok(())
+    }
+}
+
+impl Reconciler {
+    /// The approval gate in front of disabling `login` on `target`, when
+    /// `[approvals] require` names `disable_unmanaged`.
+    async fn unmanaged_gate(
+        &self,
+        config: &Config,
+        target: &str,
+        login: &str,
+    ) -> Result<Option<Gate>, ReconcileError> {
+        let mut reasons = Reasons::default();
+        reasons.insert(Reason::UnmanagedAccount);
+        if !config
+            .approvals
+            .needs(ApprovalAction::DisableUnmanaged, &reasons, None)
+        {
+            return Ok(None);
+        }
+        let request = Request {
+            subject: format!("{target}/{login}"),
+            action: ApprovalAction::DisableUnmanaged,
+            reasons: vec![Reason::UnmanagedAccount.as_str().to_owned()],
+            actor: None,
+        };
+        Ok(Some(self.gate(config, request).await?))
     }
 }
 

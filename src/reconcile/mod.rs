@@ -13,12 +13,14 @@
 //! ```text
 //! mod      the Reconciler, the pass, planning
 //! act      queueing and carrying out decisions
+//! approve  the four-eyes gate in front of destructive actions
 //! attest   attestation passes: what is due, under which budget, recorded how
 //! discover accounts no governed secret names: reported, told, disabled
 //! record   decisions to the audit trail, owners told, the published view
 //! ```
 
 mod act;
+mod approve;
 pub mod attest;
 mod discover;
 mod record;
@@ -42,6 +44,7 @@ use crate::status::PlannedSecret;
 use crate::workflow::{Engine, EngineError, Outcome};
 
 pub use act::ActionResult;
+pub use approve::{DecideError, Decided, OPERATOR_REQUEST, TENURE};
 pub use attest::{AttestReport, Mode, Selection};
 
 /// Why a pass could not run.
@@ -94,6 +97,13 @@ impl PassReport {
     /// Whether every action reached its goal (a busy secret counts as not yet).
     pub fn all_succeeded(&self) -> bool {
         self.actions.iter().all(|a| a.outcome.is_success())
+    }
+
+    /// The actions that did something (not those waiting for an approver).
+    pub fn acted(&self) -> impl Iterator<Item = &ActionResult> {
+        self.actions
+            .iter()
+            .filter(|a| !matches!(a.outcome, Outcome::PendingApproval { .. }))
     }
 
     /// Whether every action succeeded and every provider and target could
@@ -273,6 +283,12 @@ impl Reconciler {
             .map(|o| (o.provider.clone(), o.error.to_string()))
             .collect();
         plan.unmanaged = self.store.unmanaged().await?;
+        plan.pending = crate::status::open_approvals(self.store.as_ref())
+            .await?
+            .into_iter()
+            .filter(|(_, a)| a.status == crate::approvals::ApprovalStatus::Pending)
+            .map(|(subject, a)| (subject, a.id))
+            .collect();
         Ok(plan)
     }
 
@@ -293,13 +309,16 @@ impl Reconciler {
         // What cannot wait is done before anything is attested.
         let plan = self.plan_inventory(&config, &inventory, Utc::now()).await?;
         self.record_decisions(&config, &plan).await?;
+        self.sweep_approvals(&config, &plan).await?;
         let mut reasons = self
             .act_on(&config, &plan, act::Scope::Urgent, &mut report)
             .await?;
 
         // Attest what is due (not what was just acted on), then decide again.
-        let acted: HashSet<SecretAddress> =
-            report.actions.iter().map(|a| a.secret.clone()).collect();
+        let acted: HashSet<SecretAddress> = report
+            .acted()
+            .map(|a| a.secret.clone())
+            .collect();
         let attested = self
             .attest(
                 &config,
@@ -333,14 +352,13 @@ impl Reconciler {
         if let Some(due) = self.engine.next_due().await? {
             report.next_due = Some(report.next_due.map_or(due, |d| d.min(due)));
         }
-        let plan = if report.actions.is_empty() {
+        let plan = if report.acted().next().is_none() {
             plan
         } else {
             // Acting changed what is true: decide again, so the audit trail
             // and the admin API show the outcome, not the intent. Only the
             // secrets acted on are described again; the rest are as listed.
-            let changed: Vec<SecretAddress> =
-                report.actions.iter().map(|a| a.secret.clone()).collect();
+            let changed: Vec<SecretAddress> = report.acted().map(|a| a.secret.clone()).collect();
             let mut states = HashMap::new();
             for address in &changed {
                 states.insert(address.to_string(), self.store.secret_state(address).await?);

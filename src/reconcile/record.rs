@@ -101,7 +101,7 @@ impl Reconciler {
         reasons: &HashMap<SecretAddress, Vec<String>>,
     ) {
         let metrics = crate::metrics::global();
-        for action in &report.actions {
+        for action in report.acted() {
             metrics.action(action.kind.as_str(), action.outcome.label());
             let why = reasons.get(&action.secret).cloned().unwrap_or_default();
             self.notify_outcome(config, action, why);

@@ -83,6 +83,10 @@ async fn act(
                 | crate::workflow::Outcome::Failed { error } => Some(error.clone()),
                 _ => None,
             };
+            let approval = match &outcome {
+                crate::workflow::Outcome::PendingApproval { approval } => Some(approval.clone()),
+                _ => None,
+            };
             (
                 status,
                 Json(json!({
@@ -90,6 +94,7 @@ async fn act(
                     "action": kind.as_str(),
                     "outcome": outcome.label(),
                     "detail": detail,
+                    "approval": approval,
                 })),
             )
                 .into_response()

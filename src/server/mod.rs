@@ -5,6 +5,7 @@
 //! events   signed CloudEvents in (202 once stored; 400/401/409/413/415/422 change nothing)
 //! admin    bearer-token API: secrets, plan, rotate, revoke, signals
 //! reviews  completed access reviews in (operator; stored as review events)
+//! approvals four-eyes requests: list, approve, reject (approver)
 //! auth     named operators and OIDC tokens; the role each route needs
 //! ops      health, readiness, metrics
 //! openapi  the OpenAPI 3.1 document of every route
@@ -14,6 +15,7 @@
 //! the OpenAPI document against it.
 
 mod admin;
+mod approvals;
 pub mod auth;
 mod body_limit;
 mod events;
@@ -283,6 +285,14 @@ fn table(limits: Limits) -> Vec<Route> {
             entry("POST", "/v1/reviews", reviews::post_review),
             "reviews",
         ),
+        capped(entry("GET", "/v1/approvals", approvals::list)),
+        capped(entry("GET", "/v1/approvals/{id}", approvals::get)),
+        capped(entry(
+            "POST",
+            "/v1/approvals/{id}/approve",
+            approvals::approve,
+        )),
+        capped(entry("POST", "/v1/approvals/{id}/reject", approvals::reject)),
         capped(entry("GET", "/v1/signals", signals::list)),
         capped(entry("DELETE", "/v1/signals/{id}", signals::remove)),
         capped(entry("GET", "/healthz", ops::healthz)),

@@ -12,6 +12,7 @@
 
 mod common;
 
+mod approvals;
 mod attest_iam;
 mod attest_mysql;
 mod attest_outage;

@@ -4,6 +4,7 @@
 //! problem to the shared [`Checker`], and returns the checked value (with
 //! defaults filled in). Pure: no I/O.
 
+mod approvals;
 mod checker;
 mod defaults;
 mod nats;
@@ -21,6 +22,7 @@ mod targets;
 mod tenure;
 mod workloads;
 
+pub use approvals::{check_approvals, check_record_approvals};
 pub use checker::Checker;
 pub use defaults::{RecordDefaults, check_defaults};
 pub use nats::check_nats;

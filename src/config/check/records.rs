@@ -2,7 +2,7 @@
 //! leases, durations, scopes and reactions, checked against the providers
 //! and targets that are configured.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::checker::{FirstDefinitions, configured_names};
@@ -11,6 +11,7 @@ use super::{Checker, RecordDefaults};
 use crate::config::document::Located;
 use crate::config::raw::RawRecord;
 use crate::config::reactions;
+use crate::approvals::ApprovalAction;
 use crate::governance::{Approval, Exception, OwnerGroup, Reactions, Record, Selector};
 use crate::plugins::{ProviderConfig, TargetConfig};
 
@@ -215,6 +216,7 @@ struct Checked {
     renew_before: Duration,
     scopes: Vec<String>,
     reactions: Reactions,
+    require_approval: Option<BTreeSet<ApprovalAction>>,
 }
 
 fn delta(d: Duration) -> chrono::TimeDelta {
@@ -256,6 +258,7 @@ fn into_record(r: &RawRecord, checked: Checked, defaults: &RecordDefaults) -> Re
         }),
         reactions: checked.reactions,
         attest_every: r.attest_every.map_or(defaults.attest_every, |e| e.0),
+        require_approval: checked.require_approval,
     }
 }
 
@@ -277,11 +280,13 @@ fn check_record(
     {
         check.report_field(raw, "owner_group", group.span(), "must name a group");
     }
+    let require_approval = super::check_record_approvals(check, raw);
     let checked = Checked {
         selector: selector?,
         renew_before,
         scopes,
         reactions,
+        require_approval,
     };
     Some(into_record(&raw.value, checked, defaults))
 }

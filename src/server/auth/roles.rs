@@ -115,6 +115,10 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/v1/secrets/{address}/revoke", Permission::Act),
     ("DELETE", "/v1/signals/{id}", Permission::Act),
     ("POST", "/v1/reviews", Permission::Act),
+    ("GET", "/v1/approvals", Permission::Read),
+    ("GET", "/v1/approvals/{id}", Permission::Read),
+    ("POST", "/v1/approvals/{id}/approve", Permission::Approve),
+    ("POST", "/v1/approvals/{id}/reject", Permission::Approve),
 ];
 
 /// The `/v1/` routes that need no operator: each has its own credential

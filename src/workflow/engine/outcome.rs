@@ -55,6 +55,12 @@ pub enum Outcome {
         /// Why.
         error: String,
     },
+    /// The action waits for a second person (`[approvals]`): nothing was
+    /// done yet.
+    PendingApproval {
+        /// The request's id, as `/v1/approvals/{id}` and `tenure approve` take it.
+        approval: String,
+    },
 }
 
 impl Outcome {
@@ -69,6 +75,7 @@ impl Outcome {
             Self::Busy => "busy",
             Self::NotNeeded => "not_needed",
             Self::Unsupported { .. } => "unsupported",
+            Self::PendingApproval { .. } => "pending_approval",
         }
     }
 

@@ -1,0 +1,397 @@
+//! The four-eyes gate (`[approvals]`): a destructive action that needs a
+//! second person waits as a pending request; it runs only once an approver
+//! other than the requester approved it, and only while the decision it was
+//! asked for still stands. Every request, approval, rejection, expiry, use
+//! and stale request is an `approval` entry in the audit trail with its actor.
+//!
+//! ```text
+//! gate     before acting: run (approved), wait (pending, asked now if new), or hold (rejected lately)
+//! sweep    each pass: expire what nobody decided; a decision that changed makes its request stale
+//! decide   an approver approves or rejects (API, `tenure approve`); an approval is carried out at once
+//! ```
+
+use chrono::{TimeDelta, Utc};
+use serde_json::json;
+use tenure_plugin_api::SecretAddress;
+use tracing::{info, warn};
+
+use super::{ReconcileError, Reconciler};
+use crate::approvals::{Admission, Approval, ApprovalAction, ApprovalError, ApprovalStatus};
+use crate::audit::Event;
+use crate::config::Config;
+use crate::notify::{Notification, NotificationKind};
+use crate::plan::Plan;
+use crate::server::auth::Actor;
+use crate::state::RunKind;
+use crate::workflow::Outcome;
+
+/// Who asks for the approval of a decision Tenure made itself.
+pub const TENURE: &str = "tenure";
+
+/// The reason an operator's own request carries.
+pub const OPERATOR_REQUEST: &str = "operator_request";
+
+/// One action about to be taken, as the gate sees it.
+pub(super) struct Request<'a> {
+    /// A secret's address, or `<target>/<login>` for an unmanaged account.
+    pub subject: String,
+    /// The action.
+    pub action: ApprovalAction,
+    /// The decision's reasons.
+    pub reasons: Vec<String>,
+    /// The operator who asks; `None`: Tenure asks for its own decision.
+    pub actor: Option<&'a Actor>,
+}
+
+impl Request<'_> {
+    /// Who asks: an operator's name, or [`TENURE`].
+    pub fn requested_by(&self) -> &str {
+        self.actor.map_or(TENURE, |a| a.name.as_str())
+    }
+
+    /// The decision it is asked for: the action and its reasons.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(self.action, &self.reasons)
+    }
+}
+
+/// The action and reasons an approval is bound to.
+pub fn fingerprint(action: ApprovalAction, reasons: &[String]) -> String {
+    format!("{}:{}", action.as_str(), reasons.join(","))
+}
+
+/// What the gate says.
+#[derive(Debug)]
+pub(super) enum Gate {
+    /// Act: approved for this decision (mark it used after acting).
+    Run(Approval),
+    /// Wait for the request with this id.
+    Wait(String),
+    /// An approver rejected this very decision lately (within `ttl`): do
+    /// nothing; it is asked again once that has passed.
+    Held(String),
+}
+
+/// Why an approver's decision was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    /// No request has that id.
+    #[error("no approval request has the id {0}")]
+    NotFound(String),
+    /// The request refused the decision (own request, not pending, expired).
+    #[error(transparent)]
+    Refused(#[from] ApprovalError),
+    /// Storing or acting failed.
+    #[error(transparent)]
+    Reconcile(#[from] ReconcileError),
+}
+
+impl From<crate::state::StateError> for DecideError {
+    fn from(err: crate::state::StateError) -> Self {
+        Self::Reconcile(err.into())
+    }
+}
+
+/// An approver's decision and what came of it.
+#[derive(Debug)]
+pub struct Decided {
+    /// The request as it stands now.
+    pub approval: Approval,
+    /// The action's outcome when it was carried out at once; `None` for a
+    /// rejection, and for an unmanaged account (disabled at the next listing).
+    pub outcome: Option<Outcome>,
+}
+
+/// The audit entry of one transition.
+fn entry(approval: &Approval, event: &str, actor: Option<serde_json::Value>) -> Event {
+    let secret = approval.subject.parse::<SecretAddress>().ok();
+    Event::new(
+        "approval",
+        secret.as_ref().filter(|_| approval.action != ApprovalAction::DisableUnmanaged),
+        None,
+        json!({
+            "event": event,
+            "id": approval.id,
+            "subject": approval.subject,
+            "action": approval.action.as_str(),
+            "reasons": approval.reasons,
+            "requested_by": approval.requested_by,
+            "expires_at": tenure_plugin_api::stamp(approval.expires_at),
+            "status": approval.status.as_str(),
+            "decided_by": approval.decided_by,
+            "actor": actor,
+        }),
+    )
+}
+
+impl Reconciler {
+    /// Whether `request` may run now; asks for approval when nothing open
+    /// covers it.
+    pub(super) async fn gate(
+        &self,
+        config: &Config,
+        request: Request<'_>,
+    ) -> Result<Gate, ReconcileError> {
+        let now = Utc::now();
+        let fingerprint = request.fingerprint();
+        let approvals = self.store.approvals().await?;
+        let same = |a: &&Approval| a.subject == request.subject && a.action == request.action;
+        if let Some(open) = approvals.iter().filter(same).find(|a| a.status.is_open()) {
+            let mut approval = open.clone();
+            let operator = request.actor.is_some();
+            match approval.admission(&fingerprint, now) {
+                Admission::Wait => return Ok(Gate::Wait(approval.id)),
+                Admission::Run => return Ok(Gate::Run(approval)),
+                // An operator asking for the action an approval already covers.
+                Admission::Stale if operator && approval.status == ApprovalStatus::Approved => {
+                    return Ok(Gate::Run(approval));
+                }
+                Admission::Stale => {
+                    approval.close(ApprovalStatus::Stale, now);
+                    self.transition(&approval, ApprovalStatus::Approved, "stale", None)
+                        .await?;
+                }
+                Admission::Closed => {
+                    if approval.expire(now) {
+                        self.transition(&approval, ApprovalStatus::Pending, "expired", None)
+                            .await?;
+                    }
+                }
+            }
+        }
+        let ttl = TimeDelta::from_std(config.approvals.ttl).unwrap_or(TimeDelta::MAX);
+        // An operator may ask again after a rejection; Tenure waits `ttl`.
+        if request.actor.is_none()
+            && let Some(rejected) = approvals.iter().filter(same).find(|a| {
+            a.status == ApprovalStatus::Rejected
+                && a.fingerprint == fingerprint
+                && a.decided_at.is_some_and(|at| now < at + ttl)
+        }) {
+            return Ok(Gate::Held(rejected.id.clone()));
+        }
+        let approval = Approval {
+            id: uuid::Uuid::new_v4().to_string(),
+            subject: request.subject.clone(),
+            action: request.action,
+            fingerprint,
+            reasons: request.reasons.clone(),
+            requested_by: request.requested_by().to_owned(),
+            requested_at: now,
+            expires_at: now + ttl,
+            status: ApprovalStatus::Pending,
+            decided_by: None,
+            decided_at: None,
+        };
+        if !self.store.insert_approval(&approval).await? {
+            // Another replica asked first: wait for its request.
+            let open = self.store.approvals().await?.into_iter().find(|a| {
+                a.subject == request.subject && a.action == request.action && a.status.is_open()
+            });
+            return Ok(Gate::Wait(open.map_or(approval.id, |a| a.id)));
+        }
+        self.audit
+            .append(entry(&approval, "requested", request.actor.map(Actor::audit)))
+            .await?;
+        info!(subject = %approval.subject, approval = %approval.id, action = approval.action.as_str(), "The {} of {} waits for an approver: request {}.", approval.action.as_str(), approval.subject, approval.id);
+        let mut n = Notification::new(NotificationKind::ApprovalRequested, approval.subject.clone());
+        n.action = Some(approval.action.as_str().to_owned());
+        n.reasons = approval.reasons.clone();
+        n.detail = Some(format!(
+            "asked by {}, until {}",
+            approval.requested_by,
+            tenure_plugin_api::stamp(approval.expires_at)
+        ));
+        n.link = Some(config.approvals.link(&approval.id));
+        self.notify(config, n);
+        Ok(Gate::Wait(approval.id))
+    }
+
+    /// Stores `approval`'s new status if it still was `was`, and records
+    /// the transition; `false` when another writer changed it first.
+    async fn transition(
+        &self,
+        approval: &Approval,
+        was: ApprovalStatus,
+        event: &str,
+        actor: Option<&Actor>,
+    ) -> Result<bool, ReconcileError> {
+        if !self.store.update_approval(approval, was).await? {
+            return Ok(false);
+        }
+        self.audit
+            .append(entry(approval, event, actor.map(Actor::audit)))
+            .await?;
+        Ok(true)
+    }
+
+    /// Marks an approval used once its action ran.
+    pub(super) async fn used(&self, mut approval: Approval) -> Result<(), ReconcileError> {
+        approval.close(ApprovalStatus::Used, Utc::now());
+        self.transition(&approval, ApprovalStatus::Approved, "used", None)
+            .await?;
+        Ok(())
+    }
+
+    /// Expires the requests nobody decided in time, and makes stale those
+    /// asked for a decision `plan` no longer makes.
+    pub(super) async fn sweep_approvals(
+        &self,
+        config: &Config,
+        plan: &Plan,
+    ) -> Result<(), ReconcileError> {
+        let now = Utc::now();
+        for approval in self.store.approvals().await? {
+            if !approval.status.is_open() {
+                continue;
+            }
+            let was = approval.status;
+            let mut approval = approval;
+            if approval.expire(now) {
+                warn!(subject = %approval.subject, approval = %approval.id, "Nobody decided approval request {} in time: it expired.", approval.id);
+                if self.transition(&approval, was, "expired", None).await? {
+                    let mut n =
+                        Notification::new(NotificationKind::Escalation, approval.subject.clone());
+                    n.action = Some(approval.action.as_str().to_owned());
+                    n.reasons = approval.reasons.clone();
+                    n.detail = Some(format!("approval request {} expired", approval.id));
+                    self.notify(config, n);
+                }
+                continue;
+            }
+            if approval.requested_by != TENURE {
+                continue;
+            }
+            let Some(planned) = plan
+                .secrets
+                .iter()
+                .find(|p| plan.address(p).to_string() == approval.subject)
+            else {
+                continue;
+            };
+            let reasons = planned.decision.reasons.names();
+            let now_decided = super::run_kind(planned.decision.kind)
+                .and_then(approval_action)
+                .map(|action| {
+                    let reasons: Vec<String> = reasons.iter().map(|r| (*r).to_owned()).collect();
+                    fingerprint(action, &reasons)
+                });
+            if now_decided.as_deref() != Some(approval.fingerprint.as_str()) {
+                info!(subject = %approval.subject, approval = %approval.id, "The decision approval request {} was asked for no longer stands: it is stale.", approval.id);
+                approval.close(ApprovalStatus::Stale, now);
+                self.transition(&approval, was, "stale", None).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `actor` approves (or rejects) request `id`; an approved action on a
+    /// secret is carried out at once (decided again under its lease first).
+    pub async fn decide_approval(
+        &self,
+        id: &str,
+        actor: &Actor,
+        approve: bool,
+    ) -> Result<Decided, DecideError> {
+        let mut approval = self
+            .store
+            .approval(id)
+            .await?
+            .ok_or_else(|| DecideError::NotFound(id.to_owned()))?;
+        let now = Utc::now();
+        if approval.expire(now) {
+            self.transition(&approval, ApprovalStatus::Pending, "expired", None)
+                .await?;
+            return Err(ApprovalError::Expired(tenure_plugin_api::stamp(approval.expires_at)).into());
+        }
+        approval.decide(&actor.name, approve, now)?;
+        let event = if approve { "approved" } else { "rejected" };
+        if !self
+            .transition(&approval, ApprovalStatus::Pending, event, Some(actor))
+            .await?
+        {
+            let status = self
+                .store
+                .approval(id)
+                .await?
+                .map_or(ApprovalStatus::Pending, |a| a.status);
+            return Err(ApprovalError::NotPending(status).into());
+        }
+        info!(approval = %id, actor = %actor.name, "{} {event} the {} of {}.", actor.name, approval.action.as_str(), approval.subject);
+        if !approve {
+            return Ok(Decided {
+                approval,
+                outcome: None,
+            });
+        }
+        let outcome = self.carry_out(&approval).await?;
+        let approval = self.store.approval(id).await?.unwrap_or(approval);
+        Ok(Decided { approval, outcome })
+    }
+
+    /// Carries out an approved request now.
+    async fn carry_out(&self, approval: &Approval) -> Result<Option<Outcome>, ReconcileError> {
+        let Some(kind) = run_kind_of(approval.action) else {
+            // An unmanaged account: listed again at the next pass, and disabled then.
+            if let Some((target, _)) = approval.subject.split_once('/')
+                && let Ok(mut seen) = self.discovered.lock()
+            {
+                seen.remove(target);
+            }
+            return Ok(None);
+        };
+        let secret: SecretAddress = approval
+            .subject
+            .parse()
+            .map_err(|_| ReconcileError::UnknownSecret(approval.subject.clone()))?;
+        if approval.requested_by == TENURE {
+            // Decided again now: the pass's gate runs it, or finds it stale.
+            let outcome = self.act_decided(&secret).await?;
+            return Ok(Some(outcome));
+        }
+        let config = self.config();
+        let record = match config.governance.index.find(&secret) {
+            crate::governance::RecordMatch::One(i) => Some(&config.governance.records[i]),
+            _ => None,
+        };
+        self.audit
+            .append(Event::new(
+                "decision",
+                Some(&secret),
+                None,
+                json!({
+                    "decision": kind.as_str(),
+                    "reasons": [OPERATOR_REQUEST],
+                    "record": record.map(|r| &r.id),
+                    "actor": { "name": approval.requested_by },
+                    "approval": { "id": approval.id, "approved_by": approval.decided_by },
+                }),
+            ))
+            .await?;
+        let outcome = self
+            .engine
+            .start(&secret, kind, vec![OPERATOR_REQUEST.to_owned()], record)
+            .await?;
+        crate::metrics::global().action(kind.as_str(), outcome.label());
+        if !matches!(outcome, Outcome::Busy) {
+            self.used(approval.clone()).await?;
+        }
+        Ok(Some(outcome))
+    }
+}
+
+/// The approval action of a run, if that kind can need one.
+pub(super) fn approval_action(kind: RunKind) -> Option<ApprovalAction> {
+    match kind {
+        RunKind::Revoke => Some(ApprovalAction::Revoke),
+        RunKind::Narrow => Some(ApprovalAction::Narrow),
+        RunKind::Rotate | RunKind::Retire => None,
+    }
+}
+
+fn run_kind_of(action: ApprovalAction) -> Option<RunKind> {
+    match action {
+        ApprovalAction::Revoke => Some(RunKind::Revoke),
+        ApprovalAction::Narrow => Some(RunKind::Narrow),
+        ApprovalAction::DisableUnmanaged => None,
+    }
+}

@@ -1,0 +1,46 @@
+//! Nobody decides: the service asks for approval of the demo's decided
+//! revoke (a decommissioned workload's password), the request expires after
+//! `approvals.ttl`, the password is never revoked, and the decision, still
+//! standing, is asked for again. The owner who left bypasses approval.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{approval_entries, approvals_table};
+use crate::common::service::Service;
+use crate::common::{Deadline, Demo, edit_file};
+
+const FTP: &str = "local:legacy/ftp-password";
+
+#[tokio::test]
+async fn an_undecided_request_expires_and_nothing_is_revoked() {
+    let demo = Demo::new();
+    // A pass every second, so the expiry is seen soon after the ttl.
+    edit_file(
+        &demo.config.with_file_name("examples/service.toml"),
+        "reconcile_interval = \"5m\"",
+        "reconcile_interval = \"1s\"",
+    );
+    let service = Service::start_demo_with(demo, &approvals_table("2s"), &[]).await;
+
+    let deadline = Deadline::after(Duration::from_secs(30), Duration::from_millis(200));
+    loop {
+        let approvals: Vec<Value> = service.admin_json("/v1/approvals").await;
+        let ftp: Vec<&Value> = approvals.iter().filter(|a| a["subject"] == FTP).collect();
+        if ftp.iter().any(|a| a["status"] == "expired") && ftp.iter().any(|a| a["status"] == "pending") {
+            break;
+        }
+        deadline
+            .wait(|| format!("no expiry and new request: {approvals:?}\n{}", service.log()))
+            .await;
+    }
+    assert_ne!(service.status_of(FTP).await, "revoked", "revoked without approval");
+    assert_eq!(service.status_of("local:api/payments-token").await, "revoked", "owner_left bypasses");
+    let entries: Vec<String> = approval_entries(&service.audit())
+        .into_iter()
+        .filter(|e| e.1 == FTP)
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(entries[..3], ["requested", "expired", "requested"], "{entries:?}");
+}
