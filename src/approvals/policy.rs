@@ -53,7 +53,10 @@ impl ApprovalPolicy {
 
     /// Where an approver finds request `id`.
     pub fn link(&self, id: &str) -> String {
-        format!("{}/v1/approvals/{id}", self.api_url.as_deref().unwrap_or(""))
+        format!(
+            "{}/v1/approvals/{id}",
+            self.api_url.as_deref().unwrap_or("")
+        )
     }
 }
 

@@ -67,12 +67,13 @@ pub async fn decide(
                 }
                 Some(outcome) if outcome.is_success() => {
                     println!(
-                        "{}: {verb} by {}; the {} of {}: {}.",
+                        "{}: {verb} by {}; the {} of {}: {} (the request is {}).",
                         a.id,
                         actor.name,
                         a.action.as_str(),
                         a.subject,
-                        outcome.label()
+                        outcome.label(),
+                        a.status.as_str()
                     );
                     Ok(ExitCode::Ok)
                 }

@@ -9,9 +9,9 @@
 use std::path::Path;
 
 use super::check::{
-    Checker, Known, check_approvals, check_defaults, check_nats, check_notify, check_owners, check_providers,
-    check_records, check_retry, check_schedule, check_scim, check_server, check_target_settings,
-    check_targets, check_tenure, check_workloads,
+    Checker, Known, check_approvals, check_defaults, check_nats, check_notify, check_owners,
+    check_providers, check_records, check_retry, check_schedule, check_scim, check_server,
+    check_target_settings, check_targets, check_tenure, check_workloads,
 };
 use super::diagnostics::{Diagnostic, SourceFile};
 use super::document::Parts;
@@ -52,9 +52,9 @@ pub fn build(
     let scim = parts
         .scim
         .map(|scim| check_scim(&mut check, scim, server.is_some(), base));
-    let approvals = parts
-        .approvals
-        .map_or_else(Default::default, |approvals| check_approvals(&mut check, approvals));
+    let approvals = parts.approvals.map_or_else(Default::default, |approvals| {
+        check_approvals(&mut check, approvals)
+    });
     let retry = parts.retry.map_or_else(RetryPolicy::default, |retry| {
         check_retry(&mut check, &retry)
     });

@@ -12,9 +12,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diagnostics::{Diagnostic, SourceFile, join_key};
 use super::raw::{
-    RawDefaults, RawNats, RawNotify, RawOwner, RawRecord, RawRetry, RawSchedule, RawScim,
-    RawApprovals,
-    RawServer, RawTargetSettings, RawTenure, RawWorkload,
+    RawApprovals, RawDefaults, RawNats, RawNotify, RawOwner, RawRecord, RawRetry, RawSchedule,
+    RawScim, RawServer, RawTargetSettings, RawTenure, RawWorkload,
 };
 use crate::plugins::{self, ProviderConfig, TargetConfig};
 

@@ -93,7 +93,10 @@ impl Plan {
             record: record.map(|r| r.id.as_str()),
             owner: record.map(|r| r.owner.as_str()),
             notify: d.notify,
-            pending_approval: self.pending.get(&self.address(planned).to_string()).cloned(),
+            pending_approval: self
+                .pending
+                .get(&self.address(planned).to_string())
+                .cloned(),
             lineage: record.map(Lineage::of),
         }
     }

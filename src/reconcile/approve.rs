@@ -107,7 +107,9 @@ fn entry(approval: &Approval, event: &str, actor: Option<serde_json::Value>) -> 
     let secret = approval.subject.parse::<SecretAddress>().ok();
     Event::new(
         "approval",
-        secret.as_ref().filter(|_| approval.action != ApprovalAction::DisableUnmanaged),
+        secret
+            .as_ref()
+            .filter(|_| approval.action != ApprovalAction::DisableUnmanaged),
         None,
         json!({
             "event": event,
@@ -163,10 +165,11 @@ impl Reconciler {
         // An operator may ask again after a rejection; Tenure waits `ttl`.
         if request.actor.is_none()
             && let Some(rejected) = approvals.iter().filter(same).find(|a| {
-            a.status == ApprovalStatus::Rejected
-                && a.fingerprint == fingerprint
-                && a.decided_at.is_some_and(|at| now < at + ttl)
-        }) {
+                a.status == ApprovalStatus::Rejected
+                    && a.fingerprint == fingerprint
+                    && a.decided_at.is_some_and(|at| now < at + ttl)
+            })
+        {
             return Ok(Gate::Held(rejected.id.clone()));
         }
         let approval = Approval {
@@ -190,10 +193,17 @@ impl Reconciler {
             return Ok(Gate::Wait(open.map_or(approval.id, |a| a.id)));
         }
         self.audit
-            .append(entry(&approval, "requested", request.actor.map(Actor::audit)))
+            .append(entry(
+                &approval,
+                "requested",
+                request.actor.map(Actor::audit),
+            ))
             .await?;
         info!(subject = %approval.subject, approval = %approval.id, action = approval.action.as_str(), "The {} of {} waits for an approver: request {}.", approval.action.as_str(), approval.subject, approval.id);
-        let mut n = Notification::new(NotificationKind::ApprovalRequested, approval.subject.clone());
+        let mut n = Notification::new(
+            NotificationKind::ApprovalRequested,
+            approval.subject.clone(),
+        );
         n.action = Some(approval.action.as_str().to_owned());
         n.reasons = approval.reasons.clone();
         n.detail = Some(format!(
@@ -301,7 +311,9 @@ impl Reconciler {
         if approval.expire(now) {
             self.transition(&approval, ApprovalStatus::Pending, "expired", None)
                 .await?;
-            return Err(ApprovalError::Expired(tenure_plugin_api::stamp(approval.expires_at)).into());
+            return Err(
+                ApprovalError::Expired(tenure_plugin_api::stamp(approval.expires_at)).into(),
+            );
         }
         approval.decide(&actor.name, approve, now)?;
         let event = if approve { "approved" } else { "rejected" };
@@ -344,8 +356,18 @@ impl Reconciler {
             .parse()
             .map_err(|_| ReconcileError::UnknownSecret(approval.subject.clone()))?;
         if approval.requested_by == TENURE {
-            // Decided again now: the pass's gate runs it, or finds it stale.
+            // Decided again now: the gate runs it, or finds it stale.
             let outcome = self.act_decided(&secret).await?;
+            if let Some(mut left) = self.store.approval(&approval.id).await?
+                && left.status == ApprovalStatus::Approved
+                && !matches!(outcome, Outcome::Busy)
+            {
+                // The decision is no longer an action at all.
+                info!(subject = %left.subject, approval = %left.id, "The decision approval request {} was asked for no longer stands: it is stale.", left.id);
+                left.close(ApprovalStatus::Stale, Utc::now());
+                self.transition(&left, ApprovalStatus::Approved, "stale", None)
+                    .await?;
+            }
             return Ok(Some(outcome));
         }
         let config = self.config();

@@ -12,17 +12,17 @@ use serde_json::json;
 use tenure_plugin_api::{SecretAddress, Stage, TargetContext};
 use tracing::warn;
 
-use super::attest::{AttestReport, Mode};
 use super::approve::{Gate, Request};
+use super::attest::{AttestReport, Mode};
 use super::{ReconcileError, Reconciler};
 use crate::approvals::ApprovalAction;
-use crate::policy::{Reason, Reasons};
 use crate::attest::{disable_unmanaged, discover, governed_logins};
 use crate::audit::Event;
 use crate::config::{Config, UnmanagedAction};
 use crate::governance::RecordMatch;
 use crate::notify::{Notification, NotificationKind};
 use crate::plan::Inventory;
+use crate::policy::{Reason, Reasons};
 use crate::state::{LoginRole, LoginsRow, UnmanagedRow};
 
 impl Reconciler {
@@ -136,13 +136,12 @@ impl Reconciler {
                 let new = before
                     .get(account.login.as_str())
                     .is_none_or(|r| r.state != "found");
-                let gate = if settings.on_unmanaged == UnmanagedAction::Disable
-                    && mode == Mode::Repair
-                {
-                    self.unmanaged_gate(config, name, &account.login).await?
-                } else {
-                    None
-                };
+                let gate =
+                    if settings.on_unmanaged == UnmanagedAction::Disable && mode == Mode::Repair {
+                        self.unmanaged_gate(config, name, &account.login).await?
+                    } else {
+                        None
+                    };
                 let approved = match gate {
                     Some(Gate::Wait(id) | Gate::Held(id)) => {
                         row.detail = format!("disabling it waits for approval request {id}");

@@ -315,10 +315,7 @@ impl Reconciler {
             .await?;
 
         // Attest what is due (not what was just acted on), then decide again.
-        let acted: HashSet<SecretAddress> = report
-            .acted()
-            .map(|a| a.secret.clone())
-            .collect();
+        let acted: HashSet<SecretAddress> = report.acted().map(|a| a.secret.clone()).collect();
         let attested = self
             .attest(
                 &config,

@@ -58,7 +58,9 @@ pub struct Filter {
     status: Option<String>,
 }
 
-const STATUSES: [&str; 6] = ["pending", "approved", "rejected", "expired", "stale", "used"];
+const STATUSES: [&str; 6] = [
+    "pending", "approved", "rejected", "expired", "stale", "used",
+];
 
 /// Every request, newest first.
 pub async fn list(
@@ -90,20 +92,14 @@ pub async fn list(
 }
 
 /// One request.
-pub async fn get(
-    State(app): State<AppState>,
-    id: Result<Path<String>, PathRejection>,
-) -> Response {
+pub async fn get(State(app): State<AppState>, id: Result<Path<String>, PathRejection>) -> Response {
     let id = match path_param(id) {
         Ok(id) => id,
         Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
     match app.inner.reconciler.store().approval(&id).await {
         Ok(Some(approval)) => Json(ApprovalView::from(&approval)).into_response(),
-        Ok(None) => error(
-            StatusCode::NOT_FOUND,
-            DecideError::NotFound(id.clone()),
-        ),
+        Ok(None) => error(StatusCode::NOT_FOUND, DecideError::NotFound(id.clone())),
         Err(err) => error(StatusCode::SERVICE_UNAVAILABLE, err),
     }
 }

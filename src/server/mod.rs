@@ -292,7 +292,11 @@ fn table(limits: Limits) -> Vec<Route> {
             "/v1/approvals/{id}/approve",
             approvals::approve,
         )),
-        capped(entry("POST", "/v1/approvals/{id}/reject", approvals::reject)),
+        capped(entry(
+            "POST",
+            "/v1/approvals/{id}/reject",
+            approvals::reject,
+        )),
         capped(entry("GET", "/v1/signals", signals::list)),
         capped(entry("DELETE", "/v1/signals/{id}", signals::remove)),
         capped(entry("GET", "/healthz", ops::healthz)),

@@ -51,8 +51,11 @@ pub fn check_approvals(check: &mut Checker<'_>, located: Located<RawApprovals>) 
                 None => check.report_in(
                     file,
                     name.span(),
-                    &format!("approvals.bypass[{i}]"),
-                    format!("{:?} is not a decision reason (like \"secret_exposed\" or \"owner_left\")", name.get_ref()),
+                    format!("approvals.bypass[{i}]"),
+                    format!(
+                        "{:?} is not a decision reason (like \"secret_exposed\" or \"owner_left\")",
+                        name.get_ref()
+                    ),
                 ),
             }
         }
@@ -60,7 +63,12 @@ pub fn check_approvals(check: &mut Checker<'_>, located: Located<RawApprovals>) 
     });
     let ttl = match raw.ttl {
         Some(ttl) if ttl.get_ref().0.is_zero() => {
-            check.report_in(file, ttl.span(), "approvals.ttl", "must be longer than zero");
+            check.report_in(
+                file,
+                ttl.span(),
+                "approvals.ttl",
+                "must be longer than zero",
+            );
             defaults.ttl
         }
         Some(ttl) => ttl.get_ref().0,

@@ -8,10 +8,10 @@ use std::time::Duration;
 use super::checker::{FirstDefinitions, configured_names};
 use super::selector::{parse_selector, selector_provider};
 use super::{Checker, RecordDefaults};
+use crate::approvals::ApprovalAction;
 use crate::config::document::Located;
 use crate::config::raw::RawRecord;
 use crate::config::reactions;
-use crate::approvals::ApprovalAction;
 use crate::governance::{Approval, Exception, OwnerGroup, Reactions, Record, Selector};
 use crate::plugins::{ProviderConfig, TargetConfig};
 

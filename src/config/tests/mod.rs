@@ -1,6 +1,7 @@
 //! Config loading tests, one file per section they test; error messages
 //! are checked word for word. This file: the helpers they share.
 
+mod approvals;
 mod attest;
 mod load;
 mod providers;

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::{approval_entries, approvals_table};
-use crate::common::{Demo, stderr, stdout};
+use crate::common::{Demo, edit_file, stderr, stdout};
 
 const REPORTS: &str = "local:demo/reports-token";
 const FTP: &str = "local:legacy/ftp-password";
@@ -61,7 +61,11 @@ fn a_revoke_waits_for_a_second_person_and_runs_once_approved() {
     // Bob approves: the revoke runs at once.
     let approved = demo.run(&["approve", &id, "--actor", "bob"]);
     assert_eq!(approved.status.code(), Some(0), "{}", stderr(&approved));
-    assert!(stdout(&approved).contains("succeeded"), "{}", stdout(&approved));
+    assert!(
+        stdout(&approved).contains("succeeded"),
+        "{}",
+        stdout(&approved)
+    );
     let entry = plan_entry(&demo, REPORTS);
     assert!(
         entry["reasons"]
@@ -137,4 +141,71 @@ fn a_decided_revoke_waits_in_the_plan_and_a_rejection_holds_it() {
             ("rejected".into(), Some("bob".into())),
         ]
     );
+}
+
+#[test]
+fn an_approval_never_runs_a_decision_that_has_changed() {
+    let demo = Demo::new();
+    demo.append(&approvals_table("1h"));
+    let _ = demo.run(&["run", "--once"]);
+    let id = plan_entry(&demo, FTP)["pending_approval"]
+        .as_str()
+        .expect("a request")
+        .to_owned();
+
+    // The workload is running again: the revoke is no longer decided.
+    edit_file(
+        &demo.config.with_file_name("governance/people.toml"),
+        "status = \"decommissioned\"",
+        "status = \"running\"",
+    );
+    let approved = demo.run(&["approve", &id, "--actor", "bob"]);
+    assert_eq!(approved.status.code(), Some(0), "{}", stderr(&approved));
+    let text = stdout(&approved);
+    assert!(
+        text.contains("not_needed") && text.contains("the request is stale"),
+        "{text}"
+    );
+    assert!(
+        !demo.get("legacy/ftp-password").is_empty(),
+        "a stale approval revoked the password"
+    );
+    let trail = std::fs::read_to_string(demo.audit()).expect("trail");
+    let ftp: Vec<String> = approval_entries(&trail)
+        .into_iter()
+        .filter(|e| e.1 == FTP)
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(ftp, ["requested", "approved", "stale"]);
+}
+
+#[test]
+fn the_examples_approvals_block_loads_uncommented() {
+    let demo = Demo::new();
+    let example = demo.config.with_file_name("examples/service.toml");
+    let text = std::fs::read_to_string(&example).expect("example");
+    let mut inside = false;
+    let mut uncommented = 0;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            inside = inside || line == "# [approvals]";
+            if inside && line.is_empty() {
+                inside = false;
+            }
+            match line.strip_prefix("# ") {
+                Some(rest) if inside => {
+                    uncommented += 1;
+                    rest.to_owned()
+                }
+                _ => line.to_owned(),
+            }
+        })
+        .collect();
+    assert_eq!(uncommented, 5, "the example's approvals block changed");
+    std::fs::write(&example, lines.join("\n")).expect("write");
+    let out = crate::common::tenure(&example, &["check-config"])
+        .output()
+        .expect("check-config");
+    assert!(out.status.success(), "{}", stderr(&out));
 }

@@ -28,19 +28,38 @@ async fn an_undecided_request_expires_and_nothing_is_revoked() {
     loop {
         let approvals: Vec<Value> = service.admin_json("/v1/approvals").await;
         let ftp: Vec<&Value> = approvals.iter().filter(|a| a["subject"] == FTP).collect();
-        if ftp.iter().any(|a| a["status"] == "expired") && ftp.iter().any(|a| a["status"] == "pending") {
+        if ftp.iter().any(|a| a["status"] == "expired")
+            && ftp.iter().any(|a| a["status"] == "pending")
+        {
             break;
         }
         deadline
-            .wait(|| format!("no expiry and new request: {approvals:?}\n{}", service.log()))
+            .wait(|| {
+                format!(
+                    "no expiry and new request: {approvals:?}\n{}",
+                    service.log()
+                )
+            })
             .await;
     }
-    assert_ne!(service.status_of(FTP).await, "revoked", "revoked without approval");
-    assert_eq!(service.status_of("local:api/payments-token").await, "revoked", "owner_left bypasses");
+    assert_ne!(
+        service.status_of(FTP).await,
+        "revoked",
+        "revoked without approval"
+    );
+    assert_eq!(
+        service.status_of("local:api/payments-token").await,
+        "revoked",
+        "owner_left bypasses"
+    );
     let entries: Vec<String> = approval_entries(&service.audit())
         .into_iter()
         .filter(|e| e.1 == FTP)
         .map(|e| e.0)
         .collect();
-    assert_eq!(entries[..3], ["requested", "expired", "requested"], "{entries:?}");
+    assert_eq!(
+        entries[..3],
+        ["requested", "expired", "requested"],
+        "{entries:?}"
+    );
 }

@@ -59,7 +59,10 @@ async fn a_revoke_runs_only_once_a_second_person_approves_it() {
     });
     let path = format!("db/{role}");
     let put = with_stdin(
-        tenure(&config, &["local", "put", &path, "--owner", "dana@example.com"]),
+        tenure(
+            &config,
+            &["local", "put", &path, "--owner", "dana@example.com"],
+        ),
         &value.to_string(),
     );
     assert!(put.status.success(), "{}", stderr(&put));
@@ -95,13 +98,14 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z, ticket = "SEC-
         approver = APPROVER.0,
         operator = OPERATOR.0,
     );
-    let env = [
-        APPROVER,
-        OPERATOR,
-        ("TENURE_PG_ADMIN_URL", url.as_str()),
-    ];
+    let env = [APPROVER, OPERATOR, ("TENURE_PG_ADMIN_URL", url.as_str())];
     let service = Service::start_demo_with(demo, &tables, &env).await;
-    assert_eq!(service.status_of(&secret).await, "active", "{}", service.log());
+    assert_eq!(
+        service.status_of(&secret).await,
+        "active",
+        "{}",
+        service.log()
+    );
 
     // The admin asks: 202, pending_approval, with the request's id.
     let encoded = secret.replace(':', "%3A").replace('/', "%2F");
@@ -111,24 +115,47 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z, ticket = "SEC-
     assert_eq!(asked["outcome"], "pending_approval", "{asked}");
     let id = asked["approval"].as_str().expect("approval id").to_owned();
     assert_eq!(service.status_of(&secret).await, "pending_approval");
-    let (status, pending) = call(&service, Method::GET, "/v1/approvals?status=pending", OPERATOR.1).await;
+    let (status, pending) = call(
+        &service,
+        Method::GET,
+        "/v1/approvals?status=pending",
+        OPERATOR.1,
+    )
+    .await;
     assert_eq!(status, 200, "{pending}");
     let listed = pending.as_array().expect("list");
     assert!(
-        listed.iter().any(|a| a["id"] == id.as_str() && a["requested_by"] == "admin" && a["subject"] == secret.as_str()),
+        listed.iter().any(|a| a["id"] == id.as_str()
+            && a["requested_by"] == "admin"
+            && a["subject"] == secret.as_str()),
         "{pending}"
     );
-    let (status, _) = call(&service, Method::GET, "/v1/approvals?status=maybe", OPERATOR.1).await;
+    let (status, _) = call(
+        &service,
+        Method::GET,
+        "/v1/approvals?status=maybe",
+        OPERATOR.1,
+    )
+    .await;
     assert_eq!(status, 400);
 
     // The requester cannot approve it; an operator may not approve at all.
     let approve = format!("/v1/approvals/{id}/approve");
     let (status, own) = call(&service, Method::POST, &approve, ADMIN_TOKEN).await;
     assert_eq!(status, 403, "{own}");
-    assert!(own["error"].as_str().is_some_and(|e| e.contains("another approver must")), "{own}");
+    assert!(
+        own["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("another approver must")),
+        "{own}"
+    );
     let (status, _) = call(&service, Method::POST, &approve, OPERATOR.1).await;
     assert_eq!(status, 403);
-    assert_eq!(login::<PgConnection>(&user_login).await, Ok(()), "nothing ran yet");
+    assert_eq!(
+        login::<PgConnection>(&user_login).await,
+        Ok(()),
+        "nothing ran yet"
+    );
 
     // A second person approves: the revoke runs, proven by a refused login.
     let (status, done) = call(&service, Method::POST, &approve, APPROVER.1).await;
@@ -143,7 +170,13 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z, ticket = "SEC-
     );
     let (status, again) = call(&service, Method::POST, &approve, APPROVER.1).await;
     assert_eq!(status, 409, "{again}");
-    let (status, _) = call(&service, Method::POST, "/v1/approvals/no-such-id/reject", APPROVER.1).await;
+    let (status, _) = call(
+        &service,
+        Method::POST,
+        "/v1/approvals/no-such-id/reject",
+        APPROVER.1,
+    )
+    .await;
     assert_eq!(status, 404);
 
     let trail = service.audit();
@@ -160,6 +193,9 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z, ticket = "SEC-
         ],
         "{trail}"
     );
-    assert!(trail.contains("refused with SQLSTATE 28000"), "no proof in the trail");
+    assert!(
+        trail.contains("refused with SQLSTATE 28000"),
+        "no proof in the trail"
+    );
     run_sql(&pool, &format!("DROP ROLE IF EXISTS {role}")).await;
 }

@@ -66,6 +66,14 @@ fn request(service: &Service, method: &str, path: &str) -> reqwest::RequestBuild
                 .http
                 .delete(url("/v1/signals/owner_status%3Anobody%40example.com")),
         ),
+        ("GET", "/v1/approvals") => admin(service.http.get(url("/v1/approvals?status=pending"))),
+        // An unknown request: the documented 404.
+        ("GET", "/v1/approvals/{id}") => admin(service.http.get(url("/v1/approvals/no-such-id"))),
+        ("POST", "/v1/approvals/{id}/approve" | "/v1/approvals/{id}/reject") => admin(
+            service
+                .http
+                .post(url(&path.replace("{id}", "no-such-id"))),
+        ),
         ("GET", "/metrics") => admin(service.http.get(url(path))),
         ("GET", "/healthz" | "/readyz" | "/v1/openapi.json") => service.http.get(url(path)),
         (method, path) if path.starts_with("/scim/v2/") => {
