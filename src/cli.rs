@@ -14,6 +14,7 @@
 //! exit    the exit codes
 //! local   tenure local list / get / put
 //! output  what plan and attest print
+//! report  how a command ends: its message and exit code
 //! ```
 
 use std::io::Write;
@@ -28,16 +29,17 @@ use crate::server::auth::Actor;
 use crate::service;
 use crate::state::RunKind;
 use crate::telemetry::LogFormat;
-use crate::workflow::Outcome;
 
 mod approve;
 mod audit;
 mod exit;
 mod local;
 mod output;
+mod report;
 mod review;
 
 pub use exit::ExitCode;
+use report::{fail, outcome_code, reconcile_error, runtime};
 
 /// Tenure keeps every secret exactly as long as its governance allows.
 #[derive(Debug, Parser)]
@@ -225,16 +227,6 @@ pub enum LocalCommand {
     },
 }
 
-/// Says what failed; the exit code of a runtime failure.
-fn runtime(err: impl std::fmt::Display) -> ExitCode {
-    fail(err);
-    ExitCode::Runtime
-}
-
-fn fail(message: impl std::fmt::Display) {
-    let _ = writeln!(std::io::stderr(), "tenure: {message}");
-}
-
 fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
     config::load(path).map_err(|err| {
         for line in err.lines() {
@@ -255,48 +247,6 @@ async fn open(config: Config) -> Result<App, ExitCode> {
         fail(e);
         code
     })
-}
-
-/// Says what went wrong; the exit code: not found for an address no vault
-/// lists, usage for one no record governs, a runtime failure otherwise.
-fn reconcile_error(err: crate::reconcile::ReconcileError) -> ExitCode {
-    match err {
-        crate::reconcile::ReconcileError::UnknownSecret(secret) => {
-            fail(format!("{secret} is not in the inventory of its provider"));
-            ExitCode::NotFound
-        }
-        err @ crate::reconcile::ReconcileError::NotGoverned(_) => {
-            fail(err);
-            ExitCode::Config
-        }
-        other => runtime(other),
-    }
-}
-
-fn outcome_code(address: &SecretAddress, outcome: &Outcome) -> ExitCode {
-    match outcome {
-        Outcome::Succeeded => {
-            println!("{address}: succeeded.");
-            ExitCode::Ok
-        }
-        Outcome::Promoted { retire_at } => {
-            println!(
-                "{address}: rotated; the previous credential is retired after {}.",
-                retire_at.to_rfc3339()
-            );
-            ExitCode::Ok
-        }
-        Outcome::PendingApproval { approval } => {
-            println!(
-                "{address}: waits for an approver: request {approval} (another approver runs `tenure approve {approval}`)."
-            );
-            ExitCode::ActionFailed
-        }
-        other => {
-            fail(format!("{address}: {other:?}"));
-            ExitCode::ActionFailed
-        }
-    }
 }
 
 /// Runs the parsed command; returns the process exit code.

@@ -17,6 +17,7 @@
 //! attest   attestation passes: what is due, under which budget, recorded how
 //! discover accounts no governed secret names: reported, told, disabled
 //! record   decisions to the audit trail, owners told, the published view
+//! report   what a pass did
 //! ```
 
 mod act;
@@ -24,6 +25,7 @@ mod approve;
 pub mod attest;
 mod discover;
 mod record;
+mod report;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -46,6 +48,7 @@ use crate::workflow::{Engine, EngineError, Outcome};
 pub use act::ActionResult;
 pub use approve::{DecideError, Decided, OPERATOR_REQUEST, TENURE};
 pub use attest::{AttestReport, Mode, Selection};
+pub use report::PassReport;
 
 /// Why a pass could not run.
 #[derive(Debug, thiserror::Error)]
@@ -73,44 +76,6 @@ pub enum ReconcileError {
         /// Why.
         error: String,
     },
-}
-
-/// What a pass did.
-#[derive(Debug, Default)]
-pub struct PassReport {
-    /// Secrets decided.
-    pub decided: usize,
-    /// Decisions by kind.
-    pub by_kind: HashMap<&'static str, usize>,
-    /// Actions taken (including resumed runs).
-    pub actions: Vec<ActionResult>,
-    /// When something is due next.
-    pub next_due: Option<DateTime<Utc>>,
-    /// Secrets attested this pass.
-    pub attested: usize,
-    /// Secrets whose target or vault could not be asked (the last decision
-    /// says `attestation_unavailable`), and providers that could not be read.
-    pub unavailable: usize,
-}
-
-impl PassReport {
-    /// Whether every action reached its goal (a busy secret counts as not yet).
-    pub fn all_succeeded(&self) -> bool {
-        self.actions.iter().all(|a| a.outcome.is_success())
-    }
-
-    /// The actions that did something (not those waiting for an approver).
-    pub fn acted(&self) -> impl Iterator<Item = &ActionResult> {
-        self.actions
-            .iter()
-            .filter(|a| !matches!(a.outcome, Outcome::PendingApproval { .. }))
-    }
-
-    /// Whether every action succeeded and every provider and target could
-    /// be read: `run --once` exits 0 only then.
-    pub fn clean(&self) -> bool {
-        self.all_succeeded() && self.unavailable == 0
-    }
 }
 
 /// Plans and acts for one configuration.

@@ -5,10 +5,13 @@
 //! and stale request is an `approval` entry in the audit trail with its actor.
 //!
 //! ```text
-//! gate     before acting: run (approved), wait (pending, asked now if new), or hold (rejected lately)
-//! sweep    each pass: expire what nobody decided; a decision that changed makes its request stale
+//! mod      the gate before acting: run (approved), wait (pending, asked now if new) or hold
+//!          (rejected lately); each pass's sweep: expire what nobody decided, make stale what
+//!          was asked for a decision that no longer stands
 //! decide   an approver approves or rejects (API, `tenure approve`); an approval is carried out at once
 //! ```
+
+mod decide;
 
 use chrono::{TimeDelta, Utc};
 use serde_json::json;
@@ -16,14 +19,15 @@ use tenure_plugin_api::SecretAddress;
 use tracing::{info, warn};
 
 use super::{ReconcileError, Reconciler};
-use crate::approvals::{Admission, Approval, ApprovalAction, ApprovalError, ApprovalStatus};
+use crate::approvals::{Admission, Approval, ApprovalAction, ApprovalStatus};
 use crate::audit::Event;
 use crate::config::Config;
 use crate::notify::{Notification, NotificationKind};
 use crate::plan::Plan;
 use crate::server::auth::Actor;
 use crate::state::RunKind;
-use crate::workflow::Outcome;
+
+pub use decide::{DecideError, Decided};
 
 /// Who asks for the approval of a decision Tenure made itself.
 pub const TENURE: &str = "tenure";
@@ -70,36 +74,6 @@ pub(super) enum Gate {
     /// An approver rejected this very decision lately (within `ttl`): do
     /// nothing; it is asked again once that has passed.
     Held(String),
-}
-
-/// Why an approver's decision was not taken.
-#[derive(Debug, thiserror::Error)]
-pub enum DecideError {
-    /// No request has that id.
-    #[error("no approval request has the id {0}")]
-    NotFound(String),
-    /// The request refused the decision (own request, not pending, expired).
-    #[error(transparent)]
-    Refused(#[from] ApprovalError),
-    /// Storing or acting failed.
-    #[error(transparent)]
-    Reconcile(#[from] ReconcileError),
-}
-
-impl From<crate::state::StateError> for DecideError {
-    fn from(err: crate::state::StateError) -> Self {
-        Self::Reconcile(err.into())
-    }
-}
-
-/// An approver's decision and what came of it.
-#[derive(Debug)]
-pub struct Decided {
-    /// The request as it stands now.
-    pub approval: Approval,
-    /// The action's outcome when it was carried out at once; `None` for a
-    /// rejection, and for an unmanaged account (disabled at the next listing).
-    pub outcome: Option<Outcome>,
 }
 
 /// The audit entry of one transition.
@@ -293,112 +267,6 @@ impl Reconciler {
         }
         Ok(())
     }
-
-    /// `actor` approves (or rejects) request `id`; an approved action on a
-    /// secret is carried out at once (decided again under its lease first).
-    pub async fn decide_approval(
-        &self,
-        id: &str,
-        actor: &Actor,
-        approve: bool,
-    ) -> Result<Decided, DecideError> {
-        let mut approval = self
-            .store
-            .approval(id)
-            .await?
-            .ok_or_else(|| DecideError::NotFound(id.to_owned()))?;
-        let now = Utc::now();
-        if approval.expire(now) {
-            self.transition(&approval, ApprovalStatus::Pending, "expired", None)
-                .await?;
-            return Err(
-                ApprovalError::Expired(tenure_plugin_api::stamp(approval.expires_at)).into(),
-            );
-        }
-        approval.decide(&actor.name, approve, now)?;
-        let event = if approve { "approved" } else { "rejected" };
-        if !self
-            .transition(&approval, ApprovalStatus::Pending, event, Some(actor))
-            .await?
-        {
-            let status = self
-                .store
-                .approval(id)
-                .await?
-                .map_or(ApprovalStatus::Pending, |a| a.status);
-            return Err(ApprovalError::NotPending(status).into());
-        }
-        info!(approval = %id, actor = %actor.name, "{} {event} the {} of {}.", actor.name, approval.action.as_str(), approval.subject);
-        if !approve {
-            return Ok(Decided {
-                approval,
-                outcome: None,
-            });
-        }
-        let outcome = self.carry_out(&approval).await?;
-        let approval = self.store.approval(id).await?.unwrap_or(approval);
-        Ok(Decided { approval, outcome })
-    }
-
-    /// Carries out an approved request now.
-    async fn carry_out(&self, approval: &Approval) -> Result<Option<Outcome>, ReconcileError> {
-        let Some(kind) = run_kind_of(approval.action) else {
-            // An unmanaged account: listed again at the next pass, and disabled then.
-            if let Some((target, _)) = approval.subject.split_once('/')
-                && let Ok(mut seen) = self.discovered.lock()
-            {
-                seen.remove(target);
-            }
-            return Ok(None);
-        };
-        let secret: SecretAddress = approval
-            .subject
-            .parse()
-            .map_err(|_| ReconcileError::UnknownSecret(approval.subject.clone()))?;
-        if approval.requested_by == TENURE {
-            // Decided again now: the gate runs it, or finds it stale.
-            let outcome = self.act_decided(&secret).await?;
-            if let Some(mut left) = self.store.approval(&approval.id).await?
-                && left.status == ApprovalStatus::Approved
-                && !matches!(outcome, Outcome::Busy)
-            {
-                // The decision is no longer an action at all.
-                info!(subject = %left.subject, approval = %left.id, "The decision approval request {} was asked for no longer stands: it is stale.", left.id);
-                left.close(ApprovalStatus::Stale, Utc::now());
-                self.transition(&left, ApprovalStatus::Approved, "stale", None)
-                    .await?;
-            }
-            return Ok(Some(outcome));
-        }
-        let config = self.config();
-        let record = match config.governance.index.find(&secret) {
-            crate::governance::RecordMatch::One(i) => Some(&config.governance.records[i]),
-            _ => None,
-        };
-        self.audit
-            .append(Event::new(
-                "decision",
-                Some(&secret),
-                None,
-                json!({
-                    "decision": kind.as_str(),
-                    "reasons": [OPERATOR_REQUEST],
-                    "record": record.map(|r| &r.id),
-                    "actor": { "name": approval.requested_by },
-                    "approval": { "id": approval.id, "approved_by": approval.decided_by },
-                }),
-            ))
-            .await?;
-        let outcome = self
-            .engine
-            .start(&secret, kind, vec![OPERATOR_REQUEST.to_owned()], record)
-            .await?;
-        crate::metrics::global().action(kind.as_str(), outcome.label());
-        if !matches!(outcome, Outcome::Busy) {
-            self.used(approval.clone()).await?;
-        }
-        Ok(Some(outcome))
-    }
 }
 
 /// The approval action of a run, if that kind can need one.
@@ -407,13 +275,5 @@ pub(super) fn approval_action(kind: RunKind) -> Option<ApprovalAction> {
         RunKind::Revoke => Some(ApprovalAction::Revoke),
         RunKind::Narrow => Some(ApprovalAction::Narrow),
         RunKind::Rotate | RunKind::Retire => None,
-    }
-}
-
-fn run_kind_of(action: ApprovalAction) -> Option<RunKind> {
-    match action {
-        ApprovalAction::Revoke => Some(RunKind::Revoke),
-        ApprovalAction::Narrow => Some(RunKind::Narrow),
-        ApprovalAction::DisableUnmanaged => None,
     }
 }
