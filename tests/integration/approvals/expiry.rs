@@ -1,7 +1,8 @@
 //! Nobody decides: the service asks for approval of the demo's decided
 //! revoke (a decommissioned workload's password), the request expires after
 //! `approvals.ttl`, the password is never revoked, and the decision, still
-//! standing, is asked for again. The owner who left bypasses approval.
+//! standing, is asked for again. The owner who left bypasses approval. The
+//! owner is told of the request (with the link to decide it) and of its expiry.
 
 use std::time::Duration;
 
@@ -22,7 +23,13 @@ async fn an_undecided_request_expires_and_nothing_is_revoked() {
         "reconcile_interval = \"5m\"",
         "reconcile_interval = \"1s\"",
     );
-    let service = Service::start_demo_with(demo, &approvals_table("2s"), &[]).await;
+    let (url, seen) = crate::common::receiver::webhook_receiver(Duration::ZERO).await;
+    let tables = format!(
+        "{}api_url = \"https://tenure.example.com\"\n\n[notify]\nurl = {{ env = \"TENURE_TEST_NOTIFY_URL\" }}\n",
+        approvals_table("2s")
+    );
+    let service =
+        Service::start_demo_with(demo, &tables, &[("TENURE_TEST_NOTIFY_URL", url.as_str())]).await;
 
     let deadline = Deadline::after(Duration::from_secs(30), Duration::from_millis(200));
     loop {
