@@ -19,7 +19,7 @@ pub enum ScimError {
     /// No resource with that id: 404.
     #[error("{kind} {id} not found")]
     NotFound {
-        /// `User` or `Group`.
+        /// `User`, `Group`, `ResourceType` or `Schema`.
         kind: &'static str,
         /// The id asked for.
         id: String,

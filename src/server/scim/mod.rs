@@ -119,6 +119,12 @@ pub(super) fn routes(
             "/scim/v2/ResourceTypes",
             routes::resource_types,
         )),
+        capped(entry(
+            "GET",
+            "/scim/v2/ResourceTypes/{id}",
+            routes::resource_type,
+        )),
         capped(entry("GET", "/scim/v2/Schemas", routes::schemas)),
+        capped(entry("GET", "/scim/v2/Schemas/{id}", routes::schema)),
     ]
 }

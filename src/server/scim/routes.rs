@@ -215,6 +215,18 @@ pub async fn get<K: Kind>(
 ) -> Answer {
     let scim = super::authorize(&app, &headers)?;
     let found = current::<K>(&app, &id_of(id)?, None).await?;
+    // A conditional GET (RFC 7644 3.14): the client's copy is current.
+    if let Some(tags) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        && if_match_allows(Some(tags), found.version)
+    {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(tag) = HeaderValue::from_str(&etag(found.version)) {
+            response.headers_mut().insert(header::ETAG, tag);
+        }
+        return Ok(response);
+    }
     Ok(resource_answer(scim, StatusCode::OK, &found))
 }
 
@@ -296,4 +308,40 @@ pub async fn resource_types(State(app): State<AppState>, headers: HeaderMap) -> 
 pub async fn schemas(State(app): State<AppState>, headers: HeaderMap) -> Answer {
     let scim = super::authorize(&app, &headers)?;
     Ok(answer(StatusCode::OK, &discovery::schemas(scim)))
+}
+
+/// The entry `id` of a discovery list, or a SCIM 404 naming `kind`.
+fn entry_of(list: &Value, kind: &'static str, id: &str) -> Answer {
+    list["Resources"]
+        .as_array()
+        .and_then(|all| all.iter().find(|r| r["id"] == id))
+        .map(|found| answer(StatusCode::OK, found))
+        .ok_or_else(|| ScimError::NotFound {
+            kind,
+            id: id.to_owned(),
+        })
+}
+
+/// `GET /ResourceTypes/{id}` (`User` or `Group`).
+pub async fn resource_type(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Answer {
+    let scim = super::authorize(&app, &headers)?;
+    entry_of(
+        &discovery::resource_types(scim),
+        "ResourceType",
+        &id_of(id)?,
+    )
+}
+
+/// `GET /Schemas/{id}` (the schema's URN).
+pub async fn schema(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Answer {
+    let scim = super::authorize(&app, &headers)?;
+    entry_of(&discovery::schemas(scim), "Schema", &id_of(id)?)
 }

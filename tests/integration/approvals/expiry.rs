@@ -69,4 +69,38 @@ async fn an_undecided_request_expires_and_nothing_is_revoked() {
         ["requested", "expired", "requested"],
         "{entries:?}"
     );
+
+    // Told: the request with its reasons and link, then its expiry.
+    let deadline = Deadline::after(Duration::from_secs(15), Duration::from_millis(100));
+    loop {
+        let bodies: Vec<Value> = seen
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(_, accepted)| *accepted)
+            .map(|(body, _)| body.clone())
+            .filter(|b| b["secret"] == FTP)
+            .collect();
+        let asked = bodies.iter().find(|b| b["kind"] == "approval_requested");
+        let expired = bodies.iter().any(|b| {
+            b["kind"] == "escalation"
+                && b["detail"].as_str().is_some_and(|d| d.ends_with("expired"))
+        });
+        if let Some(asked) = asked
+            && expired
+        {
+            let text = asked["text"].as_str().expect("text");
+            assert!(
+                text.starts_with("Tenure: the revoke of local:legacy/ftp-password waits for an approver (workload_decommissioned): asked by tenure, until "),
+                "{text}"
+            );
+            assert!(
+                text.contains("; approve or reject at https://tenure.example.com/v1/approvals/"),
+                "{text}"
+            );
+            assert_eq!(asked["owner"], "carol@example.com", "{asked}");
+            break;
+        }
+        deadline.wait(|| format!("not told: {bodies:?}")).await;
+    }
 }

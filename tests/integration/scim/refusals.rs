@@ -144,6 +144,41 @@ async fn every_refusal_is_a_scim_error_and_changes_nothing() {
         .expect("patch");
     assert_eq!(patched.status(), 200);
     assert_eq!(patched.headers()["etag"], "W/\"2\"");
+
+    // A conditional GET: 304 for the current version, the resource otherwise.
+    for (tags, status) in [("W/\"2\"", 304), ("W/\"1\"", 200), ("*", 304)] {
+        let read = scim(&service, Method::GET, &format!("/Users/{id}"))
+            .header("if-none-match", tags)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(read.status(), status, "{tags}");
+        assert_eq!(read.headers()["etag"], "W/\"2\"");
+    }
+
+    // Every discovery entry's meta.location is served, and is that entry.
+    for list in ["/ResourceTypes", "/Schemas"] {
+        let listed: Value = scim(&service, Method::GET, list)
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("JSON");
+        for entry in listed["Resources"].as_array().expect("Resources") {
+            let location = entry["meta"]["location"].as_str().expect("location");
+            let path = location.strip_prefix("/scim/v2").expect("a path");
+            let one = scim(&service, Method::GET, path).send().await.expect("get");
+            assert_eq!(one.status(), 200, "{location}");
+            let one: Value = one.json().await.expect("JSON");
+            assert_eq!(one["id"], entry["id"], "{location}");
+        }
+        let missing = scim(&service, Method::GET, &format!("{list}/Nothing"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(refused(missing).await.0, 404, "{list}");
+    }
 }
 
 #[tokio::test]
