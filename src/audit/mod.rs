@@ -15,10 +15,14 @@
 mod canonical;
 mod key;
 mod log;
+mod read;
 mod verify;
 
 pub use key::{AuditPublicKey, AuditSigner, KeyError};
 pub use log::{AuditError, AuditLog, Event};
+pub use read::{
+    ReadError, TrailEntry, TrailFilter, check_entry, entry_of, parse_entry, read_trail,
+};
 pub use verify::{VerifyError, VerifyOptions, VerifyReport, verify, verify_with};
 
 /// The `prev` of the first entry.

@@ -105,7 +105,7 @@ pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
 }
 
 /// Checks a checkpoint signature against `keys`; the problem otherwise.
-fn check_signature(
+pub(super) fn check_signature(
     keys: &[AuditPublicKey],
     sig: &Value,
     seq: u64,
