@@ -165,6 +165,11 @@ impl App {
     /// first. Call it once the work is done (a command ended, the service
     /// stopped); notifications sent afterwards are dropped and counted.
     pub async fn shutdown(&self) {
+        // What the command wrote to the audit trail is anchored in the
+        // shared checkpoint registry before the process ends.
+        if let Err(err) = self.reconciler.record_checkpoint().await {
+            warn!(error = %err, "Could not anchor the audit trail in the checkpoint registry.");
+        }
         let deadline = self.shutdown_deadline();
         if self.tasks.drain(deadline).await {
             return;

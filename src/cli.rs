@@ -10,7 +10,8 @@
 //!
 //! ```text
 //! approve tenure approvals / approve
-//! audit   tenure audit verify / pubkey
+//! audit   tenure audit verify / pubkey / checkpoints
+//! replicas tenure audit verify of several replicas' trails together
 //! exit    the exit codes
 //! local   tenure local list / get / put
 //! output  what plan and attest print
@@ -35,9 +36,11 @@ mod audit;
 mod exit;
 mod local;
 mod output;
+mod replicas;
 mod report;
 mod review;
 
+pub use audit::AuditCommand;
 pub use exit::ExitCode;
 use report::{fail, outcome_code, reconcile_error, runtime};
 
@@ -165,28 +168,6 @@ pub enum PlanFormat {
     Json,
 }
 
-/// `tenure audit ...`
-#[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Check every line's hash chain and the head file, and every entry's
-    /// signature with the configured key or the public keys given; names
-    /// the first bad line.
-    Verify {
-        /// A public key (PEM, as `tenure audit pubkey` prints it) the
-        /// entries may be signed with; repeat for several. Default: the
-        /// configured signing key's.
-        #[arg(long = "pubkey", value_name = "FILE")]
-        pubkeys: Vec<PathBuf>,
-        /// Check this trail (a copy elsewhere; its head file is `FILE.head`)
-        /// instead of the configured one; reads no config.
-        #[arg(long, value_name = "FILE")]
-        trail: Option<PathBuf>,
-    },
-    /// Print the public key of the audit signing key (PEM), creating the
-    /// key if it does not exist yet.
-    Pubkey,
-}
-
 /// `tenure review ...`
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
@@ -306,12 +287,7 @@ async fn run(
             let actor = Actor::cli(actor);
             finish(&app, approve::decide(&app, &id, &actor, !reject).await).await
         }
-        Command::Audit {
-            command: AuditCommand::Verify { pubkeys, trail },
-        } => audit::verify(&cli.config, &pubkeys, trail.as_deref()),
-        Command::Audit {
-            command: AuditCommand::Pubkey,
-        } => audit::pubkey(&cli.config),
+        Command::Audit { command } => audit::run(&cli.config, command).await,
         Command::Review {
             command: ReviewCommand::Import { file, actor },
         } => {

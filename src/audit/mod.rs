@@ -11,18 +11,27 @@
 //! which [`verify_with`] checks against public keys. Appends take a file
 //! lock, so several processes can share one trail. Entries never carry a secret value: only
 //! addresses, ids, decisions, phases, proofs and error messages.
+//!
+//! Replicas that share a state store but not a disk keep one trail each and
+//! record each trail's head in the store's checkpoint registry
+//! ([`Checkpoint`]); [`verify_replicas`] checks the trails together against
+//! it, so they verify as one.
 
 mod canonical;
+mod checkpoint;
 mod key;
 mod log;
 mod read;
+mod replicas;
 mod verify;
 
+pub use checkpoint::{Checkpoint, TrailHead, read_head};
 pub use key::{AuditPublicKey, AuditSigner, KeyError};
 pub use log::{AuditError, AuditLog, Event};
 pub use read::{
     ReadError, TrailEntry, TrailFilter, check_entry, entry_of, parse_entry, read_trail,
 };
+pub use replicas::{ReplicaTrail, ReplicasError, ReplicasReport, verify_replicas};
 pub use verify::{VerifyError, VerifyOptions, VerifyReport, verify, verify_with};
 
 /// The `prev` of the first entry.

@@ -15,6 +15,7 @@
 //! act      queueing and carrying out decisions
 //! approve  the four-eyes gate in front of destructive actions
 //! attest   attestation passes: what is due, under which budget, recorded how
+//! checkpoint this process's audit trail anchored in the shared registry
 //! discover accounts no governed secret names: reported, told, disabled
 //! record   decisions to the audit trail, owners told, the published view
 //! report   what a pass did
@@ -23,6 +24,7 @@
 mod act;
 mod approve;
 pub mod attest;
+mod checkpoint;
 mod discover;
 mod record;
 mod report;
@@ -100,6 +102,8 @@ pub struct Reconciler {
     notifier: Option<Notifier>,
     /// Expiry notifications this process knows were sent (the store is the record).
     told: std::sync::Mutex<HashSet<String>>,
+    /// The trail head (trail id, sequence number) this process last anchored.
+    checkpointed: std::sync::Mutex<Option<(String, u64)>>,
     plugins: Plugins,
     store: Arc<dyn StateStore>,
     audit: AuditLog,
@@ -141,6 +145,7 @@ impl Reconciler {
             discovered: std::sync::Mutex::default(),
             notifier: None,
             told: std::sync::Mutex::default(),
+            checkpointed: std::sync::Mutex::default(),
             plugins,
             store,
             audit,
@@ -350,6 +355,7 @@ impl Reconciler {
             + plan.outages.len();
         self.publish(&config, &plan);
         self.notify_upcoming(&config).await?;
+        self.record_checkpoint().await?;
         self.passes
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(report)

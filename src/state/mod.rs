@@ -27,6 +27,7 @@ use chrono::{DateTime, Utc};
 use tenure_plugin_api::SecretAddress;
 
 use crate::approvals::{Approval, ApprovalStatus};
+use crate::audit::Checkpoint;
 
 pub use attest::{AttestationPass, AttestationRow, LoginRole, LoginsRow, UnmanagedRow};
 pub use events::{InboundEvent, Intake, Signal, SignalKind};
@@ -227,6 +228,16 @@ pub trait StateStore: Send + Sync + 'static {
 
     /// Every approval request, newest first.
     async fn approvals(&self) -> Result<Vec<Approval>, StateError>;
+
+    /// Stores a row of the audit checkpoint registry if its number is still
+    /// free (another replica may have taken it); whether it did.
+    async fn insert_checkpoint(&self, row: &Checkpoint) -> Result<bool, StateError>;
+
+    /// The registry's last row, if any.
+    async fn last_checkpoint(&self) -> Result<Option<Checkpoint>, StateError>;
+
+    /// Every row of the registry, in order.
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StateError>;
 
     /// One SCIM user or group by id.
     async fn scim_resource(

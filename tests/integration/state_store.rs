@@ -309,6 +309,33 @@ async fn scenario(store: &dyn StateStore) {
         vec![account("rogue", "disabled")]
     );
     approvals(store).await;
+    checkpoints(store).await;
+}
+
+/// The audit checkpoint registry: a number is taken once; rows read back
+/// in order, whole.
+async fn checkpoints(store: &dyn StateStore) {
+    use tenure::audit::{Checkpoint, TrailHead};
+    assert!(store.last_checkpoint().await.expect("last").is_none());
+    let head = |trail: &str, seq: u64| TrailHead {
+        trail: trail.into(),
+        seq,
+        hash: format!("{seq:064}"),
+        sig: Some(serde_json::json!({ "key": "k1", "ed25519": "c2ln" })),
+    };
+    let first = Checkpoint::next(None, &head("a", 3), 1_000);
+    assert!(store.insert_checkpoint(&first).await.expect("insert"));
+    // Another replica chained onto the same last row: its number is taken.
+    let racing = Checkpoint::next(None, &head("b", 5), 1_001);
+    assert!(!store.insert_checkpoint(&racing).await.expect("taken"));
+    let last = store.last_checkpoint().await.expect("last");
+    assert_eq!(last.as_ref(), Some(&first));
+    let second = Checkpoint::next(last.as_ref(), &head("b", 5), 1_002);
+    assert!(store.insert_checkpoint(&second).await.expect("second"));
+    let rows = store.checkpoints().await.expect("rows");
+    assert_eq!(rows, vec![first, second]);
+    assert!(rows.iter().all(Checkpoint::is_intact));
+    assert_eq!(rows[1].prev, rows[0].row_hash);
 }
 
 /// Approval requests: one open request per subject and action, and every

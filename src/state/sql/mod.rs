@@ -9,6 +9,7 @@
 
 mod approvals;
 mod attest;
+mod checkpoints;
 mod dialect;
 mod events;
 mod leases;

@@ -100,6 +100,16 @@ pub(in crate::state) const SCHEMA: &[&str] = &[
         event TEXT NOT NULL,
         PRIMARY KEY (kind, key)
     )",
+    "CREATE TABLE IF NOT EXISTS audit_checkpoints (
+        id BIGINT PRIMARY KEY,
+        trail TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        hash TEXT NOT NULL,
+        sig TEXT,
+        at BIGINT NOT NULL,
+        prev TEXT NOT NULL,
+        row_hash TEXT NOT NULL
+    )",
     "CREATE TABLE IF NOT EXISTS approvals (
         id TEXT PRIMARY KEY,
         subject TEXT NOT NULL,

@@ -10,10 +10,11 @@ use chrono::{DateTime, Utc};
 use tenure_plugin_api::SecretAddress;
 
 use super::{
-    Db, Sql, SqlStore, approvals, attest, events, leases, logins, notifications, queue, runs, scim,
-    secret_state,
+    Db, Sql, SqlStore, approvals, attest, checkpoints, events, leases, logins, notifications,
+    queue, runs, scim, secret_state,
 };
 use crate::approvals::{Approval, ApprovalStatus};
+use crate::audit::Checkpoint;
 use crate::state::{
     AttestationPass, AttestationRow, InboundEvent, Intake, LoginRole, LoginsRow, QueueItem, Run,
     ScimKind, ScimResource, ScimWrite, SecretState, Signal, SignalKind, StateError, StateStore,
@@ -212,6 +213,18 @@ impl<D: Db> StateStore for SqlStore<D> {
 
     async fn approvals(&self) -> Result<Vec<Approval>, StateError> {
         approvals::approvals(self).await
+    }
+
+    async fn insert_checkpoint(&self, row: &Checkpoint) -> Result<bool, StateError> {
+        checkpoints::insert_checkpoint(self, row).await
+    }
+
+    async fn last_checkpoint(&self) -> Result<Option<Checkpoint>, StateError> {
+        checkpoints::last_checkpoint(self).await
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StateError> {
+        checkpoints::checkpoints(self).await
     }
 
     async fn scim_resource(
