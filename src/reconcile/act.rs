@@ -11,7 +11,7 @@ use serde_json::json;
 use tenure_plugin_api::SecretAddress;
 use tracing::{debug, info, warn};
 
-use super::approve::{Gate, OPERATOR_REQUEST, Request, approval_action};
+use super::approve::{Gate, OPERATOR_REQUEST};
 use super::{ReconcileError, Reconciler, cannot_act, run_kind, urgent};
 use crate::audit::Event;
 use crate::config::Config;
@@ -182,20 +182,11 @@ impl Reconciler {
             .map(str::to_owned)
             .collect();
         let mut approved = None;
-        if let Some(action) = approval_action(kind)
-            && config.approvals.needs(
-                action,
-                &planned.decision.reasons,
-                record.and_then(|r| r.require_approval.as_ref()),
-            )
+        if let Some(gate) = self
+            .gate_action(config, &secret, kind, &planned, reasons.clone(), None)
+            .await?
         {
-            let request = Request {
-                subject: secret.to_string(),
-                action,
-                reasons: reasons.clone(),
-                actor: None,
-            };
-            match self.gate(config, request).await? {
+            match gate {
                 Gate::Run(approval) => approved = Some(approval),
                 Gate::Wait(approval) => {
                     return Ok(Some(ActionResult {
@@ -326,20 +317,12 @@ impl Reconciler {
         let planned = &plan.secrets[index];
         let record = planned.record.map(|i| &config.governance.records[i]);
         let mut approved = None;
-        if let Some(action) = approval_action(kind)
-            && config.approvals.needs(
-                action,
-                &planned.decision.reasons,
-                record.and_then(|r| r.require_approval.as_ref()),
-            )
+        let reasons = vec![OPERATOR_REQUEST.to_owned()];
+        if let Some(gate) = self
+            .gate_action(&config, secret, kind, planned, reasons, Some(actor))
+            .await?
         {
-            let request = Request {
-                subject: secret.to_string(),
-                action,
-                reasons: vec![OPERATOR_REQUEST.to_owned()],
-                actor: Some(actor),
-            };
-            match self.gate(&config, request).await? {
+            match gate {
                 Gate::Run(approval) => approved = Some(approval),
                 Gate::Wait(approval) | Gate::Held(approval) => {
                     return Ok(Outcome::PendingApproval { approval });

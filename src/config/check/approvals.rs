@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use serde_spanned::Spanned;
 
 use super::Checker;
+use super::checker::base_url;
 use crate::approvals::{ApprovalAction, ApprovalPolicy};
 use crate::config::document::Located;
 use crate::config::raw::{RawApprovals, RawRecord};
@@ -75,21 +76,16 @@ pub fn check_approvals(check: &mut Checker<'_>, located: Located<RawApprovals>) 
         None => defaults.ttl,
     };
     let api_url = raw.api_url.and_then(|value| {
-        let url = value.get_ref().trim_end_matches('/');
-        if (url.starts_with("https://") || url.starts_with("http://"))
-            && !url.contains(char::is_whitespace)
-            && !url.contains(['?', '#'])
-        {
-            Some(url.to_owned())
-        } else {
+        let url = base_url(value.get_ref());
+        if url.is_none() {
             check.report_in(
                 file,
                 value.span(),
                 "approvals.api_url",
                 "expected the service's public http(s) URL without query or fragment, like https://tenure.example.com",
             );
-            None
         }
+        url
     });
     ApprovalPolicy {
         require,

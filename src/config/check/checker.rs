@@ -159,3 +159,13 @@ impl FirstDefinitions {
         true
     }
 }
+
+/// `url` without a trailing `/` when it is an http(s) URL without
+/// whitespace, query or fragment (a base other paths are appended to).
+pub fn base_url(url: &str) -> Option<String> {
+    let url = url.trim_end_matches('/');
+    ((url.starts_with("https://") || url.starts_with("http://"))
+        && !url.contains(char::is_whitespace)
+        && !url.contains(['?', '#']))
+    .then(|| url.to_owned())
+}

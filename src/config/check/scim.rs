@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::Checker;
+use super::checker::base_url;
 use crate::config::document::Located;
 use crate::config::raw::RawScim;
 use crate::config::{ScimConfig, ScimOwnerId};
@@ -43,19 +44,16 @@ pub fn check_scim(
         },
     };
     let base_url = raw.base_url.and_then(|value| {
-        let url = value.get_ref().trim_end_matches('/');
-        let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
-        if scheme_ok && !url.contains(char::is_whitespace) && !url.contains(['?', '#']) {
-            Some(url.to_owned())
-        } else {
+        let url = base_url(value.get_ref());
+        if url.is_none() {
             check.report_in(
                 file,
                 value.span(),
                 "scim.base_url",
                 "expected an http(s) URL without query or fragment, like https://tenure.example.com/scim/v2",
             );
-            None
         }
+        url
     });
     let mut token = raw.token;
     token.rebase(base);

@@ -23,7 +23,7 @@ use crate::approvals::{Admission, Approval, ApprovalAction, ApprovalStatus};
 use crate::audit::Event;
 use crate::config::Config;
 use crate::notify::{Notification, NotificationKind};
-use crate::plan::Plan;
+use crate::plan::{Plan, Planned};
 use crate::server::auth::Actor;
 use crate::state::RunKind;
 
@@ -188,6 +188,37 @@ impl Reconciler {
         n.link = Some(config.approvals.link(&approval.id));
         self.notify(config, n);
         Ok(Gate::Wait(approval.id))
+    }
+
+    /// The gate in front of `kind` on `secret` as `planned` decided it
+    /// (whose reasons may bypass approval), asked for `reasons` by `actor`
+    /// (`None`: Tenure); `None` when the action needs no approval.
+    pub(super) async fn gate_action(
+        &self,
+        config: &Config,
+        secret: &SecretAddress,
+        kind: RunKind,
+        planned: &Planned,
+        reasons: Vec<String>,
+        actor: Option<&Actor>,
+    ) -> Result<Option<Gate>, ReconcileError> {
+        let record = planned.record.map(|i| &config.governance.records[i]);
+        let Some(action) = approval_action(kind).filter(|action| {
+            config.approvals.needs(
+                *action,
+                &planned.decision.reasons,
+                record.and_then(|r| r.require_approval.as_ref()),
+            )
+        }) else {
+            return Ok(None);
+        };
+        let request = Request {
+            subject: secret.to_string(),
+            action,
+            reasons,
+            actor,
+        };
+        self.gate(config, request).await.map(Some)
     }
 
     /// Stores `approval`'s new status if it still was `was`, and records

@@ -183,27 +183,8 @@ fn an_approval_never_runs_a_decision_that_has_changed() {
 fn the_examples_approvals_block_loads_uncommented() {
     let demo = Demo::new();
     let example = demo.config.with_file_name("examples/service.toml");
-    let text = std::fs::read_to_string(&example).expect("example");
-    let mut inside = false;
-    let mut uncommented = 0;
-    let lines: Vec<String> = text
-        .lines()
-        .map(|line| {
-            inside = inside || line == "# [approvals]";
-            if inside && line.is_empty() {
-                inside = false;
-            }
-            match line.strip_prefix("# ") {
-                Some(rest) if inside => {
-                    uncommented += 1;
-                    rest.to_owned()
-                }
-                _ => line.to_owned(),
-            }
-        })
-        .collect();
+    let uncommented = crate::common::uncomment_block(&example, "# [approvals]", &[]);
     assert_eq!(uncommented, 5, "the example's approvals block changed");
-    std::fs::write(&example, lines.join("\n")).expect("write");
     let out = crate::common::tenure(&example, &["check-config"])
         .output()
         .expect("check-config");

@@ -4,69 +4,28 @@
 //! approver, approves and the login is refused at once (SQLSTATE 28000);
 //! the audit trail names each actor.
 
-use std::str::FromStr;
-
 use reqwest::Method;
-use serde_json::{Value, json};
 use sqlx::PgConnection;
-use sqlx::postgres::{PgConnectOptions, PgPool};
 
 use super::{approval_entries, approvals_table};
+use crate::common::Demo;
 use crate::common::service::{ADMIN_TOKEN, Service};
-use crate::common::sql::{login, run_sql};
-use crate::common::{Demo, stderr, tenure, with_stdin};
+use crate::common::sql::{PgRole, login};
 
 const APPROVER: (&str, &str) = ("TENURE_APPROVER_TOKEN", "approver-token-0123456789");
 const OPERATOR: (&str, &str) = ("TENURE_OPERATOR_TOKEN", "operator-token-0123456789");
-
-/// `method path` with `token`; the status and the JSON body.
-async fn call(service: &Service, method: Method, path: &str, token: &str) -> (u16, Value) {
-    let response = service
-        .http
-        .request(method, service.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 #[tokio::test]
 async fn a_revoke_runs_only_once_a_second_person_approves_it() {
     let Some(url) = tenure_testkit::service_url("TENURE_TEST_PG_URL") else {
         return;
     };
-    let role = tenure_testkit::unique_name("foureyes");
-    let pool = PgPool::connect(&url).await.expect("admin");
-    run_sql(
-        &pool,
-        &format!("CREATE ROLE {role} LOGIN PASSWORD 'four-eyes-password'"),
-    )
-    .await;
-    let options = PgConnectOptions::from_str(&url).expect("url");
-    let user_login = options
-        .clone()
-        .username(&role)
-        .password("four-eyes-password");
-    assert_eq!(login::<PgConnection>(&user_login).await, Ok(()));
-
+    let role = PgRole::create(&url, "foureyes", "four-eyes-password").await;
+    let user_login = role.login.clone();
     let demo = Demo::new();
     let config = demo.config.with_file_name("examples/service.toml");
-    let value = json!({
-        "username": role, "password": "four-eyes-password",
-        "host": options.get_host(), "port": options.get_port(), "dbname": "postgres",
-    });
-    let path = format!("db/{role}");
-    let put = with_stdin(
-        tenure(
-            &config,
-            &["local", "put", &path, "--owner", "dana@example.com"],
-        ),
-        &value.to_string(),
-    );
-    assert!(put.status.success(), "{}", stderr(&put));
-    let secret = format!("local:{path}");
+    let secret = role.put_in_local_vault(&config, "dana@example.com");
+    let role_name = role.name.clone();
     let tables = format!(
         r#"{approvals}
 [[server.operators]]
@@ -89,7 +48,7 @@ revoke = "nologin"
 id = "four-eyes-db"
 secrets = "{secret}"
 target = "pg"
-account = "{role}"
+account = "{role_name}"
 owner = "dana@example.com"
 purpose = "A database login whose revocation needs a second person"
 approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z, ticket = "SEC-600" }}
@@ -110,18 +69,14 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z, ticket = "SEC-
     // The admin asks: 202, pending_approval, with the request's id.
     let encoded = secret.replace(':', "%3A").replace('/', "%2F");
     let revoke = format!("/v1/secrets/{encoded}/revoke");
-    let (status, asked) = call(&service, Method::POST, &revoke, ADMIN_TOKEN).await;
+    let (status, asked) = service.call(Method::POST, &revoke, ADMIN_TOKEN).await;
     assert_eq!(status, 202, "{asked}");
     assert_eq!(asked["outcome"], "pending_approval", "{asked}");
     let id = asked["approval"].as_str().expect("approval id").to_owned();
     assert_eq!(service.status_of(&secret).await, "pending_approval");
-    let (status, pending) = call(
-        &service,
-        Method::GET,
-        "/v1/approvals?status=pending",
-        OPERATOR.1,
-    )
-    .await;
+    let (status, pending) = service
+        .call(Method::GET, "/v1/approvals?status=pending", OPERATOR.1)
+        .await;
     assert_eq!(status, 200, "{pending}");
     let listed = pending.as_array().expect("list");
     assert!(
@@ -130,18 +85,14 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z, ticket = "SEC-
             && a["subject"] == secret.as_str()),
         "{pending}"
     );
-    let (status, _) = call(
-        &service,
-        Method::GET,
-        "/v1/approvals?status=maybe",
-        OPERATOR.1,
-    )
-    .await;
+    let (status, _) = service
+        .call(Method::GET, "/v1/approvals?status=maybe", OPERATOR.1)
+        .await;
     assert_eq!(status, 400);
 
     // The requester cannot approve it; an operator may not approve at all.
     let approve = format!("/v1/approvals/{id}/approve");
-    let (status, own) = call(&service, Method::POST, &approve, ADMIN_TOKEN).await;
+    let (status, own) = service.call(Method::POST, &approve, ADMIN_TOKEN).await;
     assert_eq!(status, 403, "{own}");
     assert!(
         own["error"]
@@ -149,7 +100,7 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z, ticket = "SEC-
             .is_some_and(|e| e.contains("another approver must")),
         "{own}"
     );
-    let (status, _) = call(&service, Method::POST, &approve, OPERATOR.1).await;
+    let (status, _) = service.call(Method::POST, &approve, OPERATOR.1).await;
     assert_eq!(status, 403);
     assert_eq!(
         login::<PgConnection>(&user_login).await,
@@ -158,7 +109,7 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z, ticket = "SEC-
     );
 
     // A second person approves: the revoke runs, proven by a refused login.
-    let (status, done) = call(&service, Method::POST, &approve, APPROVER.1).await;
+    let (status, done) = service.call(Method::POST, &approve, APPROVER.1).await;
     assert_eq!(status, 200, "{done}\n{}", service.log());
     assert_eq!(done["outcome"], "succeeded", "{done}");
     assert_eq!(done["approval"]["status"], "used", "{done}");
@@ -168,15 +119,11 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z, ticket = "SEC-
         Err("28000".into()),
         "approved, but the login still works"
     );
-    let (status, again) = call(&service, Method::POST, &approve, APPROVER.1).await;
+    let (status, again) = service.call(Method::POST, &approve, APPROVER.1).await;
     assert_eq!(status, 409, "{again}");
-    let (status, _) = call(
-        &service,
-        Method::POST,
-        "/v1/approvals/no-such-id/reject",
-        APPROVER.1,
-    )
-    .await;
+    let (status, _) = service
+        .call(Method::POST, "/v1/approvals/no-such-id/reject", APPROVER.1)
+        .await;
     assert_eq!(status, 404);
 
     let trail = service.audit();
@@ -197,5 +144,5 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z, ticket = "SEC-
         trail.contains("refused with SQLSTATE 28000"),
         "no proof in the trail"
     );
-    run_sql(&pool, &format!("DROP ROLE IF EXISTS {role}")).await;
+    role.drop().await;
 }

@@ -110,6 +110,38 @@ pub fn edit_file(path: &Path, from: &str, to: &str) {
     std::fs::write(path, text.replace(from, to)).expect("write");
 }
 
+/// Uncomments, in the config file at `path`, the `# ` lines of the block
+/// that starts at the line `start` and ends at the first blank line, those
+/// whose text starts with one of `keys` (every one when `keys` is empty);
+/// returns how many it uncommented.
+pub fn uncomment_block(path: &Path, start: &str, keys: &[&str]) -> usize {
+    let text = std::fs::read_to_string(path).expect("read");
+    let mut uncommented = 0;
+    let mut in_block = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if line == start {
+                in_block = true;
+            } else if line.trim().is_empty() {
+                in_block = false;
+            }
+            match line.strip_prefix("# ") {
+                Some(rest)
+                    if in_block
+                        && (keys.is_empty() || keys.iter().any(|k| rest.starts_with(k))) =>
+                {
+                    uncommented += 1;
+                    rest.to_owned()
+                }
+                _ => line.to_owned(),
+            }
+        })
+        .collect();
+    std::fs::write(path, lines.join("\n") + "\n").expect("write");
+    uncommented
+}
+
 /// A `tenure -c <config> args` command with a quiet environment (no log
 /// level, no fault point) and nothing on stdin.
 pub fn tenure(config: &Path, args: &[&str]) -> Command {

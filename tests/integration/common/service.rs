@@ -95,6 +95,19 @@ impl Service {
     }
 
     /// `GET path` with the admin token, read as JSON.
+    /// `method path` with `token`; the status and the JSON body.
+    pub async fn call(&self, method: Method, path: &str, token: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn admin_json<T: DeserializeOwned>(&self, path: &str) -> T {
         self.admin(Method::GET, path)
             .await

@@ -96,3 +96,59 @@ pub fn pg_address(url: &str) -> (String, u16) {
     let options = PgConnectOptions::from_str(url).expect("url");
     (options.get_host().to_owned(), options.get_port())
 }
+
+/// A PostgreSQL role that can log in, on the server at `url`.
+pub struct PgRole {
+    /// The admin pool.
+    pub pool: PgPool,
+    /// The role's name (`<prefix>_<unique>`).
+    pub name: String,
+    /// Its login options.
+    pub login: PgConnectOptions,
+    password: String,
+}
+
+impl PgRole {
+    /// Creates the role with `password` and checks that it logs in.
+    pub async fn create(url: &str, prefix: &str, password: &str) -> Self {
+        let name = tenure_testkit::unique_name(prefix);
+        let pool = PgPool::connect(url).await.expect("admin");
+        run_sql(
+            &pool,
+            &format!("CREATE ROLE {name} LOGIN PASSWORD '{password}'"),
+        )
+        .await;
+        let options = PgConnectOptions::from_str(url)
+            .expect("url")
+            .username(&name)
+            .password(password);
+        assert_eq!(login::<sqlx::PgConnection>(&options).await, Ok(()));
+        Self {
+            pool,
+            name,
+            login: options,
+            password: password.to_owned(),
+        }
+    }
+
+    /// Stores the role's login in the local vault of the config at
+    /// `config`, at `db/<name>`, owned by `owner`; its address.
+    pub fn put_in_local_vault(&self, config: &std::path::Path, owner: &str) -> String {
+        let value = serde_json::json!({
+            "username": self.name, "password": self.password,
+            "host": self.login.get_host(), "port": self.login.get_port(), "dbname": "postgres",
+        });
+        let path = format!("db/{}", self.name);
+        let put = super::with_stdin(
+            super::tenure(config, &["local", "put", &path, "--owner", owner]),
+            &value.to_string(),
+        );
+        assert!(put.status.success(), "{}", super::stderr(&put));
+        format!("local:{path}")
+    }
+
+    /// Drops the role.
+    pub async fn drop(self) {
+        run_sql(&self.pool, &format!("DROP ROLE IF EXISTS {}", self.name)).await;
+    }
+}

@@ -57,19 +57,6 @@ async fn start(tables: &str) -> Service {
     Service::start_full("", &format!("{}\n{tables}", operator_tables()), &env).await
 }
 
-/// `method path` with `token`; the status and the JSON body.
-async fn call(service: &Service, method: Method, path: &str, token: &str) -> (u16, Value) {
-    let response = service
-        .http
-        .request(method, service.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 /// The actor of each decision an operator asked for, in order.
 fn actors(audit: &str) -> Vec<Value> {
     audit
@@ -119,7 +106,7 @@ async fn each_role_is_allowed_and_refused_per_route_and_actions_name_the_actor()
     // Reads: every role.
     for name in ["vera", "olivia", "april", "admin"] {
         for path in ["/v1/secrets", "/v1/plan", "/v1/signals"] {
-            let (status, body) = call(&service, Method::GET, path, token(name)).await;
+            let (status, body) = service.call(Method::GET, path, token(name)).await;
             assert_eq!(status, 200, "{name} GET {path}: {body}");
         }
     }
@@ -127,24 +114,24 @@ async fn each_role_is_allowed_and_refused_per_route_and_actions_name_the_actor()
     // Actions: operator and admin; viewer and approver are refused and change nothing.
     let before = service.demo.get("demo/reports-token");
     for name in ["vera", "april"] {
-        let (status, body) = call(&service, Method::POST, REPORTS, token(name)).await;
+        let (status, body) = service.call(Method::POST, REPORTS, token(name)).await;
         assert_eq!(status, 403, "{name}: {body}");
         let why = body["error"].as_str().unwrap_or_default();
         assert!(why.contains(name) && why.contains("operator"), "{why}");
-        let (status, body) = call(&service, Method::DELETE, NO_SIGNAL, token(name)).await;
+        let (status, body) = service.call(Method::DELETE, NO_SIGNAL, token(name)).await;
         assert_eq!(status, 403, "{name}: {body}");
     }
     assert_eq!(service.demo.get("demo/reports-token"), before);
     assert!(actors(&service.audit()).is_empty());
     for name in ["olivia", "admin"] {
-        let (status, body) = call(&service, Method::POST, REPORTS, token(name)).await;
+        let (status, body) = service.call(Method::POST, REPORTS, token(name)).await;
         assert_eq!(
             (status, &body["outcome"]),
             (200, &json!("promoted")),
             "{name}: {body}"
         );
         // Past the guard: the handler's own 404 for a signal that is not there.
-        let (status, body) = call(&service, Method::DELETE, NO_SIGNAL, token(name)).await;
+        let (status, body) = service.call(Method::DELETE, NO_SIGNAL, token(name)).await;
         assert_eq!(status, 404, "{name}: {body}");
     }
     assert_ne!(service.demo.get("demo/reports-token"), before);
@@ -193,7 +180,6 @@ fn command_line_actions_name_the_os_user_or_the_given_actor() {
 fn the_example_loads_with_its_operators_and_identity_provider_uncommented() {
     let demo = Demo::new();
     let example = demo.config.with_file_name("examples/service.toml");
-    let text = std::fs::read_to_string(&example).expect("example");
     let keys = [
         "[[server.operators]]",
         "name =",
@@ -209,27 +195,8 @@ fn the_example_loads_with_its_operators_and_identity_provider_uncommented() {
     // Only the operators' and OIDC block: from its first `[[server.operators]]`
     // to the blank line that ends it (the [scim] block after it has a
     // `token =` of its own).
-    let mut uncommented = 0;
-    let mut in_block = false;
-    let text: Vec<String> = text
-        .lines()
-        .map(|line| {
-            if line == "# [[server.operators]]" {
-                in_block = true;
-            } else if line.trim().is_empty() {
-                in_block = false;
-            }
-            match line.strip_prefix("# ") {
-                Some(rest) if in_block && keys.iter().any(|k| rest.starts_with(k)) => {
-                    uncommented += 1;
-                    rest.to_owned()
-                }
-                _ => line.to_owned(),
-            }
-        })
-        .collect();
+    let uncommented = crate::common::uncomment_block(&example, "# [[server.operators]]", &keys);
     assert_eq!(uncommented, 14, "the example's operator block changed");
-    std::fs::write(&example, text.join("\n")).expect("write");
     let example = example.to_str().expect("utf-8");
     crate::common::succeeded(
         &["check-config"],

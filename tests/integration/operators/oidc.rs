@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::jwt::{AUDIENCE, ISSUER, JwksServer, Signer, claims, jwks};
-use super::{NO_SIGNAL, REPORTS, actors, call, start};
+use super::{NO_SIGNAL, REPORTS, actors, start};
 
 /// `[server.oidc]` with the key set at `jwks`.
 fn oidc_table(jwks: &str) -> String {
@@ -30,22 +30,22 @@ async fn jwts_are_checked_against_a_key_set_file_and_carry_their_role() {
 
     // A viewer reads and may not act; an operator (the highest of its roles) acts.
     let viewer = key.sign(&claims("dana@example.com", json!("viewer"), 300));
-    let (status, body) = call(&service, Method::GET, "/v1/secrets", &viewer).await;
+    let (status, body) = service.call(Method::GET, "/v1/secrets", &viewer).await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call(&service, Method::POST, REPORTS, &viewer).await;
+    let (status, body) = service.call(Method::POST, REPORTS, &viewer).await;
     assert_eq!(status, 403, "{body}");
     let operator = key.sign(&claims(
         "erin@example.com",
         json!(["tenure-users", "viewer", "operator"]),
         300,
     ));
-    let (status, body) = call(&service, Method::POST, REPORTS, &operator).await;
+    let (status, body) = service.call(Method::POST, REPORTS, &operator).await;
     assert_eq!(
         (status, &body["outcome"]),
         (200, &json!("promoted")),
         "{body}"
     );
-    let (status, body) = call(&service, Method::DELETE, NO_SIGNAL, &operator).await;
+    let (status, body) = service.call(Method::DELETE, NO_SIGNAL, &operator).await;
     assert_eq!(status, 404, "past the guard: {body}");
     let actors = actors(&service.audit());
     assert_eq!(
@@ -55,7 +55,7 @@ async fn jwts_are_checked_against_a_key_set_file_and_carry_their_role() {
 
     // Valid, but no known role: 403.
     let nobody = key.sign(&claims("finn@example.com", json!(["staff"]), 300));
-    let (status, body) = call(&service, Method::GET, "/v1/secrets", &nobody).await;
+    let (status, body) = service.call(Method::GET, "/v1/secrets", &nobody).await;
     assert_eq!(status, 403, "{body}");
 
     // Each of these proves nothing: 401 with `WWW-Authenticate: Bearer`.
@@ -127,7 +127,9 @@ async fn a_key_set_url_is_fetched_cached_and_fetched_again_for_a_new_key() {
 
     // Fetched on first use, then cached.
     for _ in 0..3 {
-        let (status, body) = call(&service, Method::GET, "/v1/signals", &admin(&first)).await;
+        let (status, body) = service
+            .call(Method::GET, "/v1/signals", &admin(&first))
+            .await;
         assert_eq!(status, 200, "{body}\n{}", service.log());
     }
     assert_eq!(server.fetches(), 1);
@@ -135,7 +137,9 @@ async fn a_key_set_url_is_fetched_cached_and_fetched_again_for_a_new_key() {
     // The provider publishes a new key: unknown at once (fetches for
     // unknown keys are rate-limited), known after the limit passes.
     *server.set.lock().expect("lock") = jwks(&[&first, &second]);
-    let (status, _) = call(&service, Method::GET, "/v1/signals", &admin(&second)).await;
+    let (status, _) = service
+        .call(Method::GET, "/v1/signals", &admin(&second))
+        .await;
     assert_eq!(status, 401);
     assert_eq!(
         server.fetches(),
@@ -143,12 +147,14 @@ async fn a_key_set_url_is_fetched_cached_and_fetched_again_for_a_new_key() {
         "an unknown key right after a fetch waits"
     );
     tokio::time::sleep(Duration::from_millis(10_500)).await;
-    let (status, body) = call(&service, Method::GET, "/v1/signals", &admin(&second)).await;
+    let (status, body) = service
+        .call(Method::GET, "/v1/signals", &admin(&second))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(server.fetches(), 2);
     for kid in ["rsa-7", "rsa-8", "rsa-9"] {
         let token = second.sign_as(kid, &claims("hana@example.com", json!(["admin"]), 300));
-        let (status, _) = call(&service, Method::GET, "/v1/signals", &token).await;
+        let (status, _) = service.call(Method::GET, "/v1/signals", &token).await;
         assert_eq!(status, 401, "{kid}");
     }
     assert_eq!(

@@ -4,17 +4,15 @@
 //! credential with proof (the login refused with SQLSTATE 28000). Entra's
 //! reactivation lifts the signal: the owner is active again.
 
-use std::str::FromStr;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::PgConnection;
-use sqlx::postgres::{PgConnectOptions, PgPool};
 
 use super::{Fixture, SCIM_TABLE, SCIM_TOKEN};
 use crate::common::service::Service;
-use crate::common::sql::{login, run_sql};
-use crate::common::{Deadline, Demo, stderr, tenure, with_stdin};
+use crate::common::sql::{PgRole, login};
+use crate::common::{Deadline, Demo};
 
 const OWNER: &str = "Erin.Entra@contoso.example";
 
@@ -23,34 +21,14 @@ async fn an_entra_deactivation_revokes_the_owners_postgres_credential_with_proof
     let Some(url) = tenure_testkit::service_url("TENURE_TEST_PG_URL") else {
         return;
     };
-    let role = tenure_testkit::unique_name("scim");
-    let pool = PgPool::connect(&url).await.expect("admin");
-    run_sql(
-        &pool,
-        &format!("CREATE ROLE {role} LOGIN PASSWORD 'scim-e2e-password'"),
-    )
-    .await;
-    let options = PgConnectOptions::from_str(&url).expect("url");
-    let user_login = options
-        .clone()
-        .username(&role)
-        .password("scim-e2e-password");
-    assert_eq!(login::<PgConnection>(&user_login).await, Ok(()));
+    let role = PgRole::create(&url, "scim", "scim-e2e-password").await;
+    let user_login = role.login.clone();
 
     // The role's login in the local vault, owned by the Entra user.
     let demo = Demo::new();
     let config = demo.config.with_file_name("examples/service.toml");
-    let value = json!({
-        "username": role, "password": "scim-e2e-password",
-        "host": options.get_host(), "port": options.get_port(), "dbname": "postgres",
-    });
-    let path = format!("db/{role}");
-    let put = with_stdin(
-        tenure(&config, &["local", "put", &path, "--owner", OWNER]),
-        &value.to_string(),
-    );
-    assert!(put.status.success(), "{}", stderr(&put));
-    let secret = format!("local:{path}");
+    let secret = role.put_in_local_vault(&config, OWNER);
+    let role_name = role.name.clone();
     let tables = format!(
         r#"{SCIM_TABLE}
 [targets.pg]
@@ -67,7 +45,7 @@ status = "active"
 id = "scim-owned-db"
 secrets = "{secret}"
 target = "pg"
-account = "{role}"
+account = "{role_name}"
 owner = "{OWNER}"
 purpose = "A database login whose owner is provisioned by Entra ID"
 approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z, ticket = "SEC-500" }}
@@ -124,5 +102,5 @@ approval = {{ by = "ciso@example.com", at = 2026-11-01T09:00:00Z, ticket = "SEC-
     }
     let (_, reasons) = service.planned(&secret).await;
     assert!(!reasons.contains(&"owner_left".to_owned()), "{reasons:?}");
-    run_sql(&pool, &format!("DROP ROLE IF EXISTS {role}")).await;
+    role.drop().await;
 }
