@@ -2,8 +2,9 @@
 //! [`ExitCode`]. The commands that act open the app with `crate::app::open`
 //! and drain its background tasks before returning.
 //!
-//! Exit codes: 0 success; 1 an action did not succeed, or a check found
-//! drift or could not be made (a provider or target could not be read);
+//! Exit codes: 0 success; 1 an action did not succeed, a check found drift
+//! or could not be made (a provider or target could not be read), or
+//! `plan --fail-on` found a listed decision;
 //! 2 invalid configuration or usage; 3 the audit trail failed
 //! verification; 4 the secret or path was not found; 5 a runtime failure
 //! (state store, audit trail I/O).

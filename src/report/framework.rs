@@ -246,24 +246,25 @@ mod tests {
     #[test]
     fn mistakes_name_line_and_key() {
         let head = "title = \"T\"\n[[controls]]\nid = \"1\"\ntitle = \"a\"\nrequirement = \"r\"\n";
-        let bad_reason = read(&format!("{head}out_of_policy = [\"owner_gone\"]\n")).unwrap_err();
+        let bad_reason =
+            read(&format!("{head}out_of_policy = [\"owner_gone\"]\n")).expect_err("refused");
         assert!(
             bad_reason[0].starts_with(
                 "f.toml:6:18: controls[0].out_of_policy[0]: unknown reason \"owner_gone\""
             ),
             "{bad_reason:?}"
         );
-        let unknown = read(&format!("{head}max_days = 3\n")).unwrap_err();
+        let unknown = read(&format!("{head}max_days = 3\n")).expect_err("refused");
         assert!(
             unknown[0].starts_with("f.toml:6:1: controls[0]") && unknown[0].contains("max_days"),
             "{unknown:?}"
         );
-        let duration = read(&format!("{head}revoke_within = \"soon\"\n")).unwrap_err();
+        let duration = read(&format!("{head}revoke_within = \"soon\"\n")).expect_err("refused");
         assert!(
             duration[0].starts_with("f.toml:6:17: controls[0].revoke_within"),
             "{duration:?}"
         );
-        let zero = read(&format!("{head}max_age_days = 0\n")).unwrap_err();
+        let zero = read(&format!("{head}max_age_days = 0\n")).expect_err("refused");
         assert!(
             zero[0].contains("controls[0].max_age_days: must be at least 1"),
             "{zero:?}"
@@ -271,12 +272,12 @@ mod tests {
         let twice = read(&format!(
             "{head}[[controls]]\nid = \"1\"\ntitle = \"b\"\nrequirement = \"r\"\n"
         ))
-        .unwrap_err();
+        .expect_err("refused");
         assert!(
             twice[0].starts_with("f.toml:7:6: controls[1].id"),
             "{twice:?}"
         );
-        let figure = read(&format!("{head}figures = [\"speed\"]\n")).unwrap_err();
+        let figure = read(&format!("{head}figures = [\"speed\"]\n")).expect_err("refused");
         assert!(figure[0].contains("controls[0].figures[0]"), "{figure:?}");
     }
 }

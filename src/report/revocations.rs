@@ -197,3 +197,123 @@ pub fn measure<'c>(
     done.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.secret.cmp(&b.secret)));
     done
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::audit::entry_of;
+
+    fn entry(
+        seq: u64,
+        ts: &str,
+        kind: &str,
+        secret: Option<&str>,
+        run: Option<&str>,
+        data: Value,
+    ) -> TrailEntry {
+        entry_of(json!({
+            "seq": seq, "ts": ts, "kind": kind, "secret": secret, "run": run,
+            "data": data, "hash": format!("h{seq}"),
+        }))
+        .expect("entry")
+    }
+
+    #[test]
+    fn a_cause_without_proof_stays_open_and_an_exposure_ends_with_its_rotation() {
+        let trail = [
+            entry(
+                1,
+                "2026-01-01T00:00:00Z",
+                "event",
+                None,
+                None,
+                json!({
+                    "outcome": "applied", "id": "e1", "received_at": "2026-01-01T00:00:00Z",
+                    "signals": [{ "kind": "secret_exposed", "key": "local:a", "value": "exposed" }],
+                }),
+            ),
+            entry(
+                2,
+                "2026-01-01T00:00:05Z",
+                "decision",
+                Some("local:a"),
+                None,
+                json!({ "decision": "rotate", "reasons": ["secret_exposed"] }),
+            ),
+            entry(
+                3,
+                "2026-01-01T00:00:06Z",
+                "decision",
+                Some("local:b"),
+                None,
+                json!({ "decision": "revoke", "reasons": ["owner_left"] }),
+            ),
+            entry(
+                4,
+                "2026-01-01T00:00:07Z",
+                "run_started",
+                Some("local:a"),
+                Some("r1"),
+                json!({ "action": "rotate", "reasons": ["secret_exposed"] }),
+            ),
+            entry(
+                5,
+                "2026-01-01T00:00:08Z",
+                "run_started",
+                Some("local:b"),
+                Some("r2"),
+                json!({ "action": "revoke", "reasons": ["owner_left"] }),
+            ),
+            // b's run fails: no verification that ends it.
+            entry(
+                6,
+                "2026-01-01T00:00:09Z",
+                "error",
+                Some("local:b"),
+                Some("r2"),
+                json!({}),
+            ),
+            entry(
+                7,
+                "2026-01-01T00:01:00Z",
+                "verification",
+                Some("local:a"),
+                Some("r1"),
+                json!({ "phase": "retire", "next": "done", "evidence": { "check": "retired_credential_refused" } }),
+            ),
+        ];
+        let causes = measure(&trail, |_| None);
+        assert_eq!(causes.len(), 2, "{causes:?}");
+        let a = &causes[0];
+        assert_eq!(
+            (a.secret.as_str(), a.cause, a.source),
+            ("local:a", "secret_exposed", "event")
+        );
+        assert_eq!(
+            (a.cause_entry.as_str(), a.proof_entry.as_deref()),
+            ("h1", Some("h7"))
+        );
+        assert_eq!(a.seconds, Some(60));
+        assert_eq!(a.proof_check.as_deref(), Some("retired_credential_refused"));
+        let b = &causes[1];
+        assert_eq!(
+            (b.secret.as_str(), b.source, b.cause_entry.as_str()),
+            ("local:b", "decision", "h3")
+        );
+        assert!(
+            b.proven_at.is_none() && b.seconds.is_none(),
+            "open, never met: {b:?}"
+        );
+        let judged = super::super::figures::time_to_revoke(
+            causes,
+            Some(std::time::Duration::from_secs(3600)),
+            DateTime::parse_from_rfc3339("2026-01-02T00:00:00Z")
+                .expect("ts")
+                .with_timezone(&Utc),
+        );
+        assert_eq!((judged.met, judged.open, judged.open_past_limit), (1, 1, 1));
+        assert_eq!(judged.p50_seconds, Some(60));
+    }
+}
