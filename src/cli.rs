@@ -2,8 +2,9 @@
 //! [`ExitCode`]. The commands that act open the app with `crate::app::open`
 //! and drain its background tasks before returning.
 //!
-//! Exit codes: 0 success; 1 an action did not succeed, or a check found
-//! drift or could not be made (a provider or target could not be read);
+//! Exit codes: 0 success; 1 an action did not succeed, a check found drift
+//! or could not be made (a provider or target could not be read), or
+//! `plan --fail-on` found a listed decision;
 //! 2 invalid configuration or usage; 3 the audit trail failed
 //! verification; 4 the secret or path was not found; 5 a runtime failure
 //! (state store, audit trail I/O).
@@ -14,7 +15,9 @@
 //! replicas tenure audit verify of several replicas' trails together
 //! exit    the exit codes
 //! local   tenure local list / get / put
+//! compliance  tenure report (control reports for a framework)
 //! output  what plan and attest print
+//! plan    tenure plan, and its --fail-on gate
 //! report  how a command ends: its message and exit code
 //! ```
 
@@ -33,15 +36,19 @@ use crate::telemetry::LogFormat;
 
 mod approve;
 mod audit;
+mod compliance;
 mod exit;
 mod local;
 mod output;
+mod plan;
 mod replicas;
 mod report;
 mod review;
 
 pub use audit::AuditCommand;
+pub use compliance::ReportArgs;
 pub use exit::ExitCode;
+pub use plan::FailOn;
 use report::{fail, outcome_code, reconcile_error, runtime};
 
 /// Tenure keeps every secret exactly as long as its governance allows.
@@ -50,7 +57,7 @@ use report::{fail, outcome_code, reconcile_error, runtime};
     name = "tenure",
     version,
     about,
-    after_help = "Exit codes: 0 success, 1 an action did not succeed or a check found drift or could not be made, 2 invalid configuration or usage, 3 audit trail failed verification, 4 not found, 5 runtime failure."
+    after_help = "Exit codes: 0 success, 1 an action did not succeed, a check found drift or could not be made, or plan --fail-on found a listed decision, 2 invalid configuration or usage, 3 audit trail failed verification, 4 not found, 5 runtime failure."
 )]
 pub struct Cli {
     /// The configuration file.
@@ -83,7 +90,13 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
         format: PlanFormat,
+        /// Exit 1 when any line's decision is one of these (comma-separated).
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "DECISIONS")]
+        fail_on: Vec<FailOn>,
     },
+    /// A control report for a compliance framework (population, findings,
+    /// exceptions, time to revoke, rotations on time).
+    Report(ReportArgs),
     /// Run the service loop (or one pass with --once).
     Run {
         /// Do one full pass and exit: 0 only if every action succeeded and
@@ -256,9 +269,14 @@ async fn run(
             );
             Ok(ExitCode::Ok)
         }
-        Command::Plan { format } => {
+        Command::Plan { format, fail_on } => {
             let app = open(load(&cli.config)?).await?;
-            finish(&app, plan(&app, format).await).await
+            finish(&app, plan::plan(&app, format, &fail_on).await).await
+        }
+        Command::Report(args) => {
+            let framework = compliance::framework(&args)?;
+            let app = open(load(&cli.config)?).await?;
+            finish(&app, compliance::report(&app, &args, &framework).await).await
         }
         Command::Run { once } => {
             let app = open(load(&cli.config)?).await?;
@@ -306,12 +324,6 @@ async fn run(
 async fn finish(app: &App, code: Result<ExitCode, ExitCode>) -> Result<ExitCode, ExitCode> {
     app.shutdown().await;
     code
-}
-
-async fn plan(app: &App, format: PlanFormat) -> Result<ExitCode, ExitCode> {
-    let plan = app.plan(chrono::Utc::now()).await.map_err(runtime)?;
-    output::print_plan(&plan.entries(&app.config()), format).map_err(runtime)?;
-    Ok(ExitCode::Ok)
 }
 
 async fn run_service(

@@ -27,6 +27,8 @@
 //! state/       StateStore trait, SQLite and PostgreSQL (runs, leases, queue,
 //!              attestations, logins, unmanaged accounts)
 //! audit/       the append-only, hash-chained trail and its verifier
+//! report/      control reports for a compliance framework (a data file): population,
+//!              findings, exceptions, time to revoke, rotations on time
 //! reconcile/   one pass: resume unfinished runs, act on what cannot wait, attest,
 //!              plan, act, record; discovery
 //! status       per-secret status for the admin API and metrics
@@ -56,6 +58,7 @@ pub mod plan;
 pub mod plugins;
 pub mod policy;
 pub mod reconcile;
+pub mod report;
 pub mod scheduler;
 pub mod server;
 pub mod service;

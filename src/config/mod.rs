@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use diagnostics::{ConfigError, Diagnostic, resolve};
+pub use diagnostics::{ConfigError, Diagnostic, SourceFile, resolve};
 pub use load::load;
 pub use operators::{JwksSource, OidcConfig, OperatorConfig};
 pub use targets::{DiscoverConfig, TargetSettings, UnmanagedAction};

@@ -37,6 +37,7 @@ mod postgres_crash;
 mod postgres_example;
 mod readyz;
 mod replicas;
+mod reports;
 mod review_import;
 mod scheduler;
 mod scim;
