@@ -11,6 +11,7 @@
 //! ```text
 //! approve tenure approvals / approve
 //! audit   tenure audit verify / pubkey
+//! evidence tenure evidence <address> / evidence verify
 //! exit    the exit codes
 //! local   tenure local list / get / put
 //! output  what plan and attest print
@@ -32,6 +33,7 @@ use crate::telemetry::LogFormat;
 
 mod approve;
 mod audit;
+mod evidence;
 mod exit;
 mod local;
 mod output;
@@ -139,6 +141,9 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// One secret's evidence (record, lineage, its audit entries, the
+    /// chain's verification) as JSON or one HTML page; or `verify FILE`.
+    Evidence(evidence::EvidenceArgs),
     /// Access reviews.
     Review {
         /// What to do.
@@ -312,6 +317,13 @@ async fn run(
         Command::Audit {
             command: AuditCommand::Pubkey,
         } => audit::pubkey(&cli.config),
+        Command::Evidence(args) => match evidence::verify_request(&args) {
+            Some((file, pubkeys)) => evidence::verify(file, pubkeys),
+            None => {
+                let app = open(load(&cli.config)?).await?;
+                finish(&app, evidence::generate(&app, &args).await).await
+            }
+        },
         Command::Review {
             command: ReviewCommand::Import { file, actor },
         } => {

@@ -27,6 +27,8 @@
 //! state/       StateStore trait, SQLite and PostgreSQL (runs, leases, queue,
 //!              attestations, logins, unmanaged accounts)
 //! audit/       the append-only, hash-chained trail and its verifier
+//! evidence/    one secret's record, lineage and audit entries, verifiable
+//!              on their own with the public key (JSON, or one HTML page)
 //! reconcile/   one pass: resume unfinished runs, act on what cannot wait, attest,
 //!              plan, act, record; discovery
 //! status       per-secret status for the admin API and metrics
@@ -49,6 +51,7 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod events;
+pub mod evidence;
 pub mod governance;
 pub mod metrics;
 pub mod notify;
