@@ -19,7 +19,7 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}\
 dl{display:grid;grid-template-columns:14rem 1fr;gap:.25rem 1rem;margin:.5rem 0}dt{color:#57606a}dd{margin:0}\
 table{border-collapse:collapse;width:100%;margin-top:.5rem}th,td{border:1px solid #d0d7de;padding:.3rem .45rem;text-align:left;vertical-align:top}\
 th{background:#f6f8fa}tr:nth-child(even) td{background:#fbfcfd}\
-.hash{word-break:break-all;font-size:.78em}.muted{color:#57606a}.note{color:#57606a;font-size:.9em}\
+.hash{word-break:break-all;font-size:.78em}.t{white-space:nowrap}.muted{color:#57606a}.note{color:#57606a;font-size:.9em}\
 .ok{color:#116329;font-weight:600}.bad{color:#a40e26;font-weight:600}\
 @media print{body{margin:0;max-width:none}tr{break-inside:avoid}}";
 
@@ -65,10 +65,24 @@ fn record(out: &mut String, record: &RecordView) {
     }
     row(out, "Purpose", &record.purpose);
     let workloads: Vec<String> = record.workloads.iter().map(standing).collect();
-    row(out, "Approved workloads", &workloads.join(", "));
+    let workloads = workloads.join(", ");
+    row(
+        out,
+        "Approved workloads",
+        if workloads.is_empty() {
+            "none"
+        } else {
+            &workloads
+        },
+    );
     row(out, "Target", &record.target);
     row(out, "Account", or_none(record.account.as_deref()));
-    row(out, "Approved scopes", &record.scopes.join(", "));
+    let scopes = record.scopes.join(", ");
+    row(
+        out,
+        "Approved scopes",
+        if scopes.is_empty() { "none" } else { &scopes },
+    );
     row(out, "Maximum age", or_none(record.max_age.as_deref()));
     row(out, "Schedule", or_none(record.schedule.as_deref()));
     row(out, "Approval expires", or_none(record.expires.as_deref()));
@@ -171,7 +185,7 @@ fn entry_row(out: &mut String, entry: &EvidenceEntry) {
     });
     let _ = write!(
         out,
-        r#"<tr id="seq-{seq}"><td>{seq}</td><td>{ts}</td><td>{kind}{run}{relation}</td><td>{summary}</td><td>{proof}</td><td><code class="hash">{hash}</code></td></tr>"#,
+        r#"<tr id="seq-{seq}"><td>{seq}</td><td class="t">{ts}</td><td>{kind}{run}{relation}</td><td>{summary}</td><td>{proof}</td><td><code class="hash">{hash}</code></td></tr>"#,
         seq = entry.seq,
         ts = escape(&entry.ts),
         kind = escape(&entry.kind),
