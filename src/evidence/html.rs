@@ -231,9 +231,9 @@ pub fn render(evidence: &Evidence) -> String {
             to.as_deref().unwrap_or("the end")
         ),
     };
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<header><h1>Evidence for <code>{secret}</code></h1><p class=\"muted\">Written {} by {}; {}.</p></header>\n",
+        "<header><h1>Evidence for <code>{secret}</code></h1><p class=\"muted\">Written {} by {}; {}.</p></header>",
         escape(&evidence.generated_at),
         escape(&evidence.generator),
         escape(&window)
@@ -254,9 +254,9 @@ pub fn render(evidence: &Evidence) -> String {
     );
     chain(&mut out, &evidence.chain);
     out.push_str("<p class=\"note\">Every entry below is its audit line, signed on its own. To check this file on another machine with only the public key: <code>tenure evidence verify FILE --pubkey tenure-audit.pub.pem</code>.</p></section>\n");
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<section><h2>Audit entries ({})</h2><table><thead><tr><th>Seq</th><th>Time</th><th>Kind</th><th>What happened</th><th>Proof</th><th>Entry hash</th></tr></thead><tbody>\n",
+        "<section><h2>Audit entries ({})</h2><table><thead><tr><th>Seq</th><th>Time</th><th>Kind</th><th>What happened</th><th>Proof</th><th>Entry hash</th></tr></thead><tbody>",
         evidence.entries.len()
     );
     for entry in &evidence.entries {

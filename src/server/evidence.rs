@@ -35,10 +35,15 @@ fn time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, String>
     .transpose()
 }
 
+/// What the query asks for.
+struct Asked {
+    format: Format,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+}
+
 /// What the query asks for, or why it cannot be read.
-fn read_query(
-    query: Result<Query<EvidenceQuery>, QueryRejection>,
-) -> Result<(Format, Option<DateTime<Utc>>, Option<DateTime<Utc>>), String> {
+fn read_query(query: Result<Query<EvidenceQuery>, QueryRejection>) -> Result<Asked, String> {
     let Query(query) = query.map_err(|rejection| rejection.body_text())?;
     let format = match query.format.as_deref() {
         None => Format::Json,
@@ -53,7 +58,7 @@ fn read_query(
     {
         return Err("from must be before to".to_owned());
     }
-    Ok((format, from, to))
+    Ok(Asked { format, from, to })
 }
 
 /// One secret's evidence.
@@ -69,7 +74,7 @@ pub async fn evidence(
         Ok(secret) => secret,
         Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
-    let (format, from, to) = match read_query(query) {
+    let Asked { format, from, to } = match read_query(query) {
         Ok(asked) => asked,
         Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
