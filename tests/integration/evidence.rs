@@ -212,7 +212,7 @@ fn the_html_page_is_self_contained_and_verifies_too() {
 }
 
 #[test]
-fn from_and_to_narrow_and_an_unknown_secret_is_not_found() {
+fn from_and_to_narrow_a_failed_chain_is_exit_3_and_an_unknown_secret_exit_4() {
     let (demo, _) = demo();
     let whole = read_json(&evidence_file(&demo, "all.json", &[]));
     let all = whole["entries"].as_array().expect("entries");
@@ -241,6 +241,29 @@ fn from_and_to_narrow_and_an_unknown_secret_is_not_found() {
     assert_eq!(seqs(&before), expect(&|t| t < cut));
     assert!(!seqs(&after).is_empty() && !seqs(&before).is_empty());
     assert_eq!(after["window"]["from"], cut_text);
+
+    // A trail edited in place: the evidence is still written, says the
+    // chain failed, exits 3; and does not verify elsewhere.
+    let pubkey = stdout(&demo.ok(&["audit", "pubkey"]));
+    let trail = std::fs::read_to_string(demo.audit()).expect("trail");
+    std::fs::write(demo.audit(), trail.replacen("owner_left", "routine", 1)).expect("edit");
+    let failed = demo.dir.path().join("failed.json");
+    let out = demo.run(&[
+        "evidence",
+        PAYMENTS,
+        "--output",
+        failed.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the audit trail failed verification"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read_json(&failed)["chain"]["result"], "failed");
+    let elsewhere = auditor(&failed, "failed.json", &pubkey);
+    let bad = verify_in(elsewhere.path(), "failed.json", "tenure-audit.pub.pem");
+    assert_eq!(bad.status.code(), Some(3));
 
     let unknown = demo.run(&["evidence", "local:no/such-secret"]);
     assert_eq!(unknown.status.code(), Some(4), "{}", stderr(&unknown));
