@@ -13,6 +13,7 @@
 //! approve tenure approvals / approve
 //! audit   tenure audit verify / pubkey / checkpoints
 //! replicas tenure audit verify of several replicas' trails together
+//! evidence tenure evidence <address> / evidence verify
 //! exit    the exit codes
 //! local   tenure local list / get / put
 //! compliance  tenure report (control reports for a framework)
@@ -37,6 +38,7 @@ use crate::telemetry::LogFormat;
 mod approve;
 mod audit;
 mod compliance;
+mod evidence;
 mod exit;
 mod local;
 mod output;
@@ -155,6 +157,9 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// One secret's evidence (record, lineage, its audit entries, the
+    /// chain's verification) as JSON or one HTML page; or `verify FILE`.
+    Evidence(evidence::EvidenceArgs),
     /// Access reviews.
     Review {
         /// What to do.
@@ -306,6 +311,13 @@ async fn run(
             finish(&app, approve::decide(&app, &id, &actor, !reject).await).await
         }
         Command::Audit { command } => audit::run(&cli.config, command).await,
+        Command::Evidence(args) => match evidence::verify_request(&args) {
+            Some((file, pubkeys)) => evidence::verify(file, pubkeys),
+            None => {
+                let app = open(load(&cli.config)?).await?;
+                finish(&app, evidence::generate(&app, &args).await).await
+            }
+        },
         Command::Review {
             command: ReviewCommand::Import { file, actor },
         } => {

@@ -29,6 +29,8 @@
 //! audit/       the append-only, hash-chained trail and its verifier
 //! report/      control reports for a compliance framework (a data file): population,
 //!              findings, exceptions, time to revoke, rotations on time
+//! evidence/    one secret's record, lineage and audit entries, verifiable
+//!              on their own with the public key (JSON, or one HTML page)
 //! reconcile/   one pass: resume unfinished runs, act on what cannot wait, attest,
 //!              plan, act, record; discovery
 //! status       per-secret status for the admin API and metrics
@@ -51,6 +53,7 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod events;
+pub mod evidence;
 pub mod governance;
 pub mod metrics;
 pub mod notify;

@@ -4,6 +4,7 @@
 //! ```text
 //! events   signed CloudEvents in (202 once stored; 400/401/409/413/415/422 change nothing)
 //! admin    bearer-token API: secrets, plan, rotate, revoke, signals
+//! evidence one secret's evidence, JSON or an HTML page (viewer)
 //! reviews  completed access reviews in (operator; stored as review events)
 //! approvals four-eyes requests: list, approve, reject (approver)
 //! auth     named operators and OIDC tokens; the role each route needs
@@ -19,6 +20,7 @@ mod approvals;
 pub mod auth;
 mod body_limit;
 mod events;
+mod evidence;
 mod listener;
 mod openapi;
 mod ops;
@@ -279,6 +281,11 @@ fn table(limits: Limits) -> Vec<Route> {
         ),
         capped(entry("GET", "/v1/secrets", admin::secrets)),
         capped(entry("GET", "/v1/plan", admin::plan)),
+        capped(entry(
+            "GET",
+            "/v1/secrets/{address}/evidence",
+            evidence::evidence,
+        )),
         capped(entry("POST", "/v1/secrets/{address}/rotate", admin::rotate)),
         capped(entry("POST", "/v1/secrets/{address}/revoke", admin::revoke)),
         with_body(

@@ -26,6 +26,7 @@ mod cli;
 mod crash_resume;
 mod docker_configs;
 mod eventgrid_azure;
+mod evidence;
 mod exec_example;
 mod fuzz_regressions;
 mod narrow;

@@ -110,6 +110,7 @@ impl FromStr for Role {
 pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("GET", "/v1/secrets", Permission::Read),
     ("GET", "/v1/plan", Permission::Read),
+    ("GET", "/v1/secrets/{address}/evidence", Permission::Read),
     ("GET", "/v1/signals", Permission::Read),
     ("POST", "/v1/secrets/{address}/rotate", Permission::Act),
     ("POST", "/v1/secrets/{address}/revoke", Permission::Act),

@@ -49,6 +49,11 @@ fn request(service: &Service, method: &str, path: &str) -> reqwest::RequestBuild
                 .http
                 .post(url("/v1/secrets/local%3Ademo%2Freports-token/rotate")),
         ),
+        ("GET", "/v1/secrets/{address}/evidence") => admin(
+            service
+                .http
+                .get(url("/v1/secrets/local%3Aapi%2Fpayments-token/evidence")),
+        ),
         ("POST", "/v1/secrets/{address}/revoke") => admin(
             service
                 .http
@@ -188,6 +193,7 @@ async fn the_document_matches_the_router_and_every_operation_answers_as_document
         "POST /v1/eventgrid -> 200",
         "GET /v1/secrets -> 200",
         "GET /v1/plan -> 200",
+        "GET /v1/secrets/{address}/evidence -> 200",
         "GET /v1/signals -> 200",
         "DELETE /v1/signals/{id} -> 404",
         "GET /healthz -> 200",

@@ -105,7 +105,12 @@ async fn each_role_is_allowed_and_refused_per_route_and_actions_name_the_actor()
 
     // Reads: every role.
     for name in ["vera", "olivia", "april", "admin"] {
-        for path in ["/v1/secrets", "/v1/plan", "/v1/signals"] {
+        for path in [
+            "/v1/secrets",
+            "/v1/plan",
+            "/v1/signals",
+            "/v1/secrets/local%3Ademo%2Freports-token/evidence",
+        ] {
             let (status, body) = service.call(Method::GET, path, token(name)).await;
             assert_eq!(status, 200, "{name} GET {path}: {body}");
         }
