@@ -8,7 +8,8 @@
 //! approvals four-eyes requests: list, approve, reject (approver)
 //! auth     named operators and OIDC tokens; the role each route needs
 //! ops      health, readiness, metrics
-//! openapi  the OpenAPI 3.1 document of every route
+//! openapi  the OpenAPI 3.1 document of every route (not the console's)
+//! console  the web console under /ui/ (HTML, operator sessions)
 //! ```
 //!
 //! Every route comes from one table ([`routes`] lists it); a test checks
@@ -18,6 +19,7 @@ mod admin;
 mod approvals;
 pub mod auth;
 mod body_limit;
+mod console;
 mod events;
 mod listener;
 mod openapi;
@@ -114,6 +116,8 @@ struct Inner {
     metrics_digest: Option<[u8; 32]>,
     /// The SCIM intake, when `[scim]` is configured.
     scim: Option<scim::Scim>,
+    /// The web console's sessions and audit key.
+    console: console::Console,
     wake: Arc<Notify>,
 }
 
@@ -153,6 +157,7 @@ impl AppState {
             .as_ref()
             .map(scim::Scim::new)
             .transpose()?;
+        let console = console::Console::new(&reconciler.config(), config.tls.is_some());
         Ok(Self {
             inner: Arc::new(Inner {
                 reconciler,
@@ -161,6 +166,7 @@ impl AppState {
                 eventgrid_digest,
                 metrics_digest,
                 scim,
+                console,
                 wake,
             }),
         })
@@ -305,6 +311,7 @@ fn table(limits: Limits) -> Vec<Route> {
         capped(entry("GET", "/v1/openapi.json", openapi::document)),
     ];
     table.extend(scim);
+    table.extend(console::routes(capped));
     table
 }
 
@@ -422,8 +429,11 @@ mod tests {
                     .map(|method| (method.to_ascii_uppercase(), path.clone()))
             })
             .collect();
+        // The console's `/ui` routes are HTML pages for a browser, not the
+        // JSON API the document describes: left out by prefix.
         let served: BTreeSet<(String, String)> = routes()
             .into_iter()
+            .filter(|(_, path)| !path.starts_with("/ui"))
             .map(|(method, path)| (method.to_owned(), path.to_owned()))
             .collect();
         assert_eq!(documented, served);
