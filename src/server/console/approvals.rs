@@ -63,11 +63,11 @@ fn table(who: &SignedIn, rows: &[&Approval]) -> Markup {
                     td { (a.action.as_str()) }
                     td.mono { (a.reasons.join(", ")) }
                     td { (badge(a.status.as_str())) }
-                    td { (a.requested_by) br; span.muted { (when(&stamp(a.requested_at))) } }
+                    td { (a.requested_by) br; span.muted.when { (when(&stamp(a.requested_at))) } }
                     td {
                         @match (&a.decided_by, a.decided_at) {
-                            (Some(by), Some(at)) => { (by) br; span.muted { (when(&stamp(at))) } }
-                            _ => span.muted { "expires " (when(&stamp(a.expires_at))) },
+                            (Some(by), Some(at)) => { (by) br; span.muted.when { (when(&stamp(at))) } }
+                            _ => { span.muted { "expires" } br; span.muted.when { (when(&stamp(a.expires_at))) } }
                         }
                     }
                     td { (decide_buttons(who, a)) }

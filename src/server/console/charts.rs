@@ -18,8 +18,8 @@ pub struct Bar {
     pub class: &'static str,
 }
 
-const WIDTH: u64 = 520;
-const LABEL: u64 = 160;
+const WIDTH: u64 = 400;
+const LABEL: u64 = 130;
 const ROW: u64 = 24;
 
 /// Horizontal bars, longest scaled to the width.
@@ -28,7 +28,7 @@ pub fn bars(title: &str, rows: &[Bar]) -> Markup {
         return html! { p.muted { "Nothing to show yet." } };
     }
     let max = rows.iter().map(|r| r.value).max().unwrap_or(0).max(1);
-    let span = WIDTH - LABEL - 50;
+    let span = WIDTH - LABEL - 40;
     let height = rows.len() as u64 * ROW + 4;
     html! {
         svg.chart viewBox={ "0 0 " (WIDTH) " " (height) } role="img" aria-label=(title) xmlns="http://www.w3.org/2000/svg" {
@@ -53,7 +53,7 @@ pub struct Series<'a> {
     pub values: &'a [u64],
 }
 
-const HEIGHT: u64 = 170;
+const HEIGHT: u64 = 160;
 const AXIS: u64 = 24;
 const LEFT: u64 = 34;
 
@@ -130,8 +130,8 @@ mod tests {
         )
         .into_string();
         assert!(svg.contains("<title>By decision</title>"), "{svg}");
-        assert!(svg.contains(r#"width="310""#), "{svg}");
-        assert!(svg.contains(r#"width="155""#), "{svg}");
+        assert!(svg.contains(r#"width="230""#), "{svg}");
+        assert!(svg.contains(r#"width="115""#), "{svg}");
         assert!(svg.contains(">compliant<") && svg.contains(">4<"), "{svg}");
     }
 

@@ -7,7 +7,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, html};
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::session::SignedIn;
 
@@ -208,12 +208,21 @@ pub fn when_or_dash(stamp: Option<&str>) -> String {
     stamp.map_or_else(|| "—".to_owned(), when)
 }
 
+/// What a path segment escapes: all but RFC 3986's unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The date of an optional RFC 3339 time, or a dash.
+pub fn day_or_dash(stamp: Option<&str>) -> &str {
+    stamp.and_then(|s| s.get(..10)).unwrap_or("—")
+}
+
 /// The console's path of a secret's page.
 pub fn secret_href(address: &str) -> String {
-    format!(
-        "/ui/secrets/{}",
-        utf8_percent_encode(address, NON_ALPHANUMERIC)
-    )
+    format!("/ui/secrets/{}", utf8_percent_encode(address, SEGMENT))
 }
 
 /// A link to a secret's page.
@@ -230,13 +239,14 @@ mod tests {
         assert_eq!(when("2026-12-01T04:54:13Z"), "2026-12-01 04:54 UTC");
         assert_eq!(when("soon"), "soon");
         assert_eq!(when_or_dash(None), "—");
+        assert_eq!(day_or_dash(Some("2026-12-01T04:54:13Z")), "2026-12-01");
         assert_eq!(
             [seconds(3), seconds(600), seconds(5400), seconds(172_800)],
             ["3 s", "10 min", "1.5 h", "2.0 d"]
         );
         assert_eq!(
-            secret_href("local:db/orders"),
-            "/ui/secrets/local%3Adb%2Forders"
+            secret_href("local:legacy/ftp-password v2"),
+            "/ui/secrets/local%3Alegacy%2Fftp-password%20v2"
         );
     }
 

@@ -81,8 +81,8 @@ pub async fn page(State(app): State<AppState>, who: SignedIn) -> Response {
                             td.mono { (account.target) }
                             td.mono { (account.login) }
                             td { (badge(&account.state)) }
-                            td { (when(&stamp(account.first_seen))) }
-                            td { (when(&stamp(account.last_seen))) }
+                            td.when { (when(&stamp(account.first_seen))) }
+                            td.when { (when(&stamp(account.last_seen))) }
                             td { (account.detail) }
                         }
                     }

@@ -10,7 +10,7 @@ use chrono::{Duration, Utc};
 use maud::{Markup, html};
 
 use super::charts::{Bar, Series, bars, columns};
-use super::layout::{self, Tab, badge, seconds, secret_link, when_or_dash};
+use super::layout::{self, Tab, badge, day_or_dash, seconds, secret_link, when_or_dash};
 use super::session::SignedIn;
 use super::stats::{self, BUCKETS, TrailStats};
 use super::{ConsoleError, statuses, trail};
@@ -156,7 +156,8 @@ fn render(view: &View) -> Markup {
                     Series { name: "revocations", values: &distribution },
                 ], 1))
                 p.muted {
-                    (stats.time_to_revoke.len()) " revocations"
+                    (stats.time_to_revoke.len())
+                    @if stats.time_to_revoke.len() == 1 { " revocation" } @else { " revocations" }
                     @if let (Some(p50), Some(p90)) = (stats.percentile(50), stats.percentile(90)) {
                         " · p50 " (seconds(p50)) " · p90 " (seconds(p90))
                     }
@@ -177,7 +178,7 @@ fn render(view: &View) -> Markup {
                         @for row in due.iter().take(ROWS) {
                             tr {
                                 td { (secret_link(&row.secret)) }
-                                td { (when_or_dash(row.next_due.as_deref())) }
+                                td.when title=(when_or_dash(row.next_due.as_deref())) { (day_or_dash(row.next_due.as_deref())) }
                                 td { (badge(row.decision)) }
                             }
                         }
@@ -195,14 +196,14 @@ fn render(view: &View) -> Markup {
                             tr {
                                 td { (badge("drift")) }
                                 td { (secret_link(&row.secret)) }
-                                td { (when_or_dash(row.last_attested.as_deref())) }
+                                td.when title=(when_or_dash(row.last_attested.as_deref())) { (day_or_dash(row.last_attested.as_deref())) }
                             }
                         }
                         @for account in found.iter().take(ROWS) {
                             tr {
                                 td { (badge("unmanaged")) }
                                 td.mono { (account.target) "/" (account.login) }
-                                td { (layout::when(&tenure_plugin_api::stamp(account.first_seen))) }
+                                td.when { (account.first_seen.format("%Y-%m-%d")) }
                             }
                         }
                     }

@@ -89,7 +89,7 @@ pub async fn list(
                     td.mono { (row.reasons.join(", ")) }
                     td { (row.owner.as_deref().unwrap_or("—")) }
                     td.mono { (row.record.as_deref().unwrap_or("—")) }
-                    td { (when_or_dash(row.next_due.as_deref())) }
+                    td.when { (when_or_dash(row.next_due.as_deref())) }
                     td { @if let Some(result) = row.attestation { (badge(result)) } @else { "—" } }
                 }
             }

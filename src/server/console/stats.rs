@@ -18,13 +18,13 @@ use crate::audit::TrailEntry;
 /// The buckets of the time-to-revoke distribution: upper bound (seconds)
 /// and label; the last is open.
 pub const BUCKETS: [(i64, &str); 7] = [
-    (1, "< 1 s"),
-    (10, "< 10 s"),
-    (60, "< 1 min"),
-    (600, "< 10 min"),
-    (3600, "< 1 h"),
-    (86_400, "< 1 d"),
-    (i64::MAX, "≥ 1 d"),
+    (1, "<1s"),
+    (10, "<10s"),
+    (60, "<1m"),
+    (600, "<10m"),
+    (3600, "<1h"),
+    (86_400, "<1d"),
+    (i64::MAX, "≥1d"),
 ];
 
 /// The trail's figures over a window of days.

@@ -142,7 +142,7 @@ pub fn render(entries: &[TrailEntry]) -> Markup {
                 tr { th { "When" } th { "Kind" } th { "What happened" } th { "Entry" } }
                 @for entry in entries.iter().rev().take(MAX_ROWS) {
                     tr {
-                        td { (layout::when(&tenure_plugin_api::stamp(entry.ts))) }
+                        td.when { (layout::when(&tenure_plugin_api::stamp(entry.ts))) }
                         td {
                             span class={ "badge " (layout::tone(tone_word(entry))) } { (entry.kind.replace('_', " ")) }
                         }
