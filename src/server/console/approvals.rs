@@ -24,6 +24,8 @@ use crate::server::auth::Permission;
 
 /// Decided requests shown below the pending ones.
 const RECENT: usize = 50;
+/// Pending requests shown at most (a page stays under 200 KB).
+const PENDING: usize = 200;
 
 /// The approve and reject buttons of a pending request, for a role that
 /// may decide it; otherwise a note.
@@ -98,7 +100,10 @@ pub async fn page(State(app): State<AppState>, who: SignedIn) -> Response {
         }
         section.card {
             h2 { "Pending (" (pending.len()) ")" }
-            @if pending.is_empty() { p.muted { "No request waits for a decision." } } @else { (table(&who, &pending)) }
+            @if pending.is_empty() { p.muted { "No request waits for a decision." } } @else {
+                @if pending.len() > PENDING { p.muted { "The oldest " (PENDING) " of " (pending.len()) " are shown." } }
+                (table(&who, &pending.iter().rev().take(PENDING).rev().copied().collect::<Vec<_>>()))
+            }
         }
         section.card {
             h2 { "Decided" }

@@ -13,6 +13,9 @@ use super::session::SignedIn;
 use super::{ConsoleError, statuses};
 use crate::server::AppState;
 
+/// Rows of each table shown at most (a page stays under 200 KB).
+const ROWS: usize = 200;
+
 /// `GET /ui/orphans`.
 pub async fn page(State(app): State<AppState>, who: SignedIn) -> Response {
     let reconciler = &app.inner.reconciler;
@@ -43,7 +46,7 @@ pub async fn page(State(app): State<AppState>, who: SignedIn) -> Response {
             @if orphans.is_empty() { p.muted { "None." } } @else {
                 table {
                     tr { th { "Secret" } th { "Status" } th { "Decision" } th { "Reasons" } }
-                    @for row in &orphans {
+                    @for row in orphans.iter().take(ROWS) {
                         tr {
                             td { (secret_link(&row.secret)) }
                             td { (badge(row.status)) }
@@ -59,7 +62,7 @@ pub async fn page(State(app): State<AppState>, who: SignedIn) -> Response {
             @if dangling.is_empty() { p.muted { "None." } } @else {
                 table {
                     tr { th { "Record" } th { "Selector" } th { "Owner" } th { "Approved by" } }
-                    @for record in &dangling {
+                    @for record in dangling.iter().take(ROWS) {
                         tr {
                             td.mono { (record.id) }
                             td.mono { (record.selector.to_string()) }
@@ -76,7 +79,7 @@ pub async fn page(State(app): State<AppState>, who: SignedIn) -> Response {
             @if unmanaged.is_empty() { p.muted { "None found (or no target lists its accounts)." } } @else {
                 table {
                     tr { th { "Target" } th { "Login" } th { "State" } th { "First seen" } th { "Last seen" } th { "Detail" } }
-                    @for account in &unmanaged {
+                    @for account in unmanaged.iter().take(ROWS) {
                         tr {
                             td.mono { (account.target) }
                             td.mono { (account.login) }
@@ -89,6 +92,12 @@ pub async fn page(State(app): State<AppState>, who: SignedIn) -> Response {
                 }
             }
         }
+    };
+    let body = html! {
+        @if [orphans.len(), dangling.len(), unmanaged.len()].iter().any(|n| *n > ROWS) {
+            p.muted { "Each table shows its first " (ROWS) " rows." }
+        }
+        (body)
     };
     layout::page(&who, Tab::Orphans, "Orphans and unmanaged accounts", body)
 }

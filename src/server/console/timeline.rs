@@ -8,10 +8,11 @@ use serde_json::Value;
 use super::layout::{self, badge};
 use crate::audit::TrailEntry;
 
-/// The most entries the page shows (newest first).
-pub const MAX_ROWS: usize = 300;
-/// The most characters of an entry's data shown.
-const MAX_DATA: usize = 4000;
+/// The most entries the page shows (newest first), so a page stays
+/// under 200 KB.
+pub const MAX_ROWS: usize = 100;
+/// The most bytes of an entry's data shown.
+const MAX_DATA: usize = 1200;
 
 fn text<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     value.get(key).and_then(Value::as_str)
@@ -116,17 +117,27 @@ fn tone_word(entry: &TrailEntry) -> &str {
     }
 }
 
-fn data(entry: &TrailEntry) -> String {
-    let mut pretty = serde_json::to_string_pretty(&entry.data).unwrap_or_default();
-    if pretty.len() > MAX_DATA {
-        let mut cut = MAX_DATA;
-        while !pretty.is_char_boundary(cut) {
+/// The most bytes of a summary shown.
+const MAX_SUMMARY: usize = 400;
+
+/// `text` cut to at most `max` bytes (on a character boundary), marked.
+fn clip(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
             cut -= 1;
         }
-        pretty.truncate(cut);
-        pretty.push_str("\n… (cut; the full entry is in the trail)");
+        text.truncate(cut);
+        text.push_str(" … (cut; the full entry is in the trail)");
     }
-    pretty
+    text
+}
+
+fn data(entry: &TrailEntry) -> String {
+    clip(
+        serde_json::to_string_pretty(&entry.data).unwrap_or_default(),
+        MAX_DATA,
+    )
 }
 
 /// The timeline table of `entries` (newest first, at most [`MAX_ROWS`]).
@@ -147,7 +158,7 @@ pub fn render(entries: &[TrailEntry]) -> Markup {
                             span class={ "badge " (layout::tone(tone_word(entry))) } { (entry.kind.replace('_', " ")) }
                         }
                         td {
-                            (summary(entry))
+                            (clip(summary(entry), MAX_SUMMARY))
                             details { summary { "data" } pre { (data(entry)) } }
                         }
                         td.mono title=(entry.hash) {
@@ -221,6 +232,17 @@ mod tests {
         for (entry, expected) in cases {
             assert_eq!(summary(&entry), expected);
         }
+    }
+
+    #[test]
+    fn a_long_trail_stays_under_200_kb() {
+        let big = json!({ "detail": "x".repeat(20_000), "checks": [{"name": "a".repeat(5000)}] });
+        let entries: Vec<TrailEntry> = (0..1000)
+            .map(|_| entry("attestation", big.clone()))
+            .collect();
+        let html = render(&entries).into_string();
+        assert!(html.len() < 200_000, "{} bytes", html.len());
+        assert!(html.contains("The latest 100 of 1000 entries."));
     }
 
     #[test]
