@@ -1,7 +1,8 @@
 //! The running service, measured from outside:
 //!
 //! 1. resident memory of `tenure run` idle on the demo, and with 10,000
-//!    secrets tracked;
+//!    secrets tracked (the web console on: an operator signed in and every
+//!    page loaded once before measuring);
 //! 2. durable event intake: signed events per second answered 202 (each
 //!    stored in the state store before the reply);
 //! 3. event-to-verified-revocation latency (p50, p99): 1,000
@@ -26,6 +27,7 @@ use serde_json::{Value, json};
 use tenure::events::WebhookKey;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const ADMIN_TOKEN: &str = "bench-admin-token-0123456789";
 
 struct Service {
     child: Child,
@@ -63,7 +65,7 @@ async fn start(root: &Path, config: &str, env: &[(&str, &str)]) -> Service {
     std::fs::write(
         &path,
         format!(
-            "{config}\n[server]\nlisten = \"127.0.0.1:{port}\"\nwebhook_secret = {{ env = \"BENCH_WEBHOOK_SECRET\" }}\nmax_body_bytes = 65536\nmax_in_flight = 128\n"
+            "{config}\n[server]\nlisten = \"127.0.0.1:{port}\"\nwebhook_secret = {{ env = \"BENCH_WEBHOOK_SECRET\" }}\nadmin_token = {{ env = \"BENCH_ADMIN_TOKEN\" }}\nmax_body_bytes = 65536\nmax_in_flight = 128\n"
         ),
     )
     .expect("config");
@@ -73,6 +75,7 @@ async fn start(root: &Path, config: &str, env: &[(&str, &str)]) -> Service {
         .arg(&path)
         .arg("run")
         .env("BENCH_WEBHOOK_SECRET", SECRET)
+        .env("BENCH_ADMIN_TOKEN", ADMIN_TOKEN)
         .env("TENURE_LOG", "warn")
         .envs(env.iter().copied())
         .stdin(Stdio::null())
@@ -101,6 +104,56 @@ async fn start(root: &Path, config: &str, env: &[(&str, &str)]) -> Service {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     service
+}
+
+/// Signs in to the web console and loads each of its pages once, so the
+/// memory measured includes what the console keeps.
+async fn visit_console(base: &str) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let cookie_of = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next())
+            .find(|c| c.starts_with(name))
+            .map(str::to_owned)
+            .expect("cookie")
+    };
+    let form = http
+        .get(format!("{base}/ui/signin"))
+        .send()
+        .await
+        .expect("form");
+    let signin = cookie_of(&form, "tenure_signin=");
+    let csrf = signin.trim_start_matches("tenure_signin=").to_owned();
+    let body = format!("csrf={csrf}&token={ADMIN_TOKEN}");
+    let signed = http
+        .post(format!("{base}/ui/signin"))
+        .header("cookie", &signin)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("sign in");
+    let session = cookie_of(&signed, "tenure_console=");
+    for page in [
+        "/ui/",
+        "/ui/secrets",
+        "/ui/orphans",
+        "/ui/approvals",
+        "/ui/audit",
+    ] {
+        let answer = http
+            .get(format!("{base}{page}"))
+            .header("cookie", &session)
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(answer.status(), 200, "{page}");
+    }
 }
 
 fn event(id: &str, kind: &str, data: Value) -> Vec<u8> {
@@ -175,6 +228,7 @@ async fn main() {
         &[],
     )
     .await;
+    visit_console(&idle.base).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle_rss = rss_kib(idle.child.id());
     drop(idle);
@@ -189,6 +243,7 @@ async fn main() {
     )
     .await;
     let first_pass = started.elapsed();
+    visit_console(&big.base).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let big_rss = rss_kib(big.child.id());
 

@@ -36,7 +36,8 @@
 //! status       per-secret status for the admin API and metrics
 //! metrics      the OpenMetrics registry
 //! notify       owner notifications (webhook, Slack-compatible), with retries
-//! server/      HTTP: events, admin API (named operators, roles, OIDC), health, readiness, metrics
+//! server/      HTTP: events, admin API (named operators, roles, OIDC), health, readiness,
+//!              metrics, the web console under /ui/
 //! plugins/     the registry: one line per plugin factory (Cargo features); the running set
 //! scheduler/   windows, blackouts, jitter, per-provider budgets, cron triggers
 //! service      `tenure run`: passes on schedule until shutdown

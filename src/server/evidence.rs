@@ -78,6 +78,19 @@ pub async fn evidence(
         Ok(asked) => asked,
         Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
+    answer(&app, secret, format, from, to).await
+}
+
+/// The evidence of `secret` from `from` to `to` as `format`, answered: 200
+/// with the document, 404 for a secret nothing knows, 503 when the key or
+/// the trail cannot be read. The console's download uses it too.
+pub(super) async fn answer(
+    app: &AppState,
+    secret: SecretAddress,
+    format: Format,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Response {
     let config = app.inner.reconciler.config();
     // Reads the key file and the trail: blocking I/O.
     let gathered = tokio::task::spawn_blocking(move || {

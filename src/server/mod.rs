@@ -9,7 +9,8 @@
 //! approvals four-eyes requests: list, approve, reject (approver)
 //! auth     named operators and OIDC tokens; the role each route needs
 //! ops      health, readiness, metrics
-//! openapi  the OpenAPI 3.1 document of every route
+//! openapi  the OpenAPI 3.1 document of every route (not the console's)
+//! console  the web console under /ui/ (HTML, operator sessions)
 //! ```
 //!
 //! Every route comes from one table ([`routes`] lists it); a test checks
@@ -19,6 +20,7 @@ mod admin;
 mod approvals;
 pub mod auth;
 mod body_limit;
+mod console;
 mod events;
 mod evidence;
 mod listener;
@@ -116,6 +118,8 @@ struct Inner {
     metrics_digest: Option<[u8; 32]>,
     /// The SCIM intake, when `[scim]` is configured.
     scim: Option<scim::Scim>,
+    /// The web console's sessions and audit key.
+    console: console::Console,
     wake: Arc<Notify>,
 }
 
@@ -155,6 +159,7 @@ impl AppState {
             .as_ref()
             .map(scim::Scim::new)
             .transpose()?;
+        let console = console::Console::new(&reconciler.config(), config.tls.is_some());
         Ok(Self {
             inner: Arc::new(Inner {
                 reconciler,
@@ -163,6 +168,7 @@ impl AppState {
                 eventgrid_digest,
                 metrics_digest,
                 scim,
+                console,
                 wake,
             }),
         })
@@ -312,6 +318,7 @@ fn table(limits: Limits) -> Vec<Route> {
         capped(entry("GET", "/v1/openapi.json", openapi::document)),
     ];
     table.extend(scim);
+    table.extend(console::routes(capped));
     table
 }
 
@@ -390,49 +397,4 @@ pub async fn bind(config: &ServerConfig) -> Result<tokio::net::TcpListener, Serv
 }
 
 #[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
-
-    use serde_json::Value;
-
-    use super::*;
-
-    const METHODS: [&str; 8] = [
-        "get", "put", "post", "delete", "options", "head", "patch", "trace",
-    ];
-
-    fn document() -> Value {
-        serde_json::from_str(openapi::DOCUMENT).expect("openapi.json is JSON")
-    }
-
-    #[test]
-    fn the_table_has_each_route_once() {
-        let routes = routes();
-        let unique: BTreeSet<_> = routes.iter().collect();
-        assert_eq!(unique.len(), routes.len(), "{routes:?}");
-    }
-
-    #[test]
-    fn the_openapi_document_describes_exactly_the_routes_of_the_table() {
-        let document = document();
-        assert_eq!(document["openapi"], "3.1.0");
-        assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
-        let documented: BTreeSet<(String, String)> = document["paths"]
-            .as_object()
-            .expect("paths")
-            .iter()
-            .flat_map(|(path, item)| {
-                item.as_object()
-                    .expect("path item")
-                    .keys()
-                    .filter(|key| METHODS.contains(&key.as_str()))
-                    .map(|method| (method.to_ascii_uppercase(), path.clone()))
-            })
-            .collect();
-        let served: BTreeSet<(String, String)> = routes()
-            .into_iter()
-            .map(|(method, path)| (method.to_owned(), path.to_owned()))
-            .collect();
-        assert_eq!(documented, served);
-    }
-}
+mod tests;

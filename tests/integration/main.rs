@@ -23,6 +23,7 @@ mod audit_keyed;
 mod aws_example;
 mod ci_script;
 mod cli;
+mod console;
 mod crash_resume;
 mod docker_configs;
 mod eventgrid_azure;

@@ -127,10 +127,22 @@ impl Authenticator {
 
     /// The actor the request's bearer token proves.
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Actor, Refusal> {
-        if self.tokens.is_empty() && self.oidc.is_none() {
+        self.authenticate_token(bearer(headers)).await
+    }
+
+    /// Whether any operator or identity provider is configured (else the
+    /// admin API and the console's sign-in are off).
+    pub fn is_on(&self) -> bool {
+        !self.tokens.is_empty() || self.oidc.is_some()
+    }
+
+    /// The actor a token proves (a bearer token, or one pasted into the
+    /// console's sign-in form).
+    pub async fn authenticate_token(&self, presented: Option<&str>) -> Result<Actor, Refusal> {
+        if !self.is_on() {
             return Err(Refusal::Off);
         }
-        let Some(presented) = bearer(headers) else {
+        let Some(presented) = presented.map(str::trim).filter(|t| !t.is_empty()) else {
             return Err(Refusal::Unauthorized(
                 "a valid bearer token is required".to_owned(),
             ));

@@ -123,8 +123,12 @@ async fn the_document_matches_the_router_and_every_operation_answers_as_document
 
     // Exactly the router's table.
     let documented: BTreeSet<(String, String)> = operations(&document).into_keys().collect();
+    // The web console's `/ui` routes are left out by prefix: they serve
+    // HTML pages to a browser with a session cookie, not the JSON API this
+    // document describes (tests/integration/console/ tests them).
     let served: BTreeSet<(String, String)> = tenure::server::routes()
         .into_iter()
+        .filter(|(_, path)| !path.starts_with("/ui"))
         .map(|(method, path)| (method.to_owned(), path.to_owned()))
         .collect();
     assert_eq!(documented, served);
