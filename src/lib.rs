@@ -16,6 +16,7 @@
 //! ```text
 //! config/      TOML in, checked Config out; errors name file:line:column and key
 //! governance/  records, owners, workloads, facts; the record index
+//! html         escaping for the HTML documents written by hand (evidence, reports)
 //! events/      signed CloudEvents in; stored, then applied once as governance signals
 //! policy/      decide(): pure, table-tested
 //! approvals/   four-eyes approval of destructive actions: policy and request model
@@ -56,6 +57,7 @@ pub mod config;
 pub mod events;
 pub mod evidence;
 pub mod governance;
+pub mod html;
 pub mod metrics;
 pub mod notify;
 pub mod plan;

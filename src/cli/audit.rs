@@ -77,7 +77,7 @@ pub async fn run(config_path: &Path, command: AuditCommand) -> Result<ExitCode, 
 }
 
 /// The public keys in `paths`.
-fn public_keys(paths: &[PathBuf]) -> Result<Vec<AuditPublicKey>, ExitCode> {
+pub(super) fn public_keys(paths: &[PathBuf]) -> Result<Vec<AuditPublicKey>, ExitCode> {
     paths
         .iter()
         .map(|path| AuditPublicKey::read(path))

@@ -129,14 +129,7 @@ pub async fn generate(app: &App, args: &EvidenceArgs) -> Result<ExitCode, ExitCo
 
 /// `tenure evidence verify FILE --pubkey KEY...`: reads no config.
 pub fn verify(file: &Path, pubkeys: &[PathBuf]) -> Result<ExitCode, ExitCode> {
-    let keys = pubkeys
-        .iter()
-        .map(|path| AuditPublicKey::read(path))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            fail(e);
-            ExitCode::Config
-        })?;
+    let keys = super::audit::public_keys(pubkeys)?;
     let text = std::fs::read_to_string(file).map_err(|e| {
         fail(format!("cannot read {}: {e}", file.display()));
         ExitCode::Config

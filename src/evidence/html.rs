@@ -23,21 +23,7 @@ th{background:#f6f8fa}tr:nth-child(even) td{background:#fbfcfd}\
 .ok{color:#116329;font-weight:600}.bad{color:#a40e26;font-weight:600}\
 @media print{body{margin:0;max-width:none}tr{break-inside:avoid}}";
 
-/// Text made safe for HTML (element content and attribute values).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::html::escape;
 
 /// One `<dt>`/`<dd>` pair; the value is escaped.
 fn row(out: &mut String, term: &str, value: &str) {

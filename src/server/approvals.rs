@@ -137,15 +137,21 @@ async fn decide(
             .into_response()
         }
         Err(err) => {
-            let status = match &err {
-                DecideError::NotFound(_) => StatusCode::NOT_FOUND,
-                DecideError::Refused(ApprovalError::OwnRequest(_)) => StatusCode::FORBIDDEN,
-                DecideError::Refused(_) => StatusCode::CONFLICT,
-                DecideError::Reconcile(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            };
+            let status = refusal_status(&err);
             warn!(approval = %id, actor = %actor.name, status = status.as_u16(), "Refused {}'s decision on approval request {id}: {err}.", actor.name);
             error(status, err)
         }
+    }
+}
+
+/// The status that answers a refused decision: 404 unknown, 403 the
+/// requester's own, 409 no longer pending or expired, 500 a failure.
+pub(super) fn refusal_status(err: &DecideError) -> StatusCode {
+    match err {
+        DecideError::NotFound(_) => StatusCode::NOT_FOUND,
+        DecideError::Refused(ApprovalError::OwnRequest(_)) => StatusCode::FORBIDDEN,
+        DecideError::Refused(_) => StatusCode::CONFLICT,
+        DecideError::Reconcile(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

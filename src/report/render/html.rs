@@ -1,6 +1,7 @@
 //! The report as one self-contained HTML page: inline CSS, no scripts, no
 //! external assets, readable offline and printable. Every value is escaped.
 
+use crate::html::escape;
 use std::fmt::Write;
 
 use tenure_plugin_api::stamp;
@@ -18,30 +19,14 @@ border-radius:.8em;font-size:.85em;font-weight:600}.pass,.met,.on_time,.complian
 .empty,.excepted,.proven,.no_due_time{background:#e6e9f0;color:#2f3850}dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}\
 dt{font-weight:600}dd{margin:0}@media print{h2{break-before:page}}";
 
-/// `text` with `&`, `<`, `>`, `"` and `'` escaped.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn badge(status: &str) -> String {
-    format!("<span class=\"badge {0}\">{0}</span>", esc(status))
+    format!("<span class=\"badge {0}\">{0}</span>", escape(status))
 }
 
 fn hashes<'a>(list: impl IntoIterator<Item = &'a str>) -> String {
     let shown: Vec<String> = list
         .into_iter()
-        .map(|h| format!("<code>{}</code>", esc(h)))
+        .map(|h| format!("<code>{}</code>", escape(h)))
         .collect();
     if shown.is_empty() {
         "<span class=\"muted\">none in the trail</span>".to_owned()
@@ -58,7 +43,7 @@ fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
     }
     out.push_str("<table><tr>");
     for h in head {
-        let _ = write!(out, "<th>{}</th>", esc(h));
+        let _ = write!(out, "<th>{}</th>", escape(h));
     }
     out.push_str("</tr>");
     for row in rows {
@@ -96,7 +81,7 @@ fn checks(c: &ControlReport) -> String {
     if !k.target_types.is_empty() {
         parts.push(format!("targets of type {}", k.target_types.join(", ")));
     }
-    esc(&parts.join("; "))
+    escape(&parts.join("; "))
 }
 
 fn control(out: &mut String, c: &ControlReport) {
@@ -104,10 +89,10 @@ fn control(out: &mut String, c: &ControlReport) {
     let _ = write!(
         out,
         "<h2 id=\"{id}\">{id} {title} {badge}</h2><p>{req}</p><p class=\"muted\">Checks: {checks}. Population: {pop} ({n}).</p>",
-        id = esc(&k.id),
-        title = esc(&k.title),
+        id = escape(&k.id),
+        title = escape(&k.title),
         badge = badge(c.status),
-        req = esc(&k.requirement),
+        req = escape(&k.requirement),
         checks = checks(c),
         pop = if k.population == super::super::Population::All {
             "every secret"
@@ -121,11 +106,11 @@ fn control(out: &mut String, c: &ControlReport) {
         list.iter()
             .map(|f| {
                 vec![
-                    format!("<code>{}</code>", esc(&f.secret)),
-                    esc(f.record.as_deref().unwrap_or("-")),
-                    esc(f.owner.as_deref().unwrap_or("-")),
+                    format!("<code>{}</code>", escape(&f.secret)),
+                    escape(f.record.as_deref().unwrap_or("-")),
+                    escape(f.owner.as_deref().unwrap_or("-")),
                     badge(f.decision),
-                    esc(&f.why.join("; ")),
+                    escape(&f.why.join("; ")),
                     hashes(f.evidence.as_deref()),
                 ]
             })
@@ -150,12 +135,12 @@ fn control(out: &mut String, c: &ControlReport) {
         .iter()
         .map(|x| {
             vec![
-                format!("<code>{}</code>", esc(&x.secret)),
-                esc(&x.record),
-                esc(&x.waived.join("; ")),
-                esc(&x.approved_by),
-                esc(&x.reason),
-                esc(&x.until),
+                format!("<code>{}</code>", escape(&x.secret)),
+                escape(&x.record),
+                escape(&x.waived.join("; ")),
+                escape(&x.approved_by),
+                escape(&x.reason),
+                escape(&x.until),
                 hashes(x.evidence.as_deref()),
             ]
         })
@@ -184,7 +169,7 @@ fn control(out: &mut String, c: &ControlReport) {
             t.late,
             t.open,
             t.open_past_limit,
-            esc(t.revoke_within.as_deref().unwrap_or("none")),
+            escape(t.revoke_within.as_deref().unwrap_or("none")),
             pct(t.p50_seconds),
             pct(t.p90_seconds),
             pct(t.p99_seconds),
@@ -196,15 +181,15 @@ fn control(out: &mut String, c: &ControlReport) {
             .map(|e| {
                 let r = &e.revocation;
                 vec![
-                    format!("<code>{}</code>", esc(&r.secret)),
-                    esc(&format!("{} ({})", r.cause, r.source)),
-                    esc(&stamp(r.at)),
-                    r.proven_at.map_or("-".to_owned(), |p| esc(&stamp(p))),
+                    format!("<code>{}</code>", escape(&r.secret)),
+                    escape(&format!("{} ({})", r.cause, r.source)),
+                    escape(&stamp(r.at)),
+                    r.proven_at.map_or("-".to_owned(), |p| escape(&stamp(p))),
                     r.seconds
                         .or(e.open_for_seconds)
                         .map_or("-".to_owned(), seconds),
                     badge(e.status),
-                    esc(r.proof_check.as_deref().unwrap_or("-")),
+                    escape(r.proof_check.as_deref().unwrap_or("-")),
                     hashes(std::iter::once(r.cause_entry.as_str()).chain(r.proof_entry.as_deref())),
                 ]
             })
@@ -235,16 +220,16 @@ fn control(out: &mut String, c: &ControlReport) {
             .iter()
             .map(|r| {
                 vec![
-                    format!("<code>{}</code>", esc(&r.secret)),
-                    esc(&r.reasons.join(", ")),
+                    format!("<code>{}</code>", escape(&r.secret)),
+                    escape(&r.reasons.join(", ")),
                     r.due_at.map_or("-".to_owned(), |d| {
-                        esc(&format!(
+                        escape(&format!(
                             "{} ({})",
                             stamp(d),
                             r.due_by.as_deref().unwrap_or("")
                         ))
                     }),
-                    r.completed_at.map_or("-".to_owned(), |d| esc(&stamp(d))),
+                    r.completed_at.map_or("-".to_owned(), |d| escape(&stamp(d))),
                     badge(r.status),
                     hashes(
                         std::iter::once(r.start_entry.as_str())
@@ -272,8 +257,8 @@ fn control(out: &mut String, c: &ControlReport) {
         .iter()
         .map(|m| {
             vec![
-                format!("<code>{}</code>", esc(&m.secret)),
-                esc(m.record.as_deref().unwrap_or("-")),
+                format!("<code>{}</code>", escape(&m.secret)),
+                escape(m.record.as_deref().unwrap_or("-")),
                 badge(m.decision),
                 badge(m.status),
             ]
@@ -294,18 +279,18 @@ pub fn html(report: &Report) -> String {
          <dt>Audit trail</dt><dd><code>{log}</code>, {n} entries, last entry <code>{head}</code></dd></dl>\
          <p class=\"muted\">Every hash names an entry of the audit trail. Check the trail on any machine with the public key alone: \
          <code>tenure audit verify --trail audit.jsonl --pubkey audit-pub.pem</code>.</p>",
-        t = esc(&title),
-        about = esc(&report.about),
-        name = esc(&report.framework),
-        source = esc(&report.source),
-        at = esc(&stamp(report.generated_at)),
+        t = escape(&title),
+        about = escape(&report.about),
+        name = escape(&report.framework),
+        source = escape(&report.source),
+        at = escape(&stamp(report.generated_at)),
         from = report
             .from
-            .map_or("the beginning".to_owned(), |f| esc(&stamp(f))),
-        to = report.to.map_or("now".to_owned(), |t| esc(&stamp(t))),
-        log = esc(&report.audit_log),
+            .map_or("the beginning".to_owned(), |f| escape(&stamp(f))),
+        to = report.to.map_or("now".to_owned(), |t| escape(&stamp(t))),
+        log = escape(&report.audit_log),
         n = report.trail_entries,
-        head = esc(report.trail_head.as_deref().unwrap_or("none")),
+        head = escape(report.trail_head.as_deref().unwrap_or("none")),
     );
     let s = &report.summary;
     let _ = write!(
@@ -318,8 +303,8 @@ pub fn html(report: &Report) -> String {
         .iter()
         .map(|c| {
             vec![
-                format!("<a href=\"#{0}\">{0}</a>", esc(&c.control.id)),
-                esc(&c.control.title),
+                format!("<a href=\"#{0}\">{0}</a>", escape(&c.control.id)),
+                escape(&c.control.title),
                 badge(c.status),
                 c.population.len().to_string(),
                 c.out_of_policy.len().to_string(),
@@ -344,17 +329,4 @@ pub fn html(report: &Report) -> String {
     }
     out.push_str("</body></html>\n");
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::esc;
-
-    #[test]
-    fn markup_is_escaped() {
-        assert_eq!(
-            esc("<a href='x'>&\"</a>"),
-            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
-        );
-    }
 }

@@ -17,8 +17,7 @@ use tracing::{info, warn};
 
 use super::layout::{self, Tab, badge, csrf, secret_link, when};
 use super::session::{Posted, SignedIn};
-use crate::approvals::{Approval, ApprovalError, ApprovalStatus};
-use crate::reconcile::DecideError;
+use crate::approvals::{Approval, ApprovalStatus};
 use crate::server::AppState;
 use crate::server::auth::Permission;
 
@@ -170,12 +169,7 @@ async fn decide(
             layout::redirect("/ui/approvals")
         }
         Err(err) => {
-            let status = match &err {
-                DecideError::NotFound(_) => StatusCode::NOT_FOUND,
-                DecideError::Refused(ApprovalError::OwnRequest(_)) => StatusCode::FORBIDDEN,
-                DecideError::Refused(_) => StatusCode::CONFLICT,
-                DecideError::Reconcile(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            };
+            let status = crate::server::approvals::refusal_status(&err);
             warn!(actor = %who.actor.name, approval = %id, status = status.as_u16(), "Refused {}'s console decision on approval request {id}: {err}.", who.actor.name);
             layout::message(status, "Refused", &err.to_string())
         }
