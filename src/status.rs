@@ -128,10 +128,9 @@ pub async fn open_approvals(
     store: &dyn StateStore,
 ) -> Result<HashMap<String, Approval>, StateError> {
     Ok(store
-        .approvals()
+        .open_approvals()
         .await?
         .into_iter()
-        .filter(|a| a.status.is_open())
         .map(|a| (a.subject.clone(), a))
         .collect())
 }

@@ -229,6 +229,10 @@ pub trait StateStore: Send + Sync + 'static {
     /// Every approval request, newest first.
     async fn approvals(&self) -> Result<Vec<Approval>, StateError>;
 
+    /// The open approval requests (pending, or approved and not yet
+    /// carried out), newest first.
+    async fn open_approvals(&self) -> Result<Vec<Approval>, StateError>;
+
     /// Stores a row of the audit checkpoint registry if its number is still
     /// free (another replica may have taken it); whether it did.
     async fn insert_checkpoint(&self, row: &Checkpoint) -> Result<bool, StateError>;

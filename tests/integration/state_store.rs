@@ -397,6 +397,14 @@ async fn approvals(store: &dyn StateStore) {
             .await
             .expect("a new request once closed")
     );
+    let open: Vec<String> = store
+        .open_approvals()
+        .await
+        .expect("open")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(open, vec!["a3"], "only the open request, not the used one");
     let ids: Vec<String> = store
         .approvals()
         .await

@@ -161,9 +161,12 @@ impl Reconciler {
         };
         if !self.store.insert_approval(&approval).await? {
             // Another replica asked first: wait for its request.
-            let open = self.store.approvals().await?.into_iter().find(|a| {
-                a.subject == request.subject && a.action == request.action && a.status.is_open()
-            });
+            let open = self
+                .store
+                .open_approvals()
+                .await?
+                .into_iter()
+                .find(|a| a.subject == request.subject && a.action == request.action);
             return Ok(Gate::Wait(open.map_or(approval.id, |a| a.id)));
         }
         self.audit
@@ -255,10 +258,7 @@ impl Reconciler {
         plan: &Plan,
     ) -> Result<(), ReconcileError> {
         let now = Utc::now();
-        for approval in self.store.approvals().await? {
-            if !approval.status.is_open() {
-                continue;
-            }
+        for approval in self.store.open_approvals().await? {
             let was = approval.status;
             let mut approval = approval;
             if approval.expire(now) {

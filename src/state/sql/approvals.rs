@@ -98,3 +98,16 @@ pub(super) async fn approvals<D: Db>(store: &SqlStore<D>) -> Result<Vec<Approval
     let sql = Sql::new("SELECT * FROM approvals ORDER BY requested_at DESC, id");
     store.rows(sql, read::<D>).await
 }
+
+/// The open requests (pending, or approved and not yet carried out),
+/// newest first: what every pass and status read needs, whatever the
+/// history holds.
+pub(super) async fn open_approvals<D: Db>(
+    store: &SqlStore<D>,
+) -> Result<Vec<Approval>, StateError> {
+    let sql = Sql::new(
+        "SELECT * FROM approvals WHERE status IN ('pending', 'approved')
+         ORDER BY requested_at DESC, id",
+    );
+    store.rows(sql, read::<D>).await
+}

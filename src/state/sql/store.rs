@@ -215,6 +215,10 @@ impl<D: Db> StateStore for SqlStore<D> {
         approvals::approvals(self).await
     }
 
+    async fn open_approvals(&self) -> Result<Vec<Approval>, StateError> {
+        approvals::open_approvals(self).await
+    }
+
     async fn insert_checkpoint(&self, row: &Checkpoint) -> Result<bool, StateError> {
         checkpoints::insert_checkpoint(self, row).await
     }
